@@ -1,0 +1,94 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "zoetrope",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "zoetrope", targets: ["zoetrope"]),
+        .library(name: "ZoetropeCore", targets: ["ZoetropeCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .target(
+            name: "ZoetropeCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ZoetropeStore",
+            dependencies: [
+                "ZoetropeCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ZoetropeMedia",
+            dependencies: [
+                "ZoetropeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ZoetropeServer",
+            dependencies: [
+                "ZoetropeCore",
+                "ZoetropeStore",
+                "ZoetropeMedia",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.json")]
+        ),
+        .executableTarget(
+            name: "zoetrope",
+            dependencies: [
+                "ZoetropeCore",
+                "ZoetropeStore",
+                "ZoetropeMedia",
+                "ZoetropeServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "ZoetropeCoreTests",
+            dependencies: ["ZoetropeCore"]
+        ),
+        .testTarget(
+            name: "ZoetropeStoreTests",
+            dependencies: ["ZoetropeCore", "ZoetropeStore"]
+        ),
+        .testTarget(
+            name: "ZoetropeMediaTests",
+            dependencies: ["ZoetropeCore", "ZoetropeMedia"]
+        ),
+        .testTarget(
+            name: "ZoetropeServerTests",
+            dependencies: [
+                "ZoetropeCore",
+                "ZoetropeStore",
+                "ZoetropeMedia",
+                "ZoetropeServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,109 @@
+import Foundation
+
+/// A validated request to generate one video. Every engine receives this and only this;
+/// engines never see the raw JSON a client sent.
+public struct GenerationRequest: Sendable, Codable, Equatable {
+    /// Output frame rate of every video Zoetrope renders.
+    public static let framesPerSecond = 24
+
+    public var prompt: String?
+    public var startImage: ImageInput
+    public var endImage: ImageInput?
+    public var aspectRatio: AspectRatio
+    public var cfgScale: Double
+    /// Length of the video in whole seconds.
+    public var duration: Int
+    public var negativePrompt: String
+    public var generateAudio: Bool
+    public var multiPrompt: [ShotSegment]
+    public var shotType: String
+    public var elements: [Element]
+    public var voiceIDs: [String]
+
+    public init(
+        prompt: String?, startImage: ImageInput, endImage: ImageInput? = nil,
+        aspectRatio: AspectRatio = .landscape, cfgScale: Double = 0.5, duration: Int = 5,
+        negativePrompt: String = GenerationRequest.defaultNegativePrompt, generateAudio: Bool = true,
+        multiPrompt: [ShotSegment] = [], shotType: String = "customize", elements: [Element] = [],
+        voiceIDs: [String] = []
+    ) {
+        self.prompt = prompt
+        self.startImage = startImage
+        self.endImage = endImage
+        self.aspectRatio = aspectRatio
+        self.cfgScale = cfgScale
+        self.duration = duration
+        self.negativePrompt = negativePrompt
+        self.generateAudio = generateAudio
+        self.multiPrompt = multiPrompt
+        self.shotType = shotType
+        self.elements = elements
+        self.voiceIDs = voiceIDs
+    }
+
+    public static let defaultNegativePrompt = "blur, distort, and low quality"
+
+    /// Exactly `duration × 24` frames.
+    public var frameCount: Int { duration * Self.framesPerSecond }
+
+    /// Every image input with the field name a client would recognise, in a stable order.
+    public var imageInputs: [(field: String, input: ImageInput)] {
+        var inputs: [(String, ImageInput)] = [("start_image_url", startImage)]
+        if let endImage { inputs.append(("end_image_url", endImage)) }
+        for (index, element) in elements.enumerated() {
+            if let frontal = element.frontalImage {
+                inputs.append(("elements[\(index)].frontal_image_url", frontal))
+            }
+            for (refIndex, reference) in element.referenceImages.enumerated() {
+                inputs.append(("elements[\(index)].reference_image_urls[\(refIndex)]", reference))
+            }
+        }
+        return inputs
+    }
+
+    /// Output picture shapes.
+    public enum AspectRatio: String, Sendable, Codable, CaseIterable {
+        case landscape = "16:9"
+        case portrait = "9:16"
+        case square = "1:1"
+
+        /// Output size in pixels.
+        public var size: (width: Int, height: Int) {
+            switch self {
+            case .landscape: (1920, 1080)
+            case .portrait: (1080, 1920)
+            case .square: (1080, 1080)
+            }
+        }
+    }
+
+    /// One shot of a multi-shot video.
+    public struct ShotSegment: Sendable, Codable, Equatable {
+        public var prompt: String
+        public var duration: Int
+        public init(prompt: String, duration: Int) {
+            self.prompt = prompt
+            self.duration = duration
+        }
+    }
+
+    /// A character or object that prompts reference as `@ElementN`.
+    public struct Element: Sendable, Codable, Equatable {
+        public var frontalImage: ImageInput?
+        public var referenceImages: [ImageInput]
+        public init(frontalImage: ImageInput?, referenceImages: [ImageInput]) {
+            self.frontalImage = frontalImage
+            self.referenceImages = referenceImages
+        }
+    }
+}
+
+/// Where an input image comes from: a remote URL fetched when the job runs, bytes the client sent
+/// inline (a `data:` URI or bare base64), or such bytes already saved beside the job.
+public enum ImageInput: Sendable, Codable, Equatable {
+    case remote(URL)
+    case inline(Data)
+    /// A file name, relative to the job's input directory.
+    case stored(String)
+
+}

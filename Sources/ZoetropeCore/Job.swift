@@ -1,0 +1,59 @@
+import Foundation
+
+/// One generation request as the queue tracks it: who asked, what for, where it stands.
+public struct Job: Sendable, Equatable {
+    public var id: String
+    /// The API key that submitted the job; other keys never see it.
+    public var apiKeyID: String
+    public var model: String
+    public var request: GenerationRequest
+    public var status: JobStatus
+    /// Fraction done, 0...1.
+    public var progress: Double
+    /// How many times a runner has leased the job.
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+    public var error: String?
+    /// The blob key of the finished video.
+    public var outputKey: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var startedAt: Date?
+    public var completedAt: Date?
+
+    public init(
+        id: String = UUID().uuidString.lowercased(), apiKeyID: String, model: String, request: GenerationRequest,
+        status: JobStatus = .queued, progress: Double = 0, attempts: Int = 0, maxAttempts: Int = 3,
+        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil,
+        createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil
+    ) {
+        self.id = id
+        self.apiKeyID = apiKeyID
+        self.model = model
+        self.request = request
+        self.status = status
+        self.progress = progress
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.error = error
+        self.outputKey = outputKey
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+    }
+
+    /// Seconds spent waiting in the queue before the (last) start.
+    public var queueTime: Double? { startedAt.map { $0.timeIntervalSince(createdAt) } }
+    /// Seconds from start to completion.
+    public var inferenceTime: Double? {
+        guard let startedAt, let completedAt else { return nil }
+        return completedAt.timeIntervalSince(startedAt)
+    }
+    /// Seconds from submission to completion.
+    public var totalTime: Double? { completedAt.map { $0.timeIntervalSince(createdAt) } }
+}

@@ -1,0 +1,10 @@
+/// The life-cycle states of a job, spelled as the Segmind v2 API spells them.
+public enum JobStatus: String, Sendable, Codable, CaseIterable {
+    case queued = "QUEUED"
+    case processing = "PROCESSING"
+    case completed = "COMPLETED"
+    case failed = "FAILED"
+
+    /// Whether the job has ended and will not change again.
+    public var isTerminal: Bool { self == .completed || self == .failed }
+}

@@ -1,0 +1,89 @@
+/// A model clients can call by its slug, with the JSON Schema of its parameters.
+public struct ModelDescriptor: Sendable {
+    public var slug: String
+    public var engine: String
+    public var description: String
+    public var parameters: JSONValue
+
+    public init(slug: String, engine: String, description: String, parameters: JSONValue) {
+        self.slug = slug
+        self.engine = engine
+        self.description = description
+        self.parameters = parameters
+    }
+
+    /// The listing entry served by `GET /v1/models`.
+    public var json: JSONValue {
+        ["slug": .string(slug), "engine": .string(engine), "description": .string(description),
+         "output": "video/mp4", "parameters": parameters]
+    }
+}
+
+/// The models this server serves.
+public struct ModelCatalog: Sendable {
+    public static let klingImageToVideo = "kling-3-pro-image2video"
+
+    public var models: [ModelDescriptor]
+
+    public init(models: [ModelDescriptor]) { self.models = models }
+
+    public func model(slug: String) -> ModelDescriptor? { models.first { $0.slug == slug } }
+
+    /// The catalog with the seed's model served by the given engine.
+    public static func standard(engine: String) -> ModelCatalog {
+        ModelCatalog(models: [
+            ModelDescriptor(
+                slug: klingImageToVideo, engine: engine,
+                description: "Animated 1080p videos from images with motion and synchronized audio.",
+                parameters: klingParametersSchema)
+        ])
+    }
+
+    /// JSON Schema of `kling-3-pro-image2video`'s parameters (SPEC.md's table).
+    public static let klingParametersSchema: JSONValue = {
+        let imageURL: JSONValue = [
+            "type": "string", "maxBytes": 52_428_800,
+            "description": "http(s) URL, data: URI or bare base64 of an image (JPEG, PNG, WebP, ...), at most 50 MB",
+        ]
+        let durationValues: JSONValue = .array((3...15).map { .string(String($0)) })
+        return [
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["start_image_url"],
+            "properties": [
+                "prompt": ["type": "string", "minLength": 1, "maxLength": 2500,
+                           "description": "Required unless multi_prompt is given."],
+                "start_image_url": imageURL,
+                "end_image_url": imageURL,
+                "aspect_ratio": ["type": "string", "enum": ["16:9", "9:16", "1:1"], "default": "16:9"],
+                "cfg_scale": ["type": "number", "minimum": 0, "maximum": 1, "default": 0.5],
+                "duration": ["type": ["string", "integer"], "enum": durationValues, "default": "5"],
+                "negative_prompt": ["type": "string", "maxLength": 2500, "default": "blur, distort, and low quality"],
+                "generate_audio": ["type": "boolean", "default": true],
+                "multi_prompt": [
+                    "type": "array", "maxItems": 5,
+                    "items": [
+                        "type": "object", "additionalProperties": false, "required": ["prompt"],
+                        "properties": [
+                            "prompt": ["type": "string", "minLength": 1, "maxLength": 512],
+                            "duration": ["type": ["string", "integer"], "default": "5",
+                                         "enum": .array((1...15).map { .string(String($0)) })],
+                        ],
+                    ],
+                ],
+                "shot_type": ["type": "string", "enum": ["customize"], "default": "customize"],
+                "elements": [
+                    "type": "array", "maxItems": 3,
+                    "items": [
+                        "type": "object", "additionalProperties": false,
+                        "properties": [
+                            "frontal_image_url": imageURL,
+                            "reference_image_urls": ["type": "array", "maxItems": 3, "items": imageURL],
+                        ],
+                    ],
+                ],
+                "voice_ids": ["type": "array", "maxItems": 2, "items": ["type": "string"]],
+            ],
+        ]
+    }()
+}

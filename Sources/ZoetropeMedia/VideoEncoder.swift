@@ -1,0 +1,129 @@
+import Foundation
+import ZoetropeCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Encoder settings shared by the engine and the benchmark.
+public struct EncoderSettings: Sendable, Equatable {
+    public var preset: String
+    public var crf: Int
+    public var audioBitrate: String
+
+    public init(preset: String = "veryfast", crf: Int = 20, audioBitrate: String = "192k") {
+        self.preset = preset
+        self.crf = crf
+        self.audioBitrate = audioBitrate
+    }
+}
+
+/// Streams raw `yuv420p` frames into an ffmpeg subprocess that writes an MP4: H.264 High,
+/// 24 fps, BT.709, `+faststart`, with an optional AAC-LC 48 kHz track muxed from a WAV file.
+/// Frames go through a pipe; none touch the disk.
+public final class VideoEncoder {
+    public let width: Int
+    public let height: Int
+    public let output: URL
+    private let process: Process
+    private let input: FileHandle
+    private let errors: DrainedPipe
+    private var finished = false
+
+    public init(
+        width: Int, height: Int, frameRate: Int = GenerationRequest.framesPerSecond, audio: URL?, output: URL,
+        settings: EncoderSettings = EncoderSettings()
+    ) throws {
+        signal(SIGPIPE, SIG_IGN)
+        self.width = width
+        self.height = height
+        self.output = output
+        var arguments = [
+            "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", "\(width)x\(height)",
+            "-framerate", String(frameRate), "-i", "pipe:0",
+        ]
+        if let audio { arguments += ["-i", audio.path] }
+        arguments += ["-map", "0:v:0"]
+        if audio != nil { arguments += ["-map", "1:a:0"] }
+        arguments += [
+            "-c:v", "libx264", "-preset", settings.preset, "-crf", String(settings.crf),
+            "-profile:v", "high", "-pix_fmt", "yuv420p", "-r", String(frameRate),
+            "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+        ]
+        if audio != nil {
+            arguments += ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", settings.audioBitrate, "-ar", "48000"]
+        }
+        arguments += ["-movflags", "+faststart", "-f", "mp4", output.path]
+
+        process = ProcessRunner.makeProcess("ffmpeg", arguments)
+        let stdin = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
+        try process.run()
+        input = stdin.fileHandleForWriting
+        errors = DrainedPipe(stderr)
+    }
+
+    deinit {
+        if !finished { cancel() }
+    }
+
+    /// Sends one frame. Blocks while ffmpeg catches up.
+    public func write(_ frame: PlanarImage) throws {
+        precondition(frame.width == width && frame.height == height, "frame size changed mid-stream")
+        try writeAll(frame.y)
+        try writeAll(frame.u)
+        try writeAll(frame.v)
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws {
+        let descriptor = input.fileDescriptor
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw RenderError("the video encoder stopped accepting frames: \(finishWithError())")
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Closes the stream and waits for ffmpeg; throws with ffmpeg's message if it failed.
+    public func finish() throws {
+        try? input.close()
+        process.waitUntilExit()
+        finished = true
+        let stderr = errors.wait()
+        guard process.terminationStatus == 0 else {
+            try? FileManager.default.removeItem(at: output)
+            let message = String(decoding: stderr, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init)
+            throw RenderError("video encoding failed: \(message ?? "ffmpeg exited with status \(process.terminationStatus)")")
+        }
+    }
+
+    private func finishWithError() -> String {
+        try? input.close()
+        process.waitUntilExit()
+        finished = true
+        let stderr = String(decoding: errors.wait(), as: UTF8.self)
+        try? FileManager.default.removeItem(at: output)
+        return stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? "ffmpeg exited"
+    }
+
+    /// Stops ffmpeg at once and removes the partial output.
+    public func cancel() {
+        guard !finished else { return }
+        finished = true
+        if process.isRunning { process.terminate() }
+        try? input.close()
+        process.waitUntilExit()
+        _ = errors.wait()
+        try? FileManager.default.removeItem(at: output)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ZoetropeCore
+
+/// Deletes jobs, their inputs and their videos once the retention period after submission has
+/// passed; their ids then answer 404.
+struct ExpiryService: Service {
+    let queue: JobQueue
+    let blobs: any BlobStore
+    let retention: Double
+    let interval: Double
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await sweep()
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: .seconds(self.interval))
+            }
+        }
+    }
+
+    func sweep(now: Date = Date()) async {
+        do {
+            let expired = try await queue.store.expire(createdBefore: now.addingTimeInterval(-retention))
+            for job in expired {
+                if let key = job.outputKey { try? await blobs.delete(key: key) }
+                queue.removeInputs(of: job.id)
+            }
+            if !expired.isEmpty { logger.info("expired \(expired.count) job(s)") }
+        } catch {
+            logger.error("expiry sweep failed: \(error)")
+        }
+    }
+}

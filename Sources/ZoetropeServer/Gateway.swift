@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import ZoetropeCore
+import ZoetropeMedia
+import ZoetropeStore
+
+/// The whole server: store, blob store, engine, render slots, expiry sweeps and the HTTP routes,
+/// run under swift-service-lifecycle with graceful shutdown.
+public struct Gateway: Sendable {
+    public var configuration: ServerConfiguration
+    public var logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "zoetrope")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until a shutdown signal (or cancellation). `onReady` receives the bound port and the
+    /// public base URL once the server accepts connections.
+    public func run(
+        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        onReady: @escaping @Sendable (Int, String) async -> Void = { _, _ in }
+    ) async throws {
+        let versions = try MediaTools.check()
+        logger.info("media tools: \(versions.values.sorted().joined(separator: "; "))")
+        let config = configuration
+        try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
+
+        let store = try await SQLiteJobStore.open(path: try config.sqlitePath(), logger: logger)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ImageFetcher.clientConfiguration)
+        do {
+            try await serve(store: store, httpClient: httpClient, signals: gracefulShutdownSignals, onReady: onReady)
+        } catch {
+            try? await httpClient.shutdown()
+            try? await store.close()
+            throw error
+        }
+        try await httpClient.shutdown()
+        try await store.close()
+    }
+
+    private func serve(
+        store: SQLiteJobStore, httpClient: HTTPClient, signals: [UnixSignal],
+        onReady: @escaping @Sendable (Int, String) async -> Void
+    ) async throws {
+        let config = configuration
+        let publicURL = PublicURL(config.publicURL ?? "http://\(Self.urlHost(config.host)):\(config.port)")
+        let blobs = try LocalBlobStore(
+            root: config.outputsDirectory, signer: try URLSigner.loadOrCreate(secretFile: config.signingKeyFile),
+            publicBase: { publicURL.current })
+        blobs.removeStalePartials()
+        let queue = JobQueue(store: store, inputsRoot: config.inputsDirectory, maxAttempts: config.maxAttempts)
+        let engine = MotionEngine(fetcher: ImageFetcher(httpClient: httpClient, allowPrivateInputs: config.allowPrivateInputs))
+        let catalog = ModelCatalog.standard(engine: engine.name)
+
+        let router = Router(context: ZoetropeRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        router.get("/openapi.json") { _, _ in try OpenAPIDocument.response() }
+        let api = APIController(
+            catalog: catalog, queue: queue, blobs: blobs, publicURL: publicURL, retention: config.retention,
+            syncTimeout: config.syncTimeout, maxBodyBytes: config.maxBodyBytes,
+            parser: GenerationRequestParser(unknownVoices: { $0 }))
+        api.addPublicRoutes(to: router)
+        FileController(blobs: blobs).addRoutes(to: router)
+        api.addAuthenticatedRoutes(to: router.group().add(middleware: APIKeyMiddleware(keys: store)))
+
+        let runner = Runner(
+            queue: queue, engines: Dictionary(uniqueKeysWithValues: catalog.models.map { ($0.slug, engine as any Engine) }),
+            blobs: blobs, concurrency: config.concurrency, leaseDuration: config.leaseDuration,
+            pollInterval: config.pollInterval, logger: logger)
+        let expiry = ExpiryService(
+            queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, logger: logger)
+
+        let logger = self.logger
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zoetrope"),
+            services: [runner, expiry],
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? config.port
+                if config.publicURL == nil {
+                    publicURL.set("http://\(Self.urlHost(config.host)):\(port)")
+                }
+                logger.info("zoetrope listening on \(config.host):\(port); public URL \(publicURL.current)")
+                await onReady(port, publicURL.current)
+            },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger))
+        try await group.run()
+    }
+
+    /// The host as it appears in a URL (IPv6 in brackets; the wildcard address as loopback).
+    static func urlHost(_ host: String) -> String {
+        if host == "0.0.0.0" { return "127.0.0.1" }
+        if host == "::" { return "[::1]" }
+        return host.contains(":") ? "[\(host)]" : host
+    }
+}

@@ -1,0 +1,32 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import ZoetropeCore
+
+/// Builds JSON responses, including the `{"error": "..."}` shape every error takes.
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        var body = value.encoded()
+        body.append(0x0A)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func error(_ error: APIError) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in error.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return make(["error": .string(error.message)], status: .init(code: error.status), headers: headers)
+    }
+}
+
+extension Date {
+    /// RFC 3339 with milliseconds, UTC.
+    var iso8601: String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: self)
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import Logging
+import SQLiteNIO
+import ZoetropeCore
+
+/// The embedded store: jobs and API keys in one SQLite file (WAL mode, synchronous commits).
+/// Every state change is a single SQL statement, so concurrent callers on one connection can
+/// never interleave inside a change.
+public final class SQLiteJobStore: JobStore, APIKeyStore, Sendable {
+    private let connection: SQLiteConnection
+    public let path: String
+
+    private init(connection: SQLiteConnection, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    public static func open(path: String, logger: Logger = Logger(label: "zoetrope.store")) async throws -> SQLiteJobStore {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let store = SQLiteJobStore(connection: connection, path: path)
+        do {
+            _ = try await connection.query("PRAGMA journal_mode=WAL")
+            _ = try await connection.query("PRAGMA busy_timeout=10000")
+            _ = try await connection.query("PRAGMA synchronous=FULL")
+            try await store.migrate()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Closes the connection. Call before releasing the store.
+    public func close() async throws {
+        try await connection.close()
+    }
+
+    static let migrations: [[String]] = [
+        [
+            """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                api_key_id TEXT NOT NULL,
+                model TEXT NOT NULL,
+                request TEXT NOT NULL,
+                status TEXT NOT NULL,
+                progress REAL NOT NULL DEFAULT 0,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL,
+                lease_owner TEXT,
+                lease_expires_at REAL,
+                error TEXT,
+                output_key TEXT,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                started_at REAL,
+                completed_at REAL
+            )
+            """,
+            "CREATE INDEX jobs_by_status ON jobs(status, created_at, id)",
+            "CREATE INDEX jobs_by_created ON jobs(created_at)",
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                created_at REAL NOT NULL,
+                revoked_at REAL
+            )
+            """,
+        ]
+    ]
+
+    private func migrate() async throws {
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            let version = try await connection.query("PRAGMA user_version").first?.columns.first?.data.integer ?? 0
+            for (index, statements) in Self.migrations.enumerated() where index >= Int(version) {
+                for statement in statements {
+                    _ = try await connection.query(statement)
+                }
+                _ = try await connection.query("PRAGMA user_version = \(index + 1)")
+            }
+            _ = try await connection.query("COMMIT")
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: - Jobs
+
+    private static let encoder = JSONEncoder()
+
+    public func insert(_ job: Job) async throws {
+        let request = String(decoding: try Self.encoder.encode(job.request), as: UTF8.self)
+        _ = try await connection.query(
+            """
+            INSERT INTO jobs (id, api_key_id, model, request, status, progress, attempts, max_attempts,
+                lease_owner, lease_expires_at, error, output_key, created_at, updated_at, started_at, completed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(job.id), .text(job.apiKeyID), .text(job.model), .text(request), .text(job.status.rawValue),
+                .float(job.progress), .integer(job.attempts), .integer(job.maxAttempts), .optionalText(job.leaseOwner),
+                .optionalDate(job.leaseExpiresAt), .optionalText(job.error), .optionalText(job.outputKey),
+                .date(job.createdAt), .date(job.updatedAt), .optionalDate(job.startedAt), .optionalDate(job.completedAt),
+            ])
+    }
+
+    public func job(id: String) async throws -> Job? {
+        try await connection.query("SELECT * FROM jobs WHERE id = ?", [.text(id)]).first.map(Self.job(from:))
+    }
+
+    public func queuePosition(of job: Job) async throws -> Int {
+        guard job.status == .queued else { return 0 }
+        let rows = try await connection.query(
+            "SELECT COUNT(*) AS ahead FROM jobs WHERE status = 'QUEUED' AND (created_at < ? OR (created_at = ? AND id < ?))",
+            [.date(job.createdAt), .date(job.createdAt), .text(job.id)])
+        return Int(rows.first?.column("ahead")?.integer ?? 0) + 1
+    }
+
+    public func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job? {
+        guard !models.isEmpty else { return nil }
+        let placeholders = Array(repeating: "?", count: models.count).joined(separator: ", ")
+        let rows = try await connection.query(
+            """
+            UPDATE jobs SET status = 'PROCESSING', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
+                progress = 0, started_at = ?, updated_at = ?
+            WHERE id = (
+                SELECT id FROM jobs
+                WHERE model IN (\(placeholders))
+                  AND (status = 'QUEUED' OR (status = 'PROCESSING' AND lease_expires_at < ? AND attempts < max_attempts))
+                ORDER BY created_at, id LIMIT 1)
+            RETURNING *
+            """,
+            [.text(owner), .date(expiresAt), .date(now), .date(now)] + models.map { .text($0) } + [.date(now)])
+        return try rows.first.map(Self.job(from:))
+    }
+
+    public func heartbeat(id: String, owner: String, expiresAt: Date, now: Date) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE jobs SET lease_expires_at = ?, updated_at = ?
+            WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING' RETURNING id
+            """,
+            [.date(expiresAt), .date(now), .text(id), .text(owner)])
+        return !rows.isEmpty
+    }
+
+    public func updateProgress(id: String, owner: String, progress: Double, now: Date) async throws {
+        _ = try await connection.query(
+            "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'",
+            [.float(min(max(progress, 0), 1)), .date(now), .text(id), .text(owner)])
+    }
+
+    public func complete(id: String, owner: String, outputKey: String, now: Date) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE jobs SET status = 'COMPLETED', progress = 1, output_key = ?, lease_owner = NULL,
+                lease_expires_at = NULL, completed_at = ?, updated_at = ?
+            WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING' RETURNING id
+            """,
+            [.text(outputKey), .date(now), .date(now), .text(id), .text(owner)])
+        return !rows.isEmpty
+    }
+
+    public func fail(id: String, owner: String?, error: String, now: Date) async throws -> Bool {
+        var sql = """
+            UPDATE jobs SET status = 'FAILED', error = ?, lease_owner = NULL, lease_expires_at = NULL,
+                completed_at = ?, updated_at = ?
+            WHERE id = ? AND status IN ('QUEUED', 'PROCESSING')
+            """
+        var binds: [SQLiteData] = [.text(error), .date(now), .date(now), .text(id)]
+        if let owner {
+            sql += " AND lease_owner = ?"
+            binds.append(.text(owner))
+        }
+        return !(try await connection.query(sql + " RETURNING id", binds)).isEmpty
+    }
+
+    public func release(id: String, owner: String, now: Date) async throws {
+        _ = try await connection.query(
+            """
+            UPDATE jobs SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL, progress = 0,
+                attempts = MAX(attempts - 1, 0), started_at = NULL, updated_at = ?
+            WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
+            """,
+            [.date(now), .text(id), .text(owner)])
+    }
+
+    public func failAbandoned(now: Date) async throws -> [Job] {
+        let rows = try await connection.query(
+            """
+            UPDATE jobs SET status = 'FAILED',
+                error = 'the job was interrupted ' || attempts || ' times (its worker stopped responding) and was given up',
+                lease_owner = NULL, lease_expires_at = NULL, completed_at = ?, updated_at = ?
+            WHERE status = 'PROCESSING' AND lease_expires_at < ? AND attempts >= max_attempts
+            RETURNING *
+            """,
+            [.date(now), .date(now), .date(now)])
+        return try rows.map(Self.job(from:))
+    }
+
+    public func expire(createdBefore cutoff: Date) async throws -> [Job] {
+        let rows = try await connection.query("DELETE FROM jobs WHERE created_at < ? RETURNING *", [.date(cutoff)])
+        return try rows.map(Self.job(from:))
+    }
+
+    private static func job(from row: SQLiteRow) throws -> Job {
+        func text(_ name: String) -> String? { row.column(name)?.string }
+        func date(_ name: String) -> Date? {
+            row.column(name)?.double.map { Date(timeIntervalSince1970: $0) }
+        }
+        guard let id = text("id"), let requestText = text("request"),
+            let status = text("status").flatMap(JobStatus.init(rawValue:))
+        else {
+            throw RenderError("a stored job row is malformed")
+        }
+        let request = try JSONDecoder().decode(GenerationRequest.self, from: Data(requestText.utf8))
+        return Job(
+            id: id, apiKeyID: text("api_key_id") ?? "", model: text("model") ?? "", request: request, status: status,
+            progress: row.column("progress")?.double ?? 0, attempts: Int(row.column("attempts")?.integer ?? 0),
+            maxAttempts: Int(row.column("max_attempts")?.integer ?? 1), leaseOwner: text("lease_owner"),
+            leaseExpiresAt: date("lease_expires_at"), error: text("error"), outputKey: text("output_key"),
+            createdAt: date("created_at") ?? Date(), updatedAt: date("updated_at"), startedAt: date("started_at"),
+            completedAt: date("completed_at"))
+    }
+
+    // MARK: - API keys
+
+    public func insertKey(_ key: APIKey) async throws {
+        _ = try await connection.query(
+            "INSERT INTO api_keys (id, name, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?)",
+            [.text(key.id), .text(key.name), .text(key.keyHash), .date(key.createdAt), .optionalDate(key.revokedAt)])
+    }
+
+    public func key(hash: String) async throws -> APIKey? {
+        try await connection.query("SELECT * FROM api_keys WHERE key_hash = ?", [.text(hash)]).first.map(Self.key(from:))
+    }
+
+    public func keys() async throws -> [APIKey] {
+        try await connection.query("SELECT * FROM api_keys ORDER BY created_at").map(Self.key(from:))
+    }
+
+    public func revokeKey(id: String, now: Date) async throws -> Bool {
+        !(try await connection.query(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING id",
+            [.date(now), .text(id)])).isEmpty
+    }
+
+    private static func key(from row: SQLiteRow) -> APIKey {
+        APIKey(
+            id: row.column("id")?.string ?? "", name: row.column("name")?.string ?? "",
+            keyHash: row.column("key_hash")?.string ?? "",
+            createdAt: Date(timeIntervalSince1970: row.column("created_at")?.double ?? 0),
+            revokedAt: row.column("revoked_at")?.double.map { Date(timeIntervalSince1970: $0) })
+    }
+}
+
+extension SQLiteData {
+    fileprivate static func date(_ date: Date) -> SQLiteData { .float(date.timeIntervalSince1970) }
+    fileprivate static func optionalDate(_ date: Date?) -> SQLiteData { date.map { .date($0) } ?? .null }
+    fileprivate static func optionalText(_ text: String?) -> SQLiteData { text.map { .text($0) } ?? .null }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ZoetropeCore
+import ZoetropeServer
+
+/// `zoetrope serve`: runs the API server, its render slots and its expiry sweeps.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the API server.")
+
+    @Option(help: "Address to listen on (ZOETROPE_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on; 0 picks a free one (ZOETROPE_PORT, default 8080).") var port: Int?
+    @OptionGroup var data: DataDirectoryOption
+    @Option(name: .customLong("public-url"), help: "Base of status and file links (ZOETROPE_PUBLIC_URL).")
+    var publicURL: String?
+    @Option(help: "How long results are kept after submission, e.g. 1h, 90m (ZOETROPE_RETENTION).")
+    var retention: String?
+    @Option(help: "Render slots in this process (ZOETROPE_CONCURRENCY, default 1).") var concurrency: Int?
+    @Flag(name: .customLong("allow-private-inputs"), help: "Let input URLs reach loopback/private addresses (ZOETROPE_ALLOW_PRIVATE_INPUTS=1).")
+    var allowPrivateInputs = false
+    @Option(name: .customLong("sync-timeout"), help: "How long POST /v1/{model} waits before 504, e.g. 10m (ZOETROPE_SYNC_TIMEOUT).")
+    var syncTimeout: String?
+    @Option(name: .customLong("lease"), help: "Lease length without a heartbeat, e.g. 30s (ZOETROPE_LEASE).")
+    var lease: String?
+    @Option(name: .customLong("expiry-interval"), help: "How often expired results are swept, e.g. 30s (ZOETROPE_EXPIRY_INTERVAL).")
+    var expiryInterval: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error (ZOETROPE_LOG_LEVEL).")
+    var logLevel: String?
+
+    func run() async throws {
+        var config = ServerConfiguration()
+        config.host = host ?? Environment.string("ZOETROPE_HOST") ?? config.host
+        if let port = try port ?? Environment.string("ZOETROPE_PORT").map(Self.int(named: "ZOETROPE_PORT")) {
+            config.port = port
+        }
+        config.dataDirectory = data.resolvedDataDirectory
+        config.databaseURL = data.resolvedDatabaseURL
+        config.publicURL = publicURL ?? Environment.string("ZOETROPE_PUBLIC_URL")
+        config.retention = try Self.seconds(retention ?? Environment.string("ZOETROPE_RETENTION"), flag: "--retention") ?? config.retention
+        if let slots = try concurrency ?? Environment.string("ZOETROPE_CONCURRENCY").map(Self.int(named: "ZOETROPE_CONCURRENCY")) {
+            guard slots >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+            config.concurrency = slots
+        }
+        config.allowPrivateInputs = allowPrivateInputs || Environment.flag("ZOETROPE_ALLOW_PRIVATE_INPUTS")
+        config.syncTimeout = try Self.seconds(syncTimeout ?? Environment.string("ZOETROPE_SYNC_TIMEOUT"), flag: "--sync-timeout") ?? config.syncTimeout
+        config.leaseDuration = try Self.seconds(lease ?? Environment.string("ZOETROPE_LEASE"), flag: "--lease") ?? config.leaseDuration
+        config.expiryInterval = try Self.seconds(expiryInterval ?? Environment.string("ZOETROPE_EXPIRY_INTERVAL"), flag: "--expiry-interval") ?? config.expiryInterval
+        _ = try config.sqlitePath()
+
+        var logger = Logger(label: "zoetrope")
+        let level = logLevel ?? Environment.string("ZOETROPE_LOG_LEVEL") ?? "info"
+        guard let parsedLevel = Logger.Level(rawValue: level) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        logger.logLevel = parsedLevel
+        try await Gateway(configuration: config, logger: logger).run()
+    }
+
+    static func seconds(_ text: String?, flag: String) throws -> Double? {
+        guard let text else { return nil }
+        guard let value = DurationText.seconds(text), value > 0 else {
+            throw ValidationError("\(flag) must be a duration such as 30s, 10m or 1h (got '\(text)')")
+        }
+        return value
+    }
+
+    static func int(named name: String) -> (String) throws -> Int {
+        { text in
+            guard let value = Int(text) else { throw ValidationError("\(name) must be a whole number (got '\(text)')") }
+            return value
+        }
+    }
+}
