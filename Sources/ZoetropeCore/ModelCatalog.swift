@@ -57,7 +57,10 @@ public struct ModelCatalog: Sendable {
                 "end_image_url": imageURL,
                 "aspect_ratio": ["type": "string", "enum": ["16:9", "9:16", "1:1"], "default": "16:9"],
                 "cfg_scale": ["type": "number", "minimum": 0, "maximum": 1, "default": 0.5],
-                "duration": ["type": ["string", "integer"], "enum": durationValues, "default": "5"],
+                "duration": [
+                    "oneOf": [["type": "string", "enum": durationValues], ["type": "integer", "minimum": 3, "maximum": 15]],
+                    "default": "5",
+                ],
                 "negative_prompt": ["type": "string", "maxLength": 2500, "default": "blur, distort, and low quality"],
                 "generate_audio": ["type": "boolean", "default": true],
                 "multi_prompt": [
@@ -66,8 +69,13 @@ public struct ModelCatalog: Sendable {
                         "type": "object", "additionalProperties": false, "required": ["prompt"],
                         "properties": [
                             "prompt": ["type": "string", "minLength": 1, "maxLength": 512],
-                            "duration": ["type": ["string", "integer"], "default": "5",
-                                         "enum": .array((1...15).map { .string(String($0)) })],
+                            "duration": [
+                                "oneOf": [
+                                    ["type": "string", "enum": .array((1...15).map { .string(String($0)) })],
+                                    ["type": "integer", "minimum": 1, "maximum": 15],
+                                ],
+                                "default": "5",
+                            ],
                         ],
                     ],
                 ],

@@ -32,15 +32,20 @@ public struct Gateway: Sendable {
 
         let store = try await SQLiteJobStore.open(path: try config.sqlitePath(), logger: logger)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ImageFetcher.clientConfiguration)
+        let outcome: Result<Void, any Error>
         do {
             try await serve(store: store, httpClient: httpClient, signals: gracefulShutdownSignals, onReady: onReady)
+            outcome = .success(())
         } catch {
+            outcome = .failure(error)
+        }
+        // Close in a fresh task: when the run was cancelled, this task's cancellation must not stop
+        // the store from closing cleanly.
+        await Task {
             try? await httpClient.shutdown()
             try? await store.close()
-            throw error
-        }
-        try await httpClient.shutdown()
-        try await store.close()
+        }.value
+        try outcome.get()
     }
 
     private func serve(

@@ -1,0 +1,135 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+import ZoetropeCore
+import ZoetropeStore
+
+/// Every refusal the API makes before a job exists: a JSON `{"error"}` with the right status that
+/// names the field or the cause.
+@Suite(.serialized)
+struct APIErrorTests {
+    static let model = "kling-3-pro-image2video"
+
+    @Test func validationErrorsName400Fields() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stopAndClean() } }
+        let image = "https://example.com/a.jpg"
+        let cases: [([String: Any], String)] = [
+            (["start_image_url": image], "prompt"),
+            (["prompt": "", "start_image_url": image], "prompt"),
+            (["prompt": String(repeating: "a", count: 2501), "start_image_url": image], "prompt"),
+            (["prompt": 5, "start_image_url": image], "prompt"),
+            (["prompt": "x"], "start_image_url"),
+            (["prompt": "x", "start_image_url": ""], "start_image_url"),
+            (["prompt": "x", "start_image_url": "ftp://example.com/a.jpg"], "start_image_url"),
+            (["prompt": "x", "start_image_url": "not base64 at all!"], "start_image_url"),
+            (["prompt": "x", "start_image_url": "data:image/png,abc"], "start_image_url"),
+            (["prompt": "x", "start_image_url": image, "end_image_url": 3], "end_image_url"),
+            (["prompt": "x", "start_image_url": image, "aspect_ratio": "4:3"], "aspect_ratio"),
+            (["prompt": "x", "start_image_url": image, "cfg_scale": 1.5], "cfg_scale"),
+            (["prompt": "x", "start_image_url": image, "cfg_scale": "high"], "cfg_scale"),
+            (["prompt": "x", "start_image_url": image, "duration": "2"], "duration"),
+            (["prompt": "x", "start_image_url": image, "duration": "16"], "duration"),
+            (["prompt": "x", "start_image_url": image, "duration": "five"], "duration"),
+            (["prompt": "x", "start_image_url": image, "negative_prompt": String(repeating: "n", count: 2501)], "negative_prompt"),
+            (["prompt": "x", "start_image_url": image, "generate_audio": "yes"], "generate_audio"),
+            (["prompt": "x", "start_image_url": image, "shot_type": "intelligent"], "shot_type"),
+            (["prompt": "x", "start_image_url": image, "multi_prompt": "shot"], "multi_prompt"),
+            (["start_image_url": image, "multi_prompt": [["duration": "3"]]], "multi_prompt[0].prompt"),
+            (["start_image_url": image, "multi_prompt": [["prompt": String(repeating: "p", count: 513)]]], "multi_prompt[0].prompt"),
+            (["start_image_url": image, "multi_prompt": Array(repeating: ["prompt": "a", "duration": "1"], count: 6)], "multi_prompt"),
+            (["start_image_url": image, "multi_prompt": [["prompt": "a", "duration": "1"]]], "multi_prompt"),
+            (["start_image_url": image, "duration": "5", "multi_prompt": [["prompt": "a", "duration": "3"]]], "duration"),
+            (["start_image_url": image, "multi_prompt": [["prompt": "a", "duration": "9"], ["prompt": "b", "duration": "9"]]], "multi_prompt"),
+            (["start_image_url": image, "multi_prompt": [["prompt": "a", "camera": "x"]]], "camera"),
+            (["prompt": "x", "start_image_url": image, "elements": Array(repeating: ["frontal_image_url": image], count: 4)], "elements"),
+            (["prompt": "x", "start_image_url": image, "elements": [["frontal_image_url": "nope://x"]]], "elements[0].frontal_image_url"),
+            (["prompt": "x", "start_image_url": image, "elements": [["reference_image_urls": [image, image, image, image]]]], "elements[0].reference_image_urls"),
+            (["prompt": "x", "start_image_url": image, "voice_ids": ["a", "b", "c"]], "voice_ids"),
+            (["prompt": "x", "start_image_url": image, "voice_ids": ["v1"]], "voice_ids"),
+            (["prompt": "x", "start_image_url": image, "promt": "typo"], "promt"),
+        ]
+        for (body, field) in cases {
+            let reply = try await HTTPTestClient.send(
+                .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, json: body)
+            #expect(reply.status == 400, "\(body.keys.sorted()): \(reply.status) \(reply.json)")
+            #expect(reply.error?.contains(field) == true, "expected '\(field)' in: \(reply.error ?? "nil")")
+        }
+        // The same validation guards the blocking endpoint.
+        let sync = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v1/\(Self.model)", apiKey: server.apiKey, json: ["prompt": "x"])
+        #expect(sync.status == 400)
+        #expect(sync.error?.contains("start_image_url") == true)
+        // A body that is JSON but not an object, and one that is not JSON.
+        let array = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, json: [1, 2])
+        #expect(array.status == 400)
+        let broken = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data("{\"prompt\":".utf8),
+            contentType: "application/json")
+        #expect(broken.status == 400)
+        #expect(broken.error?.contains("JSON") == true)
+        // Nothing was queued by any refused request.
+        let inputs = (try? FileManager.default.contentsOfDirectory(atPath: server.configuration.inputsDirectory.path)) ?? []
+        #expect(inputs.isEmpty)
+    }
+
+    @Test func authenticationNotFoundAndContentType() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stopAndClean() } }
+        let body: [String: Any] = ["prompt": "x", "start_image_url": "https://example.com/a.jpg"]
+        let missing = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/\(Self.model)", json: body)
+        #expect(missing.status == 401)
+        #expect(missing.error?.contains("x-api-key") == true)
+        let wrong = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: "zk_wrong", json: body)
+        #expect(wrong.status == 401)
+        #expect(wrong.error == "invalid API key")
+        let statusWithoutKey = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/abc/status")
+        #expect(statusWithoutKey.status == 401)
+
+        let unknownModel = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/no-such-model", apiKey: server.apiKey, json: body)
+        #expect(unknownModel.status == 404)
+        #expect(unknownModel.error == "model 'no-such-model' not found")
+        let unknownModelV1 = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v1/no-such-model", apiKey: server.apiKey, json: body)
+        #expect(unknownModelV1.status == 404)
+        let unknownRequest = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/nope/status", apiKey: server.apiKey)
+        #expect(unknownRequest.status == 404)
+        #expect(unknownRequest.error?.contains("nope") == true)
+        let unknownResult = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/nope", apiKey: server.apiKey)
+        #expect(unknownResult.status == 404)
+        let unknownEndpoint = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v3/anything")
+        #expect(unknownEndpoint.status == 404)
+        #expect(unknownEndpoint.error != nil)
+
+        let form = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data("prompt=x".utf8),
+            contentType: "application/x-www-form-urlencoded")
+        #expect(form.status == 406)
+        #expect(form.error?.contains("application/json") == true)
+
+        let models = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v1/models")
+        #expect(models.status == 200)
+        let listed = try #require(models.json["models"] as? [[String: Any]])
+        #expect(listed.contains { $0["slug"] as? String == Self.model && $0["parameters"] is [String: Any] })
+
+        let openapi = try await HTTPTestClient.send(.GET, "\(server.baseURL)/openapi.json")
+        #expect(openapi.status == 200)
+        #expect((openapi.json["openapi"] as? String)?.hasPrefix("3.1") == true)
+    }
+
+    @Test func anotherKeysRequestIsNotFound() async throws {
+        var otherKey = ""
+        let server = try await TestServer.start(prepare: { store, _ in
+            otherKey = try await APIKeyGenerator.create(name: "other", in: store).1
+        })
+        defer { Task { await server.stopAndClean() } }
+        let submit = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
+            json: ["prompt": "x", "start_image_url": "aGVsbG8=", "duration": "3"])
+        let statusURL = try #require(submit.json["status_url"] as? String)
+        let foreign = try await HTTPTestClient.send(.GET, statusURL, apiKey: otherKey)
+        #expect(foreign.status == 404)
+        let own = try await HTTPTestClient.send(.GET, statusURL, apiKey: server.apiKey)
+        #expect(own.status == 200 || own.status == 422)
+    }
+}

@@ -1,0 +1,193 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+import ZoetropeCore
+
+/// The v1/v2 API driven over HTTP against a real server, with the MP4s checked by ffprobe.
+/// Serialized: each test renders 1080p video and the machine has two cores.
+@Suite(.serialized)
+struct APIFlowTests {
+    static let model = "kling-3-pro-image2video"
+
+    static func dataURI(_ data: Data) -> String { "data:image/jpeg;base64," + data.base64EncodedString() }
+
+    @Test func submitPollResultAndDownload16by9WithAudio() async throws {
+        let images = try await ImageServer.start()
+        let server = try await TestServer.start()
+        defer { Task { await server.stopAndClean(); await images.stop() } }
+
+        let submit = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
+            json: [
+                "prompt": "The subject moves naturally with realistic physics and smooth camera motion.",
+                "duration": "5", "cfg_scale": 0.5, "aspect_ratio": "16:9", "generate_audio": true,
+                "negative_prompt": "blur, distort, and low quality", "start_image_url": "\(images.baseURL)/card.jpg",
+            ])
+        #expect(submit.status == 200)
+        #expect(submit.json["status"] as? String == "QUEUED")
+        let id = try #require(submit.json["request_id"] as? String)
+        let statusURL = try #require(submit.json["status_url"] as? String)
+        let responseURL = try #require(submit.json["response_url"] as? String)
+        #expect(statusURL == "\(server.baseURL)/v2/requests/\(id)/status")
+        #expect(responseURL == "\(server.baseURL)/v2/requests/\(id)")
+        #expect(submit.json["poll_url"] as? String == responseURL)
+
+        // Progress is visible while the job runs.
+        var sawProgress = false
+        let deadline = Date().addingTimeInterval(300)
+        var final: HTTPReply
+        repeat {
+            final = try await HTTPTestClient.send(.GET, statusURL, apiKey: server.apiKey)
+            #expect(final.status == 200)
+            if let progress = final.json["progress"] as? Double, progress > 0, progress < 1 { sawProgress = true }
+            for key in ["request_id", "status", "progress", "queue_position", "created_at", "updated_at"] {
+                #expect(final.json[key] != nil, "status body lacks \(key)")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        } while final.json["status"] as? String != "COMPLETED" && final.json["status"] as? String != "FAILED"
+            && Date() < deadline
+        #expect(final.json["status"] as? String == "COMPLETED", "\(final.json)")
+        #expect(sawProgress)
+
+        let result = try await HTTPTestClient.send(.GET, responseURL, apiKey: server.apiKey)
+        #expect(result.status == 200)
+        #expect(result.json["model"] as? String == Self.model)
+        let metrics = try #require(result.json["metrics"] as? [String: Any])
+        for key in ["queue_time", "inference_time", "total_time", "retry_count"] {
+            #expect(metrics[key] != nil, "metrics lack \(key)")
+        }
+        let output = try #require(result.json["output"] as? String)
+        #expect(output.hasPrefix("\(server.baseURL)/files/"))
+
+        // The video downloads with no API key.
+        let video = try await HTTPTestClient.send(.GET, output)
+        #expect(video.status == 200)
+        #expect(video.headers.first(name: "Content-Type") == "video/mp4")
+        let probe = try MediaProbe.probe(video.body)
+        let stream = try #require(probe.video)
+        #expect(stream.codecName == "h264")
+        #expect(stream.profile == "High")
+        #expect(stream.pixelFormat == "yuv420p")
+        #expect(stream.width == 1920 && stream.height == 1080)
+        #expect(stream.frameRate == "24/1")
+        #expect(stream.frameCount == 120)
+        let audio = try #require(probe.audio)
+        #expect(audio.codecName == "aac")
+        #expect(audio.profile == "LC")
+        #expect(audio.sampleRate == "48000")
+        #expect(abs((audio.duration ?? 0) - 5) <= 1.0 / 24)
+        #expect(probe.isFastStart)
+        #expect(probe.formatName.contains("mp4"))
+    }
+
+    @Test func syncCallReturnsMP4Bytes9by16WithoutAudio() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stopAndClean() } }
+        let image = try ImageServer.testImage()
+        let reply = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v1/\(Self.model)", apiKey: server.apiKey,
+            json: [
+                "prompt": "a gentle push in", "start_image_url": Self.dataURI(image), "aspect_ratio": "9:16",
+                "duration": 3, "generate_audio": false,
+            ])
+        #expect(reply.status == 200, "\(String(decoding: reply.body.prefix(300), as: UTF8.self))")
+        #expect(reply.headers.first(name: "Content-Type") == "video/mp4")
+        #expect(reply.headers.first(name: "x-request-id") != nil)
+        #expect(Double(reply.headers.first(name: "x-generation-time") ?? "") != nil)
+        #expect(reply.headers.first(name: "x-cost") != nil)
+        let probe = try MediaProbe.probe(reply.body)
+        let video = try #require(probe.video)
+        #expect(video.width == 1080 && video.height == 1920)
+        #expect(video.frameCount == 72)
+        #expect(probe.audio == nil)
+    }
+
+    @Test func square15SecondsWithEndImageFromBareBase64() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stopAndClean() } }
+        let image = try ImageServer.testImage(width: 800, height: 800)
+        let submit = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
+            json: [
+                "prompt": "slow zoom", "start_image_url": image.base64EncodedString(), "aspect_ratio": "1:1",
+                "duration": "15", "end_image_url": Self.dataURI(try ImageServer.testImage(width: 640, height: 480)),
+            ])
+        #expect(submit.status == 200, "\(submit.json)")
+        let statusURL = try #require(submit.json["status_url"] as? String)
+        let final = try await HTTPTestClient.waitForTerminal(statusURL, apiKey: server.apiKey)
+        #expect(final.json["status"] as? String == "COMPLETED", "\(final.json)")
+        let result = try await HTTPTestClient.send(.GET, try #require(submit.json["response_url"] as? String), apiKey: server.apiKey)
+        let video = try await HTTPTestClient.send(.GET, try #require(result.json["output"] as? String))
+        let probe = try MediaProbe.probe(video.body)
+        #expect(probe.video?.width == 1080 && probe.video?.height == 1080)
+        #expect(probe.video?.frameCount == 360)
+        #expect(probe.audio != nil)
+        #expect(abs((probe.audio?.duration ?? 0) - 15) <= 1.0 / 24)
+    }
+
+    @Test func undecodableImageFailsWith422AndNamesTheField() async throws {
+        let images = try await ImageServer.start()
+        let server = try await TestServer.start()
+        defer { Task { await server.stopAndClean(); await images.stop() } }
+        let cases: [(String, String)] = [
+            (Data("this is not an image".utf8).base64EncodedString(), "start_image_url"),
+            ("\(images.baseURL)/missing.jpg", "HTTP 404"),
+            ("\(images.baseURL)/not-an-image.jpg", "not a decodable image"),
+        ]
+        for (input, expected) in cases {
+            let submit = try await HTTPTestClient.send(
+                .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
+                json: ["prompt": "x", "start_image_url": input, "duration": "3"])
+            #expect(submit.status == 200)
+            let statusURL = try #require(submit.json["status_url"] as? String)
+            let final = try await HTTPTestClient.waitForTerminal(statusURL, apiKey: server.apiKey)
+            #expect(final.status == 422)
+            #expect(final.json["status"] as? String == "FAILED")
+            let error = try #require(final.error)
+            #expect(error.contains("start_image_url"), "\(error)")
+            #expect(error.contains(expected), "\(error)")
+            let result = try await HTTPTestClient.send(.GET, try #require(submit.json["response_url"] as? String), apiKey: server.apiKey)
+            #expect(result.status == 422)
+            #expect(result.json["status"] as? String == "FAILED")
+            #expect(result.json["output"] == nil)
+        }
+        // The blocking call answers 422 JSON for a failed job.
+        let sync = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v1/\(Self.model)", apiKey: server.apiKey,
+            json: ["prompt": "x", "start_image_url": "\(images.baseURL)/missing.jpg", "duration": "3"])
+        #expect(sync.status == 422)
+        #expect(sync.json["status"] as? String == "FAILED")
+        #expect(sync.error?.contains("HTTP 404") == true)
+        // No output file is left behind by failed jobs.
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: server.configuration.outputsDirectory.path)
+        #expect(outputs.filter { $0.hasSuffix(".mp4") }.isEmpty)
+    }
+
+    @Test func redirectedImageURLIsFollowed() async throws {
+        let images = try await ImageServer.start()
+        let server = try await TestServer.start()
+        defer { Task { await server.stopAndClean(); await images.stop() } }
+        let reply = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v1/\(Self.model)", apiKey: server.apiKey,
+            json: ["prompt": "x", "start_image_url": "\(images.baseURL)/redirect", "duration": "3", "generate_audio": false])
+        #expect(reply.status == 200, "\(reply.json)")
+        #expect(try MediaProbe.probe(reply.body).video?.frameCount == 72)
+    }
+
+    @Test func ssrfGuardRefusesLoopbackWhenPrivateInputsAreOff() async throws {
+        let images = try await ImageServer.start()
+        let server = try await TestServer.start(configure: { $0.allowPrivateInputs = false })
+        defer { Task { await server.stopAndClean(); await images.stop() } }
+        for url in ["\(images.baseURL)/card.jpg", "http://localhost:\(server.port)/healthz", "http://[::1]:9/x.jpg",
+                    "http://10.0.0.1/x.jpg", "http://169.254.169.254/latest/meta-data"] {
+            let submit = try await HTTPTestClient.send(
+                .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
+                json: ["prompt": "x", "start_image_url": url, "duration": "3"])
+            let final = try await HTTPTestClient.waitForTerminal(
+                try #require(submit.json["status_url"] as? String), apiKey: server.apiKey, timeout: 60)
+            #expect(final.json["status"] as? String == "FAILED")
+            let error = final.error ?? ""
+            #expect(error.contains("start_image_url") && error.contains("only public addresses may be fetched"), "\(url): \(error)")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ZoetropeMedia
+
+/// A small HTTP server on loopback that serves test images, redirects and errors, standing in for
+/// the web servers users' images live on.
+struct ImageServer {
+    let baseURL: String
+    private let task: Task<Void, any Error>
+
+    /// A JPEG test card made with ffmpeg.
+    static func testImage(width: Int = 1280, height: Int = 960) throws -> Data {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("card-\(UUID().uuidString).jpg")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let output = try ProcessRunner.runBlocking(
+            "ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=s=\(width)x\(height)", "-frames:v", "1", file.path])
+        guard output.status == 0 else { throw TestFailure("ffmpeg could not make a test image: \(output.lastErrorLine)") }
+        return try Data(contentsOf: file)
+    }
+
+    static func start() async throws -> ImageServer {
+        let image = try testImage()
+        let router = Router()
+        router.get("/card.jpg") { _, _ in
+            Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(data: image)))
+        }
+        router.get("/redirect") { _, _ in
+            Response(status: .found, headers: [.location: "/card.jpg"])
+        }
+        router.get("/missing.jpg") { _, _ in Response(status: .notFound) }
+        router.get("/not-an-image.jpg") { _, _ in
+            Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(string: "hello")))
+        }
+        var logger = Logger(label: "image-server")
+        logger.logLevel = .error
+        let ready = ReadySignal()
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in ready.fire(.success((channel.localAddress?.port ?? 0, ""))) },
+            logger: logger)
+        let task = Task {
+            do { try await app.run() } catch {
+                ready.fire(.failure(error))
+                throw error
+            }
+        }
+        let (port, _) = try await ready.wait()
+        return ImageServer(baseURL: "http://127.0.0.1:\(port)", task: task)
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}
