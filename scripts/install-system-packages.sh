@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Zoetrope needs (ffmpeg, espeak-ng, a Python venv for the SDK tests),
+# skipping apt entirely when they are already there.
+set -euo pipefail
+
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then missing+=(python3-venv); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing Debian packages: ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        ca-certificates "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The official segmind SDK (PyPI, 1.3.0), unchanged, against a Zoetrope server built from this
+# tree. Creates .venv-sdk on first use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=".venv-sdk"
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+
+if [ ! -x .build/debug/zoetrope ]; then swift build --product zoetrope; fi
+export ZOETROPE_BIN="${ZOETROPE_BIN:-.build/debug/zoetrope}"
+"$VENV/bin/python" -m pytest -q tests/python
