@@ -199,11 +199,23 @@ public struct GenerationRequestParser: Sendable {
         if payload.utf8.count > (Self.maxImageBytes / 3 + 2) * 4 + 1024 {
             throw APIError.badRequest("\(field) is larger than the 50 MB limit")
         }
-        var cleaned = String(payload.filter { !$0.isWhitespace })
-        cleaned = cleaned.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        let remainder = cleaned.utf8.count % 4
-        if remainder == 2 { cleaned += "==" } else if remainder == 3 { cleaned += "=" }
-        guard !cleaned.isEmpty, let data = Data(base64Encoded: cleaned) else {
+        // Work on bytes: strip whitespace, map the URL-safe alphabet, restore missing padding.
+        var cleaned = [UInt8]()
+        cleaned.reserveCapacity(payload.utf8.count + 2)
+        for byte in payload.utf8 {
+            switch byte {
+            case 0x20, 0x09, 0x0A, 0x0D: continue
+            case UInt8(ascii: "-"): cleaned.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): cleaned.append(UInt8(ascii: "/"))
+            default: cleaned.append(byte)
+            }
+        }
+        switch cleaned.count % 4 {
+        case 2: cleaned += [UInt8(ascii: "="), UInt8(ascii: "=")]
+        case 3: cleaned.append(UInt8(ascii: "="))
+        default: break
+        }
+        guard !cleaned.isEmpty, let data = Data(base64Encoded: Data(cleaned)) else {
             throw APIError.badRequest(
                 bare
                     ? "\(field) must be an http(s) URL, a data: URI or base64-encoded image data"

@@ -46,6 +46,11 @@ public struct CameraPlan: Sendable, Equatable {
     public struct View: Sendable, Equatable {
         public var zoom: Double
         public var center: SIMD2<Double>
+
+        public init(zoom: Double, center: SIMD2<Double>) {
+            self.zoom = zoom
+            self.center = center
+        }
     }
 
     /// The eased camera position at `frame` (0-based).

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import ZoetropeCore
+import ZoetropeMedia
+
+/// The pure parts of the pipeline: camera plan, sampling, WAV writing; and the encoder's output.
+struct RenderingTests {
+    @Test func pushInStartsWideEndsCloserAndFollowsCfgScale() {
+        let subtle = CameraPlan.pushIn(frameCount: 120, cfgScale: 0)
+        let strong = CameraPlan.pushIn(frameCount: 120, cfgScale: 1)
+        #expect(subtle.view(at: 0).zoom == 1)
+        #expect(subtle.view(at: 119).zoom < strong.view(at: 119).zoom)
+        #expect(strong.view(at: 119).zoom <= CameraPlan.overscan)
+        // Monotonic and eased: slow at both ends.
+        let zooms = (0..<120).map { strong.view(at: $0).zoom }
+        #expect(zip(zooms, zooms.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(zooms[1] - zooms[0] < zooms[60] - zooms[59])
+    }
+
+    @Test func identityViewCopiesTheSource() {
+        var source = PlanarImage(width: 64, height: 32)
+        for index in source.y.indices { source.y[index] = UInt8(index % 251) }
+        for index in source.u.indices { source.u[index] = UInt8((index * 3) % 251) }
+        var output = PlanarImage(width: 64, height: 32)
+        FrameRenderer().render(source, view: .init(zoom: 1, center: SIMD2(0.5, 0.5)), into: &output)
+        #expect(output.y == source.y)
+        #expect(output.u == source.u)
+    }
+
+    @Test func windowNeverLeavesTheImage() {
+        var source = PlanarImage(width: 40, height: 40)
+        for index in source.y.indices { source.y[index] = 200 }
+        var output = PlanarImage(width: 20, height: 20)
+        // A centre far outside the picture is clamped: every output pixel comes from the image.
+        FrameRenderer().render(source, view: .init(zoom: 2, center: SIMD2(5, -3)), into: &output)
+        #expect(output.y.allSatisfy { $0 == 200 })
+    }
+
+    @Test func halfPixelShiftInterpolates() {
+        var source = PlanarImage(width: 8, height: 2)
+        for x in 0..<8 {
+            source.y[x] = x % 2 == 0 ? 0 : 200
+            source.y[8 + x] = x % 2 == 0 ? 0 : 200
+        }
+        var output = PlanarImage(width: 4, height: 2)
+        // 4 output pixels over a 4-pixel window starting at x = 2.5: each lands between two source pixels.
+        FrameRenderer.init(bands: 1).render(source, view: .init(zoom: 2, center: SIMD2(4.5 / 8, 0.5)), into: &output)
+        #expect(output.y[0...3].allSatisfy { $0 == 100 })
+    }
+
+    @Test func wavHeaderDescribesTheSamples() {
+        let audio = PCMAudio(sampleRate: 48_000, channels: 2, samples: [Int16](repeating: 0, count: 96_000))
+        let wav = audio.wavData()
+        #expect(wav.count == 44 + 192_000)
+        #expect(String(decoding: wav[0..<4], as: UTF8.self) == "RIFF")
+        #expect(String(decoding: wav[8..<16], as: UTF8.self) == "WAVEfmt ")
+        #expect(audio.duration == 1)
+        let request = GenerationRequest(prompt: "x", startImage: .stored("a"), duration: 7)
+        #expect(Soundtrack.render(for: request).duration == 7)
+    }
+
+    @Test func encoderWritesExactlyTheFramesItIsGiven() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("enc-\(UUID().uuidString).mp4")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let encoder = try VideoEncoder(width: 320, height: 180, audio: nil, output: output)
+        var frame = PlanarImage(width: 320, height: 180)
+        for index in 0..<30 {
+            for i in frame.y.indices { frame.y[i] = UInt8((i + index * 7) % 220 + 16) }
+            try encoder.write(frame)
+        }
+        try encoder.finish()
+        let probe = try ProcessRunner.runBlocking(
+            "ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                        "stream=nb_read_frames,profile,pix_fmt", "-of", "csv=p=0", output.path])
+        #expect(String(decoding: probe.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "High,yuv420p,30")
+    }
+
+    @Test func cancelledEncoderLeavesNoFile() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("cancel-\(UUID().uuidString).mp4")
+        let encoder = try VideoEncoder(width: 320, height: 180, audio: nil, output: output)
+        try encoder.write(PlanarImage(width: 320, height: 180))
+        encoder.cancel()
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
+    @Test func decoderRefusesNonImagesAndCoverCrops() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let junk = directory.appendingPathComponent("junk.bin")
+        try Data("not an image".utf8).write(to: junk)
+        #expect(throws: RenderError.self) { try ImageDecoder().decode(junk, field: "start_image_url", width: 64, height: 64) }
+
+        let png = directory.appendingPathComponent("wide.png")
+        _ = try ProcessRunner.runBlocking("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=red:s=400x100", "-frames:v", "1", png.path])
+        let image = try ImageDecoder().decode(png, field: "start_image_url", width: 64, height: 64)
+        #expect(image.width == 64 && image.height == 64 && image.y.count == 64 * 64 && image.u.count == 32 * 32)
+
+        // A picture over the pixel cap is refused from its header, before decoding.
+        let capped = ImageDecoder(maxPixels: 10_000)
+        #expect(throws: RenderError.self) { try capped.decode(png, field: "start_image_url", width: 64, height: 64) }
+    }
+}
