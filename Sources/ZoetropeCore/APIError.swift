@@ -19,5 +19,4 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func notFound(_ message: String) -> APIError { APIError(status: 404, message: message) }
     public static func notAcceptable(_ message: String) -> APIError { APIError(status: 406, message: message) }
     public static func internalError(_ message: String) -> APIError { APIError(status: 500, message: message) }
-    public static func gatewayTimeout(_ message: String) -> APIError { APIError(status: 504, message: message) }
 }

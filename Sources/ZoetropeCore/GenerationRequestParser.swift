@@ -227,23 +227,35 @@ public struct GenerationRequestParser: Sendable {
         return data
     }
 
-    private func parseSegments(_ value: JSONValue?) throws -> [GenerationRequest.ShotSegment] {
+    /// An optional array of at most `limit` objects whose keys are all in `allowed`, with each
+    /// object's path (`field[i]`) for error messages.
+    private func objectArray(
+        _ value: JSONValue?, field: String, limit: Int, noun: String, allowed: Set<String>
+    ) throws -> [(path: String, fields: [String: JSONValue])] {
         guard let value, value != .null else { return [] }
         guard case .array(let items) = value else {
-            throw APIError.badRequest("multi_prompt must be an array of {prompt, duration} objects, got \(value.typeName)")
+            throw APIError.badRequest("\(field) must be an array of objects, got \(value.typeName)")
         }
-        guard items.count <= Self.maxSegments else {
-            throw APIError.badRequest("multi_prompt has \(items.count) segments; at most \(Self.maxSegments) are allowed")
+        guard items.count <= limit else {
+            throw APIError.badRequest("\(field) has \(items.count) \(noun); at most \(limit) are allowed")
         }
         return try items.enumerated().map { index, item in
-            let path = "multi_prompt[\(index)]"
+            let path = "\(field)[\(index)]"
             guard case .object(let fields) = item else {
-                throw APIError.badRequest("\(path) must be an object with prompt and duration, got \(item.typeName)")
+                throw APIError.badRequest("\(path) must be an object, got \(item.typeName)")
             }
-            let unknown = fields.keys.filter { $0 != "prompt" && $0 != "duration" }.sorted()
+            let unknown = fields.keys.filter { !allowed.contains($0) }.sorted()
             if !unknown.isEmpty {
                 throw APIError.badRequest("\(path) has unknown field(s): \(unknown.joined(separator: ", "))")
             }
+            return (path, fields)
+        }
+    }
+
+    private func parseSegments(_ value: JSONValue?) throws -> [GenerationRequest.ShotSegment] {
+        try objectArray(
+            value, field: "multi_prompt", limit: Self.maxSegments, noun: "segments", allowed: ["prompt", "duration"]
+        ).map { path, fields in
             guard let prompt = try optionalString(fields["prompt"], field: "\(path).prompt"), !prompt.isEmpty else {
                 throw APIError.badRequest("\(path).prompt is required")
             }
@@ -257,22 +269,10 @@ public struct GenerationRequestParser: Sendable {
     }
 
     private func parseElements(_ value: JSONValue?) throws -> [GenerationRequest.Element] {
-        guard let value, value != .null else { return [] }
-        guard case .array(let items) = value else {
-            throw APIError.badRequest("elements must be an array of objects, got \(value.typeName)")
-        }
-        guard items.count <= Self.maxElements else {
-            throw APIError.badRequest("elements has \(items.count) entries; at most \(Self.maxElements) are allowed")
-        }
-        return try items.enumerated().map { index, item in
-            let path = "elements[\(index)]"
-            guard case .object(let fields) = item else {
-                throw APIError.badRequest("\(path) must be an object, got \(item.typeName)")
-            }
-            let unknown = fields.keys.filter { $0 != "frontal_image_url" && $0 != "reference_image_urls" }.sorted()
-            if !unknown.isEmpty {
-                throw APIError.badRequest("\(path) has unknown field(s): \(unknown.joined(separator: ", "))")
-            }
+        try objectArray(
+            value, field: "elements", limit: Self.maxElements, noun: "entries",
+            allowed: ["frontal_image_url", "reference_image_urls"]
+        ).map { path, fields in
             let frontal = try fields["frontal_image_url"].flatMap {
                 $0 == .null ? nil : try parseImage($0, field: "\(path).frontal_image_url")
             }

@@ -52,8 +52,10 @@ struct APIController {
         var job = submitted
         while !job.status.isTerminal {
             guard Date() < deadline else {
-                throw APIError.gatewayTimeout(
-                    "the video was not ready within \(Int(syncTimeout)) s; request \(job.id) is still \(job.status.rawValue.lowercased()), poll GET /v2/requests/\(job.id)/status")
+                throw APIError(
+                    status: 504,
+                    message: "the video was not ready within \(syncTimeout) s; request \(job.id) is still \(job.status.rawValue.lowercased()), poll GET /v2/requests/\(job.id)/status",
+                    headers: ["x-request-id": job.id])
             }
             try await Task.sleep(for: .milliseconds(200))
             guard let current = try await queue.store.job(id: submitted.id) else {

@@ -116,8 +116,9 @@ struct Runner: Service {
                 return
             }
             if error is CancellationError || Task.isCancelled {
+                // A fresh task: this one is cancelled, and the store refuses work from cancelled tasks.
+                await Task { try? await store.release(id: job.id, owner: owner, now: now) }.value
                 log.info("stopping: job released back to the queue")
-                try? await store.release(id: job.id, owner: owner, now: now)
                 return
             }
             let message = (error as? RenderError)?.message ?? "internal error while rendering: \(error)"

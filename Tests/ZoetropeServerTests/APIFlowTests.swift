@@ -102,6 +102,21 @@ struct APIFlowTests {
         #expect(probe.audio == nil)
     }
 
+    @Test func syncCallPastItsTimeoutIs504AndTheJobGoesOn() async throws {
+        let server = try await TestServer.start(configure: { $0.syncTimeout = 0.5 })
+        defer { Task { await server.stopAndClean() } }
+        let image = try ImageServer.testImage(width: 640, height: 360)
+        let reply = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v1/\(Self.model)", apiKey: server.apiKey,
+            json: ["prompt": "x", "start_image_url": Self.dataURI(image), "duration": "3", "generate_audio": false])
+        #expect(reply.status == 504)
+        let id = try #require(reply.headers.first(name: "x-request-id"))
+        #expect(reply.error?.contains(id) == true, "\(reply.json)")
+        // The job was accepted and can still be polled to completion.
+        let final = try await HTTPTestClient.waitForTerminal("\(server.baseURL)/v2/requests/\(id)/status", apiKey: server.apiKey)
+        #expect(final.json["status"] as? String == "COMPLETED")
+    }
+
     @Test func square15SecondsWithEndImageFromBareBase64() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stopAndClean() } }
