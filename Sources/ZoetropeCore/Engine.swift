@@ -5,6 +5,13 @@ public protocol Engine: Sendable {
     /// A short name shown in the model listing ("motion").
     var name: String { get }
     func render(_ request: GenerationRequest, context: RenderContext) async throws
+    /// How the engine reads the request (camera moves per shot, ...), reported to the user in the
+    /// result's `plan`; nil when the engine has nothing to report.
+    func plan(for request: GenerationRequest) -> JSONValue?
+}
+
+extension Engine {
+    public func plan(for request: GenerationRequest) -> JSONValue? { nil }
 }
 
 /// What an engine is given besides the request: where inputs and the output live, and a way to

@@ -1,65 +1,134 @@
 import Foundation
 
-/// How the virtual camera moves across the clip: a zoom and a window centre per frame, with easing.
-/// The built-in engine's first grammar is a slow push-in with a slight drift; its strength follows
-/// `cfg_scale`.
+/// How the virtual camera moves across one shot: a zoom, a window centre and a rotation per
+/// frame, eased in and out. Built from the moves the grammar read; its base zoom is chosen so
+/// that no frame ever shows anything outside the source picture.
 public struct CameraPlan: Sendable, Equatable {
-    /// The source image is decoded this much larger than the output, so the deepest zoom still
-    /// samples at least one source pixel per output pixel.
+    /// The source image is decoded this much larger than the output, so zooms up to this factor
+    /// still sample at least one source pixel per output pixel.
     public static let overscan = 1.25
 
     public var frameCount: Int
-    /// Zoom relative to the whole (overscanned) source: 1 shows all of it, `overscan` shows one
-    /// output-sized window.
-    public var startZoom: Double
-    public var endZoom: Double
-    /// Window centre in normalized source coordinates (0...1).
-    public var startCenter: SIMD2<Double>
-    public var endCenter: SIMD2<Double>
-    /// Words that say what the plan does, reported to the user.
-    public var summary: String
+    public var moves: [CameraMove]
+    public var speed: CameraSpeed
+    /// 0...1: how strongly the plan follows the prompt (`cfg_scale`).
+    public var strength: Double
+    /// Source aspect ratio (width / height), needed to keep rotated windows inside the picture.
+    public var aspect: Double
+    /// Seed of the handheld noise, so a prompt always renders the same way.
+    public var seed: UInt64
+    /// Zoom applied under every move so the window, moved and rotated, stays inside the image.
+    public private(set) var baseZoom: Double = 1
 
     public init(
-        frameCount: Int, startZoom: Double, endZoom: Double, startCenter: SIMD2<Double>, endCenter: SIMD2<Double>,
-        summary: String
+        frameCount: Int, moves: [CameraMove], speed: CameraSpeed = .normal, strength: Double = 1, aspect: Double = 16.0 / 9,
+        seed: UInt64 = 0
     ) {
         self.frameCount = frameCount
-        self.startZoom = startZoom
-        self.endZoom = endZoom
-        self.startCenter = startCenter
-        self.endCenter = endCenter
-        self.summary = summary
+        self.moves = moves
+        self.speed = speed
+        self.strength = min(max(strength, 0), 1)
+        self.aspect = aspect
+        self.seed = seed
+        self.baseZoom = requiredBaseZoom()
     }
 
-    /// A smooth, slow push-in with a slight drift. `cfgScale` 0 is subtle, 1 is the full move.
-    public static func pushIn(frameCount: Int, cfgScale: Double) -> CameraPlan {
-        let strength = min(max(cfgScale, 0), 1)
-        let endZoom = min(1.05 + 0.15 * strength, overscan)
-        let drift = 0.01 + 0.02 * strength
+    /// The plan for a prompt, read by `CameraGrammar`. `cfgScale` 0 gives a subtle version of
+    /// the moves, 1 the full amplitude.
+    public static func reading(
+        prompt: String, negativePrompt: String = "", frameCount: Int, cfgScale: Double, aspect: Double
+    ) -> CameraPlan {
+        let reading = CameraGrammar.read(prompt: prompt, negativePrompt: negativePrompt)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in prompt.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return CameraPlan(
-            frameCount: frameCount, startZoom: 1, endZoom: endZoom,
-            startCenter: SIMD2(0.5, 0.5), endCenter: SIMD2(0.5 + drift, 0.5 - drift / 2),
-            summary: "slow push-in to \((endZoom * 100).rounded() / 100)× with a slight drift")
+            frameCount: frameCount, moves: reading.moves, speed: reading.speed, strength: 0.25 + 0.75 * cfgScale,
+            aspect: aspect, seed: hash)
     }
 
-    /// The camera at a frame: zoom and window centre.
+    /// The camera at one frame.
     public struct View: Sendable, Equatable {
+        /// Relative to the whole source: 1 shows all of it.
         public var zoom: Double
+        /// Window centre in normalized source coordinates (0...1).
         public var center: SIMD2<Double>
+        /// Clockwise rotation of the window, radians.
+        public var rotation: Double
 
-        public init(zoom: Double, center: SIMD2<Double>) {
+        public init(zoom: Double, center: SIMD2<Double>, rotation: Double = 0) {
             self.zoom = zoom
             self.center = center
+            self.rotation = rotation
         }
     }
 
-    /// The eased camera position at `frame` (0-based).
+    /// How far the moves have gone at shot time `t` (0...1), before the base zoom.
+    private func motion(at t: Double) -> (zoom: Double, shift: SIMD2<Double>, rotation: Double) {
+        let eased = t * t * (3 - 2 * t)
+        let amount = speed.amplitude * strength
+        var logZoom = 0.0
+        var shift = SIMD2<Double>.zero
+        var rotation = 0.0
+        for move in moves {
+            let end = move.endpoint
+            logZoom += log(end.zoom) * amount * eased
+            shift += end.shift * amount * eased
+            rotation += end.rotation * amount * eased
+        }
+        if moves.contains(.handheld) {
+            // Band-limited noise: a few slow sinusoids with seeded phases (about 0.3-1.3 Hz at 24 fps).
+            let seconds = t * Double(max(frameCount - 1, 1)) / 24
+            var state = seed
+            func phase() -> Double {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Double(state >> 11) / Double(1 << 53) * 2 * .pi
+            }
+            let frequencies = [0.31, 0.57, 0.83, 1.29]
+            let weights = [1.0, 0.6, 0.35, 0.2]
+            let scale = 0.5 + 0.5 * amount
+            for (frequency, weight) in zip(frequencies, weights) {
+                shift.x += 0.0035 * scale * weight * sin(2 * .pi * frequency * seconds + phase())
+                shift.y += 0.0030 * scale * weight * sin(2 * .pi * frequency * 1.1 * seconds + phase())
+                rotation += 0.0045 * scale * weight * sin(2 * .pi * frequency * 0.9 * seconds + phase())
+            }
+        }
+        return (exp(logZoom), shift, rotation)
+    }
+
+    /// The camera at `frame` (0-based).
     public func view(at frame: Int) -> View {
         let t = frameCount > 1 ? Double(frame) / Double(frameCount - 1) : 0
-        let eased = t * t * (3 - 2 * t)
-        // Interpolate zoom geometrically so the apparent speed is even.
-        let zoom = startZoom * pow(endZoom / startZoom, eased)
-        let center = startCenter + (endCenter - startCenter) * eased
-        return View(zoom: zoom, center: center)
+        let motion = motion(at: t)
+        return View(zoom: baseZoom * motion.zoom, center: SIMD2(0.5, 0.5) + motion.shift, rotation: motion.rotation)
+    }
+
+    /// The smallest zoom at which a window of this zoom, shift and rotation stays inside the image.
+    static func requiredZoom(shift: SIMD2<Double>, rotation: Double, aspect: Double) -> Double {
+        let c = abs(cos(rotation)), s = abs(sin(rotation))
+        let extentX = c + s / aspect
+        let extentY = c + s * aspect
+        let roomX = 1 - 2 * abs(shift.x)
+        let roomY = 1 - 2 * abs(shift.y)
+        guard roomX > 0.05, roomY > 0.05 else { return 20 }
+        return max(extentX / roomX, extentY / roomY, 1)
+    }
+
+    private func requiredBaseZoom() -> Double {
+        var base = 1.0
+        let samples = max(2, min(frameCount, 240))
+        for index in 0..<samples {
+            let t = Double(index) / Double(samples - 1)
+            let motion = motion(at: t)
+            base = max(base, Self.requiredZoom(shift: motion.shift, rotation: motion.rotation, aspect: aspect) / motion.zoom)
+        }
+        // A little margin for the interpolation kernel.
+        return base * 1.002
+    }
+
+    /// Words that say what the plan does, reported to the user.
+    public var summary: String {
+        let words = moves.map(\.phrase)
+        let list = words.count > 1 ? words.dropLast().joined(separator: ", ") + " and " + words.last! : words.first ?? "static"
+        return "\(speed == .normal ? "" : speed.rawValue + " ")\(list)"
     }
 }

@@ -22,71 +22,40 @@ public struct MotionEngine: Engine {
     }
 
     public func render(_ request: GenerationRequest, context: RenderContext) async throws {
-        let startFile = try await materialize(request.startImage, field: "start_image_url", context: context)
+        let shots = ShotList(request: request)
+        // Fetch every input first (references too, so a bad one fails the job with its field named).
+        var files: [ShotList.Source: URL] = [:]
+        files[.startImage] = try await materialize(request.startImage, field: "start_image_url", context: context)
+        var referenceFiles: [(String, URL)] = []
+        for (index, element) in request.elements.enumerated() {
+            if let frontal = element.frontalImage {
+                let field = "elements[\(index)].frontal_image_url"
+                files[.element(index)] = try await materialize(frontal, field: field, context: context)
+            }
+            for (refIndex, reference) in element.referenceImages.enumerated() {
+                let field = "elements[\(index)].reference_image_urls[\(refIndex)]"
+                let file = try await materialize(reference, field: field, context: context)
+                referenceFiles.append((field, file))
+                if files[.element(index)] == nil { files[.element(index)] = file }
+            }
+        }
         let endFile = try await request.endImage.asyncMap {
             try await materialize($0, field: "end_image_url", context: context)
         }
         context.progress(0.01)
         let flag = CancellationFlag()
-        let decoder = self.decoder
-        let renderer = self.renderer
-        let settings = self.settings
+        let job = RenderJob(
+            request: request, shots: shots, files: files, references: referenceFiles, endFile: endFile,
+            context: context, decoder: decoder, renderer: renderer, settings: settings, flag: flag)
         try await withTaskCancellationHandler {
-            try await ProcessRunner.onDedicatedThread {
-                try Self.renderBlocking(
-                    request, startFile: startFile, endFile: endFile, context: context, decoder: decoder,
-                    renderer: renderer, settings: settings, flag: flag)
-            }
+            try await ProcessRunner.onDedicatedThread { try job.run() }
         } onCancel: {
             flag.cancel()
         }
     }
 
-    /// The camera plan the engine follows for `request`.
-    public static func plan(for request: GenerationRequest) -> CameraPlan {
-        CameraPlan.pushIn(frameCount: request.frameCount, cfgScale: request.cfgScale)
-    }
-
-    private static func renderBlocking(
-        _ request: GenerationRequest, startFile: URL, endFile: URL?, context: RenderContext, decoder: ImageDecoder,
-        renderer: FrameRenderer, settings: EncoderSettings, flag: CancellationFlag
-    ) throws {
-        let (width, height) = request.aspectRatio.size
-        let sourceWidth = Int((Double(width) * CameraPlan.overscan / 2).rounded()) * 2
-        let sourceHeight = Int((Double(height) * CameraPlan.overscan / 2).rounded()) * 2
-        let start = try decoder.decode(startFile, field: "start_image_url", width: sourceWidth, height: sourceHeight)
-        let end = try endFile.map { try decoder.decode($0, field: "end_image_url", width: width, height: height) }
-        let plan = plan(for: request)
-
-        var audioFile: URL?
-        if request.generateAudio {
-            let file = context.outputFile.deletingPathExtension().appendingPathExtension("wav")
-            try Soundtrack.render(for: request).wavData().write(to: file)
-            audioFile = file
-        }
-        defer { if let audioFile { try? FileManager.default.removeItem(at: audioFile) } }
-
-        let encoder = try VideoEncoder(
-            width: width, height: height, audio: audioFile, output: context.outputFile, settings: settings)
-        var frame = PlanarImage(width: width, height: height)
-        do {
-            for index in 0..<plan.frameCount {
-                if flag.isCancelled { throw CancellationError() }
-                renderer.render(start, view: plan.view(at: index), into: &frame)
-                if let end {
-                    // Dissolve into the end image over the last 70% of the clip; the last frame is the end image.
-                    let t = plan.frameCount > 1 ? Double(index) / Double(plan.frameCount - 1) : 1
-                    let a = min(max((t - 0.3) / 0.7, 0), 1)
-                    renderer.blend(end, alpha: a * a * (3 - 2 * a), into: &frame)
-                }
-                try encoder.write(frame)
-                context.progress(0.02 + 0.97 * Double(index + 1) / Double(plan.frameCount))
-            }
-            try encoder.finish()
-        } catch {
-            encoder.cancel()
-            throw error
-        }
+    public func plan(for request: GenerationRequest) -> JSONValue? {
+        ShotList(request: request).json(endImage: request.endImage != nil)
     }
 
     /// A local file holding the input's bytes: stored inputs as they are, remote ones fetched.

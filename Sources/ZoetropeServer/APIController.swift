@@ -13,6 +13,8 @@ struct APIController {
     let syncTimeout: Double
     let maxBodyBytes: Int
     let parser: GenerationRequestParser
+    /// The engine serving each model, asked for the plan it follows.
+    let engines: [String: any Engine]
 
     static let requestIDHeader = HTTPField.Name("x-request-id")!
     static let generationTimeHeader = HTTPField.Name("x-generation-time")!
@@ -112,6 +114,7 @@ struct APIController {
             "created_at": .string(job.createdAt.iso8601),
             "completed_at": job.completedAt.map { .string($0.iso8601) } ?? .null,
         ]
+        if let plan = engines[job.model]?.plan(for: job.request) { body["plan"] = plan }
         switch job.status {
         case .completed:
             if let key = job.outputKey {

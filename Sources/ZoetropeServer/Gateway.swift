@@ -61,6 +61,7 @@ public struct Gateway: Sendable {
         let queue = JobQueue(store: store, inputsRoot: config.inputsDirectory, maxAttempts: config.maxAttempts)
         let engine = MotionEngine(fetcher: ImageFetcher(httpClient: httpClient, allowPrivateInputs: config.allowPrivateInputs))
         let catalog = ModelCatalog.standard(engine: engine.name)
+        let engines = Dictionary(uniqueKeysWithValues: catalog.models.map { ($0.slug, engine as any Engine) })
 
         let router = Router(context: ZoetropeRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -69,13 +70,13 @@ public struct Gateway: Sendable {
         let api = APIController(
             catalog: catalog, queue: queue, blobs: blobs, publicURL: publicURL, retention: config.retention,
             syncTimeout: config.syncTimeout, maxBodyBytes: config.maxBodyBytes,
-            parser: GenerationRequestParser(unknownVoices: { $0 }))
+            parser: GenerationRequestParser(unknownVoices: { $0 }), engines: engines)
         api.addPublicRoutes(to: router)
         FileController(blobs: blobs).addRoutes(to: router)
         api.addAuthenticatedRoutes(to: router.group().add(middleware: APIKeyMiddleware(keys: store)))
 
         let runner = Runner(
-            queue: queue, engines: Dictionary(uniqueKeysWithValues: catalog.models.map { ($0.slug, engine as any Engine) }),
+            queue: queue, engines: engines,
             blobs: blobs, concurrency: config.concurrency, leaseDuration: config.leaseDuration,
             pollInterval: config.pollInterval, logger: logger)
         let expiry = ExpiryService(

@@ -5,16 +5,32 @@ import ZoetropeMedia
 
 /// The pure parts of the pipeline: camera plan, sampling, WAV writing; and the encoder's output.
 struct RenderingTests {
-    @Test func pushInStartsWideEndsCloserAndFollowsCfgScale() {
-        let subtle = CameraPlan.pushIn(frameCount: 120, cfgScale: 0)
-        let strong = CameraPlan.pushIn(frameCount: 120, cfgScale: 1)
-        #expect(subtle.view(at: 0).zoom == 1)
+    @Test func pushInStartsWideEndsCloserAndFollowsStrength() {
+        let subtle = CameraPlan(frameCount: 120, moves: [.pushIn], strength: 0.25)
+        let strong = CameraPlan(frameCount: 120, moves: [.pushIn], strength: 1)
+        #expect(subtle.view(at: 0).zoom == strong.view(at: 0).zoom)
         #expect(subtle.view(at: 119).zoom < strong.view(at: 119).zoom)
-        #expect(strong.view(at: 119).zoom <= CameraPlan.overscan)
         // Monotonic and eased: slow at both ends.
         let zooms = (0..<120).map { strong.view(at: $0).zoom }
         #expect(zip(zooms, zooms.dropFirst()).allSatisfy { $0 <= $1 })
         #expect(zooms[1] - zooms[0] < zooms[60] - zooms[59])
+    }
+
+    @Test(arguments: CameraMove.allCases)
+    func noMoveRevealsPixelsOutsideTheImage(move: CameraMove) {
+        for aspect in [16.0 / 9, 9.0 / 16, 1] {
+            let plan = CameraPlan(frameCount: 72, moves: [move, .handheld], speed: .fast, strength: 1, aspect: aspect)
+            for frame in 0..<72 {
+                let view = plan.view(at: frame)
+                // The rotated window's corners, in normalized source coordinates, stay inside 0...1.
+                let halfW = 0.5 / view.zoom, halfH = 0.5 / view.zoom
+                for (u, v) in [(-halfW, -halfH), (halfW, -halfH), (-halfW, halfH), (halfW, halfH)] {
+                    let x = view.center.x + (cos(view.rotation) * u * aspect - sin(view.rotation) * v) / aspect
+                    let y = view.center.y + sin(view.rotation) * u * aspect + cos(view.rotation) * v
+                    #expect(x >= -1e-9 && x <= 1 + 1e-9 && y >= -1e-9 && y <= 1 + 1e-9, "\(move) frame \(frame): (\(x), \(y))")
+                }
+            }
+        }
     }
 
     @Test func identityViewCopiesTheSource() {
@@ -27,11 +43,11 @@ struct RenderingTests {
         #expect(output.u == source.u)
     }
 
-    @Test func windowNeverLeavesTheImage() {
+    @Test func positionsOutsideThePictureTakeTheEdge() {
         var source = PlanarImage(width: 40, height: 40)
         for index in source.y.indices { source.y[index] = 200 }
         var output = PlanarImage(width: 20, height: 20)
-        // A centre far outside the picture is clamped: every output pixel comes from the image.
+        // Even a window far outside the picture only ever shows the picture's own pixels.
         FrameRenderer().render(source, view: .init(zoom: 2, center: SIMD2(5, -3)), into: &output)
         #expect(output.y.allSatisfy { $0 == 200 })
     }

@@ -1,0 +1,79 @@
+import Foundation
+import ZoetropeCore
+
+/// The blocking half of a motion render, run on its own thread: decode the pictures, render every
+/// shot's frames (morphing into the end image during the last shot when there is one), and stream
+/// them with the soundtrack to the encoder. Checks for cancellation between frames.
+struct RenderJob: @unchecked Sendable {
+    let request: GenerationRequest
+    let shots: ShotList
+    let files: [ShotList.Source: URL]
+    let references: [(String, URL)]
+    let endFile: URL?
+    let context: RenderContext
+    let decoder: ImageDecoder
+    let renderer: FrameRenderer
+    let settings: EncoderSettings
+    let flag: CancellationFlag
+
+    func run() throws {
+        let (width, height) = request.aspectRatio.size
+        let sourceWidth = Int((Double(width) * CameraPlan.overscan / 2).rounded()) * 2
+        let sourceHeight = Int((Double(height) * CameraPlan.overscan / 2).rounded()) * 2
+        for (field, file) in references {
+            _ = try decoder.probe(file, field: field)
+        }
+        // Decode each picture a shot films once, overscanned for camera moves.
+        var pictures: [ShotList.Source: PlanarImage] = [:]
+        for shot in shots.shots where pictures[shot.source] == nil {
+            guard let file = files[shot.source] else { throw RenderError("\(shot.source.field) has no image") }
+            pictures[shot.source] = try decoder.decode(
+                file, field: shot.source.field, width: sourceWidth, height: sourceHeight)
+        }
+        // The end image's transition starts from the last shot's picture, both at output size.
+        var morph: (FlowMorph, PlanarImage, PlanarImage)?
+        if let endFile, let last = shots.shots.last, let lastFile = files[last.source] {
+            let from = try decoder.decode(lastFile, field: last.source.field, width: width, height: height)
+            let to = try decoder.decode(endFile, field: "end_image_url", width: width, height: height)
+            morph = (FlowMorph(start: from, end: to), from, to)
+        }
+        if flag.isCancelled { throw CancellationError() }
+
+        var audioFile: URL?
+        if request.generateAudio {
+            let file = context.outputFile.deletingPathExtension().appendingPathExtension("wav")
+            try Soundtrack.render(for: request).wavData().write(to: file)
+            audioFile = file
+        }
+        defer { if let audioFile { try? FileManager.default.removeItem(at: audioFile) } }
+
+        let encoder = try VideoEncoder(
+            width: width, height: height, audio: audioFile, output: context.outputFile, settings: settings)
+        var frame = PlanarImage(width: width, height: height)
+        var written = 0
+        let total = shots.frameCount
+        do {
+            for (shotIndex, shot) in shots.shots.enumerated() {
+                let picture = pictures[shot.source]!
+                let isLast = shotIndex == shots.shots.count - 1
+                for index in 0..<shot.frameCount {
+                    if flag.isCancelled { throw CancellationError() }
+                    if isLast, let (flow, from, to) = morph {
+                        let t = shot.frameCount > 1 ? Double(index) / Double(shot.frameCount - 1) : 1
+                        let eased = t * t * (3 - 2 * t)
+                        flow.frame(at: eased, start: from, end: to, into: &frame)
+                    } else {
+                        renderer.render(picture, view: shot.plan.view(at: index), into: &frame)
+                    }
+                    try encoder.write(frame)
+                    written += 1
+                    context.progress(0.02 + 0.97 * Double(written) / Double(total))
+                }
+            }
+            try encoder.finish()
+        } catch {
+            encoder.cancel()
+            throw error
+        }
+    }
+}
