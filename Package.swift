@@ -64,8 +64,10 @@ let package = Package(
                 "ZoetropeMedia",
                 "ZoetropeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.copy("Resources/bench-still.jpg")]
         ),
         .testTarget(
             name: "ZoetropeCoreTests",

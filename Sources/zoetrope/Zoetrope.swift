@@ -6,5 +6,5 @@ struct Zoetrope: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zoetrope",
         abstract: "A self-hosted, Segmind-compatible image-to-video API.",
-        subcommands: [ServeCommand.self, KeysCommand.self])
+        subcommands: [ServeCommand.self, KeysCommand.self, BenchCommand.self])
 }
