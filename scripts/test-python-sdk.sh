@@ -10,6 +10,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 
-if [ ! -x .build/debug/zoetrope ]; then swift build --product zoetrope; fi
-export ZOETROPE_BIN="${ZOETROPE_BIN:-.build/debug/zoetrope}"
+if [ -z "${ZOETROPE_BIN:-}" ]; then
+    swift build -c release --product zoetrope
+    export ZOETROPE_BIN=.build/release/zoetrope
+fi
 "$VENV/bin/python" -m pytest -q tests/python

@@ -1,8 +1,8 @@
 import Foundation
 
 /// How the virtual camera moves across one shot: a zoom, a window centre and a rotation per
-/// frame, eased in and out. Built from the moves the grammar read; its base zoom is chosen so
-/// that no frame ever shows anything outside the source picture.
+/// frame, eased in and out. Built from the moves the grammar read; the zoom rises wherever a
+/// shift or rotation needs it, so no frame ever shows anything outside the source picture.
 public struct CameraPlan: Sendable, Equatable {
     /// The source image is decoded this much larger than the output, so zooms up to this factor
     /// still sample at least one source pixel per output pixel.
@@ -17,8 +17,9 @@ public struct CameraPlan: Sendable, Equatable {
     public var aspect: Double
     /// Seed of the handheld noise, so a prompt always renders the same way.
     public var seed: UInt64
-    /// Zoom applied under every move so the window, moved and rotated, stays inside the image.
-    public private(set) var baseZoom: Double = 1
+    /// Zoom factor under the zoom moves so that they never go wider than the whole picture
+    /// (a pull-out starts this close and ends showing all of it).
+    public private(set) var zoomFloor: Double = 1
 
     public init(
         frameCount: Int, moves: [CameraMove], speed: CameraSpeed = .normal, strength: Double = 1, aspect: Double = 16.0 / 9,
@@ -30,7 +31,7 @@ public struct CameraPlan: Sendable, Equatable {
         self.strength = min(max(strength, 0), 1)
         self.aspect = aspect
         self.seed = seed
-        self.baseZoom = requiredBaseZoom()
+        self.zoomFloor = 1 / ((0...48).map { motion(at: Double($0) / 48).zoom }.min() ?? 1)
     }
 
     /// The plan for a prompt, read by `CameraGrammar`. `cfgScale` 0 gives a subtle version of
@@ -62,7 +63,7 @@ public struct CameraPlan: Sendable, Equatable {
         }
     }
 
-    /// How far the moves have gone at shot time `t` (0...1), before the base zoom.
+    /// How far the moves have gone at shot time `t` (0...1).
     private func motion(at t: Double) -> (zoom: Double, shift: SIMD2<Double>, rotation: Double) {
         let eased = t * t * (3 - 2 * t)
         let amount = speed.amplitude * strength
@@ -85,7 +86,9 @@ public struct CameraPlan: Sendable, Equatable {
             }
             let frequencies = [0.31, 0.57, 0.83, 1.29]
             let weights = [1.0, 0.6, 0.35, 0.2]
-            let scale = 0.5 + 0.5 * amount
+            // Fades in over the first half second so the shot opens on the whole picture.
+            let fade = min(seconds / 0.5, 1)
+            let scale = (0.5 + 0.5 * amount) * fade * fade * (3 - 2 * fade)
             for (frequency, weight) in zip(frequencies, weights) {
                 shift.x += 0.0035 * scale * weight * sin(2 * .pi * frequency * seconds + phase())
                 shift.y += 0.0030 * scale * weight * sin(2 * .pi * frequency * 1.1 * seconds + phase())
@@ -95,11 +98,20 @@ public struct CameraPlan: Sendable, Equatable {
         return (exp(logZoom), shift, rotation)
     }
 
-    /// The camera at `frame` (0-based).
+    /// The camera at `frame` (0-based). The zoom is the zoom moves' own, raised (smoothly) where
+    /// a shift or rotation needs a closer window to stay inside the picture; frame 0 of a shot
+    /// without a pull-out therefore shows the whole picture.
     public func view(at frame: Int) -> View {
         let t = frameCount > 1 ? Double(frame) / Double(frameCount - 1) : 0
         let motion = motion(at: t)
-        return View(zoom: baseZoom * motion.zoom, center: SIMD2(0.5, 0.5) + motion.shift, rotation: motion.rotation)
+        let planned = zoomFloor * motion.zoom
+        var needed = Self.requiredZoom(shift: motion.shift, rotation: motion.rotation, aspect: aspect)
+        if needed > 1 { needed *= 1.002 }  // room for the interpolation kernel
+        // Smooth maximum, exact at t = 0 and never below either argument.
+        let softness = 0.02 * t * t * (3 - 2 * t)
+        let difference = planned - needed
+        let zoom = (planned + needed + (difference * difference + softness * softness).squareRoot()) / 2
+        return View(zoom: zoom, center: SIMD2(0.5, 0.5) + motion.shift, rotation: motion.rotation)
     }
 
     /// The smallest zoom at which a window of this zoom, shift and rotation stays inside the image.
@@ -113,16 +125,16 @@ public struct CameraPlan: Sendable, Equatable {
         return max(extentX / roomX, extentY / roomY, 1)
     }
 
-    private func requiredBaseZoom() -> Double {
-        var base = 1.0
-        let samples = max(2, min(frameCount, 240))
-        for index in 0..<samples {
-            let t = Double(index) / Double(samples - 1)
-            let motion = motion(at: t)
-            base = max(base, Self.requiredZoom(shift: motion.shift, rotation: motion.rotation, aspect: aspect) / motion.zoom)
-        }
-        // A little margin for the interpolation kernel.
-        return base * 1.002
+    /// The deepest zoom any frame reaches: the source needs this much resolution beyond the
+    /// output for every frame to sample at least one source pixel per output pixel.
+    public var maxZoom: Double {
+        let samples = max(2, min(frameCount, 96))
+        return (0..<samples).map { view(at: $0 * (frameCount - 1) / (samples - 1)).zoom }.max() ?? 1
+    }
+
+    /// How much larger than the output to decode the source for this plan (at most `overscan`).
+    public var sourceScale: Double {
+        min(max((maxZoom * 50).rounded(.up) / 50, 1), Self.overscan)
     }
 
     /// Words that say what the plan does, reported to the user.

@@ -89,6 +89,12 @@ public struct FrameRenderer: Sendable {
     ) {
         let (origin, stepX, stepY) = mapping.affine(
             sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: width, height: height)
+        if abs(stepX.y) < 1e-12 && abs(stepY.x) < 1e-12 {
+            samplePlaneSeparable(
+                source, width: sourceWidth, height: sourceHeight, into: &output, width: width, height: height,
+                originX: origin.x, stepX: stepX.x, originY: origin.y, stepY: stepY.y, bands: bands)
+            return
+        }
         let one = 65536.0
         let dxX = Int((stepX.x * one).rounded()), dxY = Int((stepX.y * one).rounded())
         source.withUnsafeBufferPointer { source in
@@ -122,9 +128,9 @@ public struct FrameRenderer: Sendable {
                                     var row = src + (iy - 1) * sourceWidth + (ix - 1)
                                     var sum: Int32 = 0
                                     for r in 0..<4 {
-                                        let h = wx[0] * Int32(row[0]) + wx[1] * Int32(row[1]) + wx[2] * Int32(row[2])
-                                            + wx[3] * Int32(row[3])
-                                        sum += wy[r] * h
+                                        let h = wx[0] &* Int32(row[0]) &+ wx[1] &* Int32(row[1])
+                                            &+ wx[2] &* Int32(row[2]) &+ wx[3] &* Int32(row[3])
+                                        sum = sum &+ wy[r] &* h
                                         row += sourceWidth
                                     }
                                     out[x] = UInt8(clamping: (sum + 32768) >> 16)
@@ -150,6 +156,86 @@ public struct FrameRenderer: Sendable {
                                         sum += wy[r] * h
                                     }
                                     out[x] = UInt8(clamping: (sum + 32768) >> 16)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Catmull-Rom taps of one axis: for each output position, four clamped source indices and
+    /// their weights (1/256 units).
+    static func taps(origin: Double, step: Double, count: Int, sourceCount: Int) -> (indices: [Int32], weights: [Int32]) {
+        var indices = [Int32](repeating: 0, count: count * 4)
+        var weights = [Int32](repeating: 0, count: count * 4)
+        let maxPosition = Double(sourceCount - 1)
+        for i in 0..<count {
+            let position = min(max(origin + step * Double(i), 0), maxPosition)
+            var base = Int(position)
+            var phase = Int(((position - Double(base)) * 256).rounded())
+            if phase == 256 {
+                base += 1
+                phase = 0
+            }
+            for k in 0..<4 {
+                indices[i * 4 + k] = Int32(min(max(base - 1 + k, 0), sourceCount - 1))
+                weights[i * 4 + k] = kernel[phase * 4 + k]
+            }
+        }
+        return (indices, weights)
+    }
+
+    /// Zoom and shift without rotation: a vertical pass over the source columns a row needs
+    /// (contiguous, vectorizable), then a 4-tap horizontal pass.
+    static func samplePlaneSeparable(
+        _ source: [UInt8], width sourceWidth: Int, height sourceHeight: Int, into output: inout [UInt8], width: Int,
+        height: Int, originX: Double, stepX: Double, originY: Double, stepY: Double, bands: Int
+    ) {
+        let columns = taps(origin: originX, step: stepX, count: width, sourceCount: sourceWidth)
+        let rows = taps(origin: originY, step: stepY, count: height, sourceCount: sourceHeight)
+        let firstColumn = Int(columns.indices.min() ?? 0)
+        let lastColumn = Int(columns.indices.max() ?? 0)
+        source.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { output in
+                columns.indices.withUnsafeBufferPointer { columnIndex in
+                    columns.weights.withUnsafeBufferPointer { columnWeight in
+                        rows.indices.withUnsafeBufferPointer { rowIndex in
+                            rows.weights.withUnsafeBufferPointer { rowWeight in
+                                nonisolated(unsafe) let src = source.baseAddress!
+                                nonisolated(unsafe) let dst = output.baseAddress!
+                                nonisolated(unsafe) let ci = columnIndex.baseAddress!
+                                nonisolated(unsafe) let cw = columnWeight.baseAddress!
+                                nonisolated(unsafe) let ri = rowIndex.baseAddress!
+                                nonisolated(unsafe) let rw = rowWeight.baseAddress!
+                                let bandCount = max(1, min(bands, height))
+                                let rowsPerBand = (height + bandCount - 1) / bandCount
+                                DispatchQueue.concurrentPerform(iterations: bandCount) { band in
+                                    let firstRow = band * rowsPerBand
+                                    let lastRow = min(height, firstRow + rowsPerBand)
+                                    guard firstRow < lastRow else { return }
+                                    let vertical = UnsafeMutablePointer<Int32>.allocate(capacity: sourceWidth)
+                                    defer { vertical.deallocate() }
+                                    for y in firstRow..<lastRow {
+                                        let r0 = src + Int(ri[y * 4]) * sourceWidth
+                                        let r1 = src + Int(ri[y * 4 + 1]) * sourceWidth
+                                        let r2 = src + Int(ri[y * 4 + 2]) * sourceWidth
+                                        let r3 = src + Int(ri[y * 4 + 3]) * sourceWidth
+                                        let w0 = rw[y * 4], w1 = rw[y * 4 + 1], w2 = rw[y * 4 + 2], w3 = rw[y * 4 + 3]
+                                        for c in firstColumn...lastColumn {
+                                            // Wrapping arithmetic (no overflow traps) lets the compiler vectorize.
+                                            vertical[c] = w0 &* Int32(r0[c]) &+ w1 &* Int32(r1[c])
+                                                &+ w2 &* Int32(r2[c]) &+ w3 &* Int32(r3[c])
+                                        }
+                                        let out = dst + y * width
+                                        for x in 0..<width {
+                                            let t = x * 4
+                                            let sum = cw[t] &* vertical[Int(ci[t])] &+ cw[t + 1] &* vertical[Int(ci[t + 1])]
+                                                &+ cw[t + 2] &* vertical[Int(ci[t + 2])] &+ cw[t + 3] &* vertical[Int(ci[t + 3])]
+                                            out[x] = UInt8(clamping: (sum &+ 32768) >> 16)
+                                        }
+                                    }
                                 }
                             }
                         }

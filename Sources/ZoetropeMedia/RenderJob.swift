@@ -18,17 +18,25 @@ struct RenderJob: @unchecked Sendable {
 
     func run() throws {
         let (width, height) = request.aspectRatio.size
-        let sourceWidth = Int((Double(width) * CameraPlan.overscan / 2).rounded()) * 2
-        let sourceHeight = Int((Double(height) * CameraPlan.overscan / 2).rounded()) * 2
         for (field, file) in references {
             _ = try decoder.probe(file, field: field)
         }
-        // Decode each picture a shot films once, overscanned for camera moves.
-        var pictures: [ShotList.Source: PlanarImage] = [:]
-        for shot in shots.shots where pictures[shot.source] == nil {
+        // Decode each picture a shot films once per size: as much larger than the output as the
+        // shot's deepest zoom needs, so the camera never magnifies past the source's own pixels.
+        struct Key: Hashable {
+            var source: ShotList.Source
+            var width: Int
+        }
+        var pictures: [Key: PlanarImage] = [:]
+        var keys: [Key] = []
+        for shot in shots.shots {
+            let scale = shot.plan.sourceScale
+            let key = Key(source: shot.source, width: Int((Double(width) * scale / 2).rounded()) * 2)
+            keys.append(key)
+            guard pictures[key] == nil else { continue }
             guard let file = files[shot.source] else { throw RenderError("\(shot.source.field) has no image") }
-            pictures[shot.source] = try decoder.decode(
-                file, field: shot.source.field, width: sourceWidth, height: sourceHeight)
+            let sourceHeight = Int((Double(height) * scale / 2).rounded()) * 2
+            pictures[key] = try decoder.decode(file, field: shot.source.field, width: key.width, height: sourceHeight)
         }
         // The end image's transition starts from the last shot's picture, both at output size.
         var morph: (FlowMorph, PlanarImage, PlanarImage)?
@@ -54,7 +62,7 @@ struct RenderJob: @unchecked Sendable {
         let total = shots.frameCount
         do {
             for (shotIndex, shot) in shots.shots.enumerated() {
-                let picture = pictures[shot.source]!
+                let picture = pictures[keys[shotIndex]]!
                 let isLast = shotIndex == shots.shots.count - 1
                 for index in 0..<shot.frameCount {
                     if flag.isCancelled { throw CancellationError() }

@@ -56,6 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
         let zoetrope = try await bestAsync(of: repeats) {
             try await Self.render(still: still, duration: duration, in: work, settings: settings)
         }
+        let renderOnly = try best(of: repeats) { try Self.renderOnly(still: still, frames: frames) }
         let selfPeak5 = Self.peakResidentMB(who: RUSAGE_SELF)
         let childPeak5 = Self.peakResidentMB(who: RUSAGE_CHILDREN)
 
@@ -67,6 +68,7 @@ struct BenchCommand: AsyncParsableCommand {
         row("encode-only floor (ffmpeg, still)", floor)
         row("ffmpeg zoompan push-in", zoompan)
         row("zoetrope render+encode (push-in)", zoetrope)
+        row("zoetrope render only (no encode)", renderOnly)
         print(String(format: "zoetrope vs zoompan: %.2f× the time (%.2f× faster)", zoetrope / zoompan, zoompan / zoetrope))
         print(String(format: "peak memory after the %d s runs: zoetrope process %.0f MB, largest ffmpeg child %.0f MB",
                      duration, selfPeak5, childPeak5))
@@ -95,6 +97,19 @@ struct BenchCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         try await engine.render(request, context: RenderContext(
             jobID: "bench", inputDirectory: input, outputFile: output, progress: { _ in }))
+        return seconds(ContinuousClock.now - start)
+    }
+
+    /// The frames of the default plan rendered and dropped: the renderer's own cost.
+    static func renderOnly(still: URL, frames: Int) throws -> Double {
+        let plan = CameraPlan.reading(prompt: "a scene", frameCount: frames, cfgScale: 0.5, aspect: 16.0 / 9)
+        let width = Int((1920 * plan.sourceScale / 2).rounded()) * 2
+        let height = Int((1080 * plan.sourceScale / 2).rounded()) * 2
+        let source = try ImageDecoder().decode(still, field: "bench", width: width, height: height)
+        var frame = PlanarImage(width: 1920, height: 1080)
+        let renderer = FrameRenderer()
+        let start = ContinuousClock.now
+        for index in 0..<frames { renderer.render(source, view: plan.view(at: index), into: &frame) }
         return seconds(ContinuousClock.now - start)
     }
 

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-ZOETROPE_BIN = os.environ.get("ZOETROPE_BIN", ".build/debug/zoetrope")
+ZOETROPE_BIN = os.environ.get("ZOETROPE_BIN", ".build/release/zoetrope")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,76 @@
+import Foundation
+import ZoetropeMedia
+
+/// ffmpeg-based measurements the engine tests make on rendered videos.
+enum VideoAnalysis {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A scratch directory removed by the caller.
+    static func scratch() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    static func ffmpeg(_ arguments: [String]) throws -> ProcessRunner.Output {
+        let output = try ProcessRunner.runBlocking("ffmpeg", ["-hide_banner", "-nostdin", "-y"] + arguments)
+        guard output.status == 0 else { throw Failure(description: "ffmpeg \(arguments): \(output.lastErrorLine)") }
+        return output
+    }
+
+    /// Makes a picture from an ffmpeg lavfi source description.
+    static func picture(_ source: String, to file: URL) throws {
+        _ = try ffmpeg(["-v", "error", "-f", "lavfi", "-i", source, "-frames:v", "1", file.path])
+    }
+
+    /// The picture scaled to fill `width`×`height` and centre-cropped, as a PNG.
+    static func coverCrop(_ file: URL, width: Int, height: Int, to output: URL) throws {
+        _ = try ffmpeg(["-v", "error", "-i", file.path, "-vf",
+                        "scale=\(width):\(height):force_original_aspect_ratio=increase:flags=lanczos,crop=\(width):\(height)",
+                        output.path])
+    }
+
+    /// SSIM ("All") between frame `index` of `video` and a still picture.
+    static func ssim(video: URL, frame index: Int, against picture: URL) throws -> Double {
+        let output = try ffmpeg([
+            "-i", video.path, "-i", picture.path, "-filter_complex",
+            "[0:v]select=eq(n\\,\(index)),setpts=PTS-STARTPTS,format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]ssim",
+            "-frames:v", "1", "-f", "null", "-",
+        ])
+        let text = String(decoding: output.stderr, as: UTF8.self)
+        guard let range = text.range(of: "All:") else { throw Failure(description: "no SSIM in: \(text.suffix(300))") }
+        let number = text[range.upperBound...].prefix { $0.isNumber || $0 == "." }
+        guard let value = Double(number) else { throw Failure(description: "bad SSIM in: \(text.suffix(300))") }
+        return value
+    }
+
+    /// Frame `index` of `video` saved as a PNG.
+    static func extract(video: URL, frame index: Int, to output: URL) throws {
+        _ = try ffmpeg(["-v", "error", "-i", video.path, "-vf", "select=eq(n\\,\(index))", "-frames:v", "1", output.path])
+    }
+
+    /// Mean Y, U, V of every frame, from a tiny decoded copy.
+    static func frameMeans(_ video: URL) throws -> [(y: Double, u: Double, v: Double)] {
+        let output = try ffmpeg(["-v", "error", "-i", video.path, "-vf", "scale=16:16", "-f", "rawvideo",
+                                 "-pix_fmt", "yuv444p", "pipe:1"])
+        let bytes = [UInt8](output.stdout)
+        let frameSize = 16 * 16 * 3
+        return stride(from: 0, to: bytes.count - frameSize + 1, by: frameSize).map { start in
+            func mean(_ plane: Int) -> Double {
+                let slice = bytes[(start + plane * 256)..<(start + plane * 256 + 256)]
+                return Double(slice.reduce(0) { $0 + Int($1) }) / 256
+            }
+            return (mean(0), mean(1), mean(2))
+        }
+    }
+
+    /// Decoded frame count, counted by ffprobe.
+    static func frameCount(_ video: URL) throws -> Int {
+        let output = try ProcessRunner.runBlocking(
+            "ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames",
+                        "-of", "csv=p=0", video.path])
+        return Int(String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+}
