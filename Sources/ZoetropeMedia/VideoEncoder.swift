@@ -10,11 +10,27 @@ public struct EncoderSettings: Sendable, Equatable {
     public var preset: String
     public var crf: Int
     public var audioBitrate: String
+    /// x264 frame threads; one per core keeps every core busy without extra frames in flight.
+    public var threads: Int
+    /// x264 rate-control lookahead in frames: 4 instead of the preset's 10 saves about 60 MB at
+    /// 1080p (each frame in flight costs several MB) for a barely measurable size difference.
+    public var lookahead: Int
 
-    public init(preset: String = "veryfast", crf: Int = 20, audioBitrate: String = "192k") {
+    public init(
+        preset: String = "veryfast", crf: Int = 20, audioBitrate: String = "192k",
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, lookahead: Int = 4
+    ) {
         self.preset = preset
         self.crf = crf
         self.audioBitrate = audioBitrate
+        self.threads = max(1, threads)
+        self.lookahead = lookahead
+    }
+
+    /// The video encoder arguments, shared by the engine and the benchmark's ffmpeg peers.
+    public var x264Arguments: [String] {
+        ["-c:v", "libx264", "-preset", preset, "-crf", String(crf), "-profile:v", "high", "-pix_fmt", "yuv420p",
+         "-threads", String(threads), "-x264-params", "rc-lookahead=\(lookahead)"]
     }
 }
 
@@ -46,9 +62,9 @@ public final class VideoEncoder {
         if let audio { arguments += ["-i", audio.path] }
         arguments += ["-map", "0:v:0"]
         if audio != nil { arguments += ["-map", "1:a:0"] }
+        arguments += settings.x264Arguments
         arguments += [
-            "-c:v", "libx264", "-preset", settings.preset, "-crf", String(settings.crf),
-            "-profile:v", "high", "-pix_fmt", "yuv420p", "-r", String(frameRate),
+            "-r", String(frameRate),
             "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
         ]
         if audio != nil {
@@ -65,6 +81,9 @@ public final class VideoEncoder {
         try process.run()
         input = stdin.fileHandleForWriting
         errors = DrainedPipe(stderr)
+        // A larger pipe (1 MiB, the usual unprivileged maximum) lets rendering run further ahead
+        // of ffmpeg's reads; the default is 64 KiB. Failure only costs some overlap.
+        _ = fcntl(input.fileDescriptor, 1031 /* F_SETPIPE_SZ */, 1 << 20)
     }
 
     deinit {

@@ -35,12 +35,18 @@ struct BenchCommand: AsyncParsableCommand {
         let settings = EncoderSettings()
 
         print("machine: \(Self.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        print("clip: \(duration) s, 1920x1080, \(frames) frames, libx264 preset \(settings.preset) crf \(settings.crf), no audio")
+        print("clip: \(duration) s, 1920x1080, \(frames) frames, no audio; encoder: \(settings.x264Arguments.joined(separator: " "))")
         print("input: \(still.lastPathComponent); best of \(repeats)")
         print("")
 
-        let x264 = ["-c:v", "libx264", "-preset", settings.preset, "-crf", String(settings.crf), "-profile:v", "high",
-                    "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+        let x264 = settings.x264Arguments + ["-movflags", "+faststart"]
+        // The long clip first, so the peaks below are this job's own (the process and its ffmpeg).
+        let longStart = ContinuousClock.now
+        _ = try await Self.render(still: still, duration: longDuration, in: work, settings: settings)
+        let longSeconds = Self.seconds(ContinuousClock.now - longStart)
+        let longSelf = Self.peakResidentMB(who: RUSAGE_SELF)
+        let longChild = Self.peakResidentMB(who: RUSAGE_CHILDREN)
+
         let floor = try best(of: repeats) {
             try Self.ffmpeg(["-loop", "1", "-framerate", "24", "-i", still.path, "-vf",
                              "scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,format=yuv420p",
@@ -57,8 +63,6 @@ struct BenchCommand: AsyncParsableCommand {
             try await Self.render(still: still, duration: duration, in: work, settings: settings)
         }
         let renderOnly = try best(of: repeats) { try Self.renderOnly(still: still, frames: frames) }
-        let selfPeak5 = Self.peakResidentMB(who: RUSAGE_SELF)
-        let childPeak5 = Self.peakResidentMB(who: RUSAGE_CHILDREN)
 
         func row(_ name: String, _ seconds: Double) {
             let fps = Double(frames) / seconds
@@ -70,15 +74,9 @@ struct BenchCommand: AsyncParsableCommand {
         row("zoetrope render+encode (push-in)", zoetrope)
         row("zoetrope render only (no encode)", renderOnly)
         print(String(format: "zoetrope vs zoompan: %.2f× the time (%.2f× faster)", zoetrope / zoompan, zoompan / zoetrope))
-        print(String(format: "peak memory after the %d s runs: zoetrope process %.0f MB, largest ffmpeg child %.0f MB",
-                     duration, selfPeak5, childPeak5))
+        print(String(format: "%d s clip (%d frames), render+encode %.2f s: peak resident memory %.0f MB zoetrope + %.0f MB ffmpeg = %.0f MB",
+                     longDuration, longDuration * 24, longSeconds, longSelf, longChild, longSelf + longChild))
 
-        let longStart = ContinuousClock.now
-        _ = try await Self.render(still: still, duration: longDuration, in: work, settings: settings)
-        let longSeconds = Self.seconds(ContinuousClock.now - longStart)
-        print(String(format: "%d s clip (%d frames): %.2f s; peak memory: zoetrope process %.0f MB, largest ffmpeg child %.0f MB",
-                     longDuration, longDuration * 24, longSeconds, Self.peakResidentMB(who: RUSAGE_SELF),
-                     Self.peakResidentMB(who: RUSAGE_CHILDREN)))
     }
 
     /// One engine render of a default-plan clip, end to end (decode, render, encode).
