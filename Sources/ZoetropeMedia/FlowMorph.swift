@@ -79,9 +79,8 @@ public struct FlowMorph: Sendable {
                                     nonisolated(unsafe) let (pf, pr) = (fwd.baseAddress!, bwd.baseAddress!)
                                     nonisolated(unsafe) let (pvs, pve) = (vs.baseAddress!, ve.baseAddress!)
                                     let bands = max(2, ProcessInfo.processInfo.activeProcessorCount)
-                                    let rows = (height + bands - 1) / bands
-                                    DispatchQueue.concurrentPerform(iterations: bands) { band in
-                                        for y in (band * rows)..<min(height, band * rows + rows) {
+                                    FrameRenderer.forEachBand(rows: height, bands: bands) { firstRow, lastRow in
+                                        for y in firstRow..<lastRow {
                                             let gy = (Float(y) + 0.5) / scaleY - 0.5
                                             for x in 0..<width {
                                                 let gx = (Float(x) + 0.5) / scaleX - 0.5
@@ -124,20 +123,10 @@ public struct FlowMorph: Sendable {
         return top * (1 - fy) + bottom * fy
     }
 
+    /// Bilinear sample of a field of floats or flow vectors, clamped to its edges.
     @inline(__always)
-    static func sample(_ field: UnsafePointer<Float>, _ width: Int, _ height: Int, _ x: Float, _ y: Float) -> Float {
-        let cx = min(max(x, 0), Float(width - 1)), cy = min(max(y, 0), Float(height - 1))
-        let x0 = min(Int(cx), width - 2), y0 = min(Int(cy), height - 2)
-        let fx = cx - Float(x0), fy = cy - Float(y0)
-        let i = y0 * width + x0
-        let top = field[i] * (1 - fx) + field[i + 1] * fx
-        let bottom = field[i + width] * (1 - fx) + field[i + width + 1] * fx
-        return top * (1 - fy) + bottom * fy
-    }
-
-    @inline(__always)
-    static func sample(_ field: UnsafePointer<SIMD2<Float>>, _ width: Int, _ height: Int, _ x: Float, _ y: Float)
-        -> SIMD2<Float>
+    static func sample<Value: Interpolable>(_ field: UnsafePointer<Value>, _ width: Int, _ height: Int, _ x: Float, _ y: Float)
+        -> Value
     {
         let cx = min(max(x, 0), Float(width - 1)), cy = min(max(y, 0), Float(height - 1))
         let x0 = min(Int(cx), width - 2), y0 = min(Int(cy), height - 2)
@@ -291,3 +280,12 @@ public struct FlowMorph: Sendable {
         return (visible, Double(explained) / Double(width * height))
     }
 }
+
+/// Values that bilinear sampling can mix: floats and flow vectors.
+protocol Interpolable {
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Float) -> Self
+}
+
+extension Float: Interpolable {}
+extension SIMD2: Interpolable where Scalar == Float {}

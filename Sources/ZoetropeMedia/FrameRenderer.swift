@@ -103,12 +103,7 @@ public struct FrameRenderer: Sendable {
                     nonisolated(unsafe) let src = source.baseAddress!
                     nonisolated(unsafe) let dst = output.baseAddress!
                     nonisolated(unsafe) let lut = kernel.baseAddress!
-                    let bandCount = max(1, min(bands, height))
-                    let rowsPerBand = (height + bandCount - 1) / bandCount
-                    DispatchQueue.concurrentPerform(iterations: bandCount) { band in
-                        let firstRow = band * rowsPerBand
-                        let lastRow = min(height, firstRow + rowsPerBand)
-                        guard firstRow < lastRow else { return }
+                    Self.forEachBand(rows: height, bands: bands) { firstRow, lastRow in
                         let maxX = Double(sourceWidth - 1), maxY = Double(sourceHeight - 1)
                         for y in firstRow..<lastRow {
                             let start = origin + stepY * Double(y)
@@ -162,6 +157,18 @@ public struct FrameRenderer: Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// Splits rows `0..<rows` into `bands` contiguous bands and runs `body(first, end)` for each
+    /// band on its own thread.
+    static func forEachBand(rows: Int, bands: Int, _ body: @Sendable (Int, Int) -> Void) {
+        let bandCount = max(1, min(bands, rows))
+        let rowsPerBand = (rows + bandCount - 1) / bandCount
+        DispatchQueue.concurrentPerform(iterations: bandCount) { band in
+            let first = band * rowsPerBand
+            let end = min(rows, first + rowsPerBand)
+            if first < end { body(first, end) }
         }
     }
 
@@ -223,12 +230,7 @@ public struct FrameRenderer: Sendable {
                                 nonisolated(unsafe) let cw = columnWeights.baseAddress!
                                 nonisolated(unsafe) let ri = rowIndex.baseAddress!
                                 nonisolated(unsafe) let rw = rowWeight.baseAddress!
-                                let bandCount = max(1, min(bands, height))
-                                let rowsPerBand = (height + bandCount - 1) / bandCount
-                                DispatchQueue.concurrentPerform(iterations: bandCount) { band in
-                                    let firstRow = band * rowsPerBand
-                                    let lastRow = min(height, firstRow + rowsPerBand)
-                                    guard firstRow < lastRow else { return }
+                                Self.forEachBand(rows: height, bands: bands) { firstRow, lastRow in
                                     // Two padding values on each side replicate the edge columns.
                                     let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: sourceWidth + 8)
                                     defer { buffer.deallocate() }

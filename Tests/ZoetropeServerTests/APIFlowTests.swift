@@ -58,6 +58,12 @@ struct APIFlowTests {
         }
         let output = try #require(result.json["output"] as? String)
         #expect(output.hasPrefix("\(server.baseURL)/files/"))
+        // The camera plan the engine followed is reported.
+        let plan = try #require(result.json["plan"] as? [String: Any])
+        let shots = try #require(plan["shots"] as? [[String: Any]])
+        #expect(shots.count == 1)
+        #expect(shots.first?["frames"] as? Int == 120)
+        #expect((shots.first?["moves"] as? [String])?.isEmpty == false)
 
         // The video downloads with no API key.
         let video = try await HTTPTestClient.send(.GET, output)
