@@ -17,6 +17,8 @@ public struct CameraPlan: Sendable, Equatable {
     public var aspect: Double
     /// Seed of the handheld noise, so a prompt always renders the same way.
     public var seed: UInt64
+    /// True when the prompt named no move and the grammar chose the default.
+    public var isDefault = false
     /// Zoom factor under the zoom moves so that they never go wider than the whole picture
     /// (a pull-out starts this close and ends showing all of it).
     public private(set) var zoomFloor: Double = 1
@@ -42,9 +44,11 @@ public struct CameraPlan: Sendable, Equatable {
         let reading = CameraGrammar.read(prompt: prompt, negativePrompt: negativePrompt)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in prompt.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return CameraPlan(
+        var plan = CameraPlan(
             frameCount: frameCount, moves: reading.moves, speed: reading.speed, strength: 0.25 + 0.75 * cfgScale,
             aspect: aspect, seed: hash)
+        plan.isDefault = reading.isDefault
+        return plan
     }
 
     /// The camera at one frame.

@@ -23,7 +23,6 @@ public struct ShotList: Sendable, Equatable {
         public var startFrame: Int
         public var plan: CameraPlan
         public var source: Source
-        public var isDefaultPlan: Bool
         public var frameCount: Int { plan.frameCount }
     }
 
@@ -39,13 +38,11 @@ public struct ShotList: Sendable, Equatable {
             : request.multiPrompt.map { ($0.prompt, $0.duration * GenerationRequest.framesPerSecond) }
         var start = 0
         shots = segments.map { segment in
-            let reading = CameraGrammar.read(prompt: segment.prompt, negativePrompt: request.negativePrompt)
             let plan = CameraPlan.reading(
                 prompt: segment.prompt, negativePrompt: request.negativePrompt, frameCount: segment.frames,
                 cfgScale: request.cfgScale, aspect: aspect)
             let shot = Shot(
-                startFrame: start, plan: plan, source: Self.source(for: segment.prompt, elements: request.elements),
-                isDefaultPlan: reading.isDefault)
+                startFrame: start, plan: plan, source: Self.source(for: segment.prompt, elements: request.elements))
             start += segment.frames
             return shot
         }
@@ -75,7 +72,7 @@ public struct ShotList: Sendable, Equatable {
                     "strength": .number((shot.plan.strength * 1000).rounded() / 1000),
                     "summary": .string(shot.plan.summary),
                     "source": .string(shot.source.field),
-                    "default": .bool(shot.isDefaultPlan),
+                    "default": .bool(shot.plan.isDefault),
                 ]
             }),
         ]
