@@ -141,6 +141,12 @@ public struct CameraPlan: Sendable, Equatable {
         min(max((maxZoom * 50).rounded(.up) / 50, 1), Self.overscan)
     }
 
+    /// The (even, as yuv420p needs) size to decode the source at for an output of `width`×`height`.
+    public func sourceSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        let scale = sourceScale
+        return (Int((Double(width) * scale / 2).rounded()) * 2, Int((Double(height) * scale / 2).rounded()) * 2)
+    }
+
     /// Words that say what the plan does, reported to the user.
     public var summary: String {
         let words = moves.map(\.phrase)

@@ -21,29 +21,30 @@ struct RenderJob: @unchecked Sendable {
         for (field, file) in references {
             _ = try decoder.probe(file, field: field)
         }
-        // Decode each picture a shot films once per size: as much larger than the output as the
-        // shot's deepest zoom needs, so the camera never magnifies past the source's own pixels.
+        // The end image's transition replaces the last shot's camera: it starts from that shot's
+        // picture, both at output size.
+        var morph: (FlowMorph, PlanarImage, PlanarImage)?
+        if let endFile, let last = shots.shots.last, let lastFile = files[last.source] {
+            let from = try decoder.decode(lastFile, field: last.source.field, width: width, height: height)
+            let to = try decoder.decode(endFile, field: "end_image_url", width: width, height: height)
+            morph = (FlowMorph(start: from, end: to), from, to)
+        }
+        // Decode each picture a camera shot films once per size: as much larger than the output as
+        // the shot's deepest zoom needs, so the camera never magnifies past the source's own pixels.
         struct Key: Hashable {
             var source: ShotList.Source
             var width: Int
         }
         var pictures: [Key: PlanarImage] = [:]
         var keys: [Key] = []
-        for shot in shots.shots {
-            let scale = shot.plan.sourceScale
-            let key = Key(source: shot.source, width: Int((Double(width) * scale / 2).rounded()) * 2)
+        let cameraShots = morph == nil ? shots.shots : Array(shots.shots.dropLast())
+        for shot in cameraShots {
+            let size = shot.plan.sourceSize(width: width, height: height)
+            let key = Key(source: shot.source, width: size.width)
             keys.append(key)
             guard pictures[key] == nil else { continue }
             guard let file = files[shot.source] else { throw RenderError("\(shot.source.field) has no image") }
-            let sourceHeight = Int((Double(height) * scale / 2).rounded()) * 2
-            pictures[key] = try decoder.decode(file, field: shot.source.field, width: key.width, height: sourceHeight)
-        }
-        // The end image's transition starts from the last shot's picture, both at output size.
-        var morph: (FlowMorph, PlanarImage, PlanarImage)?
-        if let endFile, let last = shots.shots.last, let lastFile = files[last.source] {
-            let from = try decoder.decode(lastFile, field: last.source.field, width: width, height: height)
-            let to = try decoder.decode(endFile, field: "end_image_url", width: width, height: height)
-            morph = (FlowMorph(start: from, end: to), from, to)
+            pictures[key] = try decoder.decode(file, field: shot.source.field, width: size.width, height: size.height)
         }
         if flag.isCancelled { throw CancellationError() }
 
@@ -62,16 +63,13 @@ struct RenderJob: @unchecked Sendable {
         let total = shots.frameCount
         do {
             for (shotIndex, shot) in shots.shots.enumerated() {
-                let picture = pictures[keys[shotIndex]]!
-                let isLast = shotIndex == shots.shots.count - 1
                 for index in 0..<shot.frameCount {
                     if flag.isCancelled { throw CancellationError() }
-                    if isLast, let (flow, from, to) = morph {
+                    if shotIndex < keys.count {
+                        renderer.render(pictures[keys[shotIndex]]!, view: shot.plan.view(at: index), into: &frame)
+                    } else if let (flow, from, to) = morph {
                         let t = shot.frameCount > 1 ? Double(index) / Double(shot.frameCount - 1) : 1
-                        let eased = t * t * (3 - 2 * t)
-                        flow.frame(at: eased, start: from, end: to, into: &frame)
-                    } else {
-                        renderer.render(picture, view: shot.plan.view(at: index), into: &frame)
+                        flow.frame(at: t * t * (3 - 2 * t), start: from, end: to, into: &frame)
                     }
                     try encoder.write(frame)
                     written += 1

@@ -101,9 +101,8 @@ struct BenchCommand: AsyncParsableCommand {
     /// The frames of the default plan rendered and dropped: the renderer's own cost.
     static func renderOnly(still: URL, frames: Int) throws -> Double {
         let plan = CameraPlan.reading(prompt: "a scene", frameCount: frames, cfgScale: 0.5, aspect: 16.0 / 9)
-        let width = Int((1920 * plan.sourceScale / 2).rounded()) * 2
-        let height = Int((1080 * plan.sourceScale / 2).rounded()) * 2
-        let source = try ImageDecoder().decode(still, field: "bench", width: width, height: height)
+        let size = plan.sourceSize(width: 1920, height: 1080)
+        let source = try ImageDecoder().decode(still, field: "bench", width: size.width, height: size.height)
         var frame = PlanarImage(width: 1920, height: 1080)
         let renderer = FrameRenderer()
         let start = ContinuousClock.now
