@@ -105,12 +105,16 @@ public struct CameraPlan: Sendable, Equatable {
     /// The camera at `frame` (0-based). The zoom is the zoom moves' own, raised (smoothly) where
     /// a shift or rotation needs a closer window to stay inside the picture; frame 0 of a shot
     /// without a pull-out therefore shows the whole picture.
-    public func view(at frame: Int) -> View {
-        let t = frameCount > 1 ? Double(frame) / Double(frameCount - 1) : 0
+    public func view(at frame: Int) -> View { view(at: Double(frame)) }
+
+    /// The camera at a fractional frame time (motion blur samples between frames), clamped to
+    /// the shot.
+    public func view(at frame: Double) -> View {
+        let t = frameCount > 1 ? min(max(frame / Double(frameCount - 1), 0), 1) : 0
         let motion = motion(at: t)
         let planned = zoomFloor * motion.zoom
         var needed = Self.requiredZoom(shift: motion.shift, rotation: motion.rotation, aspect: aspect)
-        if needed > 1 { needed *= 1.002 }  // room for the interpolation kernel
+        needed += min(max(needed - 1, 0), 0.002)  // room for the interpolation kernel, growing continuously
         // Smooth maximum, exact at t = 0 and never below either argument.
         let softness = 0.02 * t * t * (3 - 2 * t)
         let difference = planned - needed

@@ -41,6 +41,20 @@ public struct FrameRenderer: Sendable {
                          width: output.chromaWidth, height: output.chromaHeight, mapping: mapping, bands: bands)
     }
 
+    /// Draws `frame` of `plan`, averaging the views `blur` asks for when the camera moves fast.
+    public func render(
+        _ source: PlanarImage, plan: CameraPlan, frame: Int, blur: MotionBlur, into output: inout PlanarImage
+    ) {
+        let times = blur.sampleTimes(for: plan, frame: frame, width: output.width, height: output.height)
+        render(source, view: plan.view(at: times[0]), into: &output)
+        guard times.count > 1 else { return }
+        var sample = PlanarImage(width: output.width, height: output.height)
+        for (index, time) in times.enumerated().dropFirst() {
+            render(source, view: plan.view(at: time), into: &sample)
+            blend(sample, alpha: 1 / Double(index + 1), into: &output)  // running mean
+        }
+    }
+
     /// Blends `overlay` over `output` with weight `alpha` (0...1): a dissolve.
     public func blend(_ overlay: PlanarImage, alpha: Double, into output: inout PlanarImage) {
         let weight = Int32((min(max(alpha, 0), 1) * 256).rounded())
@@ -172,92 +186,102 @@ public struct FrameRenderer: Sendable {
         }
     }
 
-    /// Catmull-Rom taps of one axis: for each output position, four clamped source indices and
-    /// their weights (1/256 units).
-    static func taps(origin: Double, step: Double, count: Int, sourceCount: Int) -> (indices: [Int32], weights: [Int32]) {
-        var indices = [Int32](repeating: 0, count: count * 4)
-        var weights = [Int32](repeating: 0, count: count * 4)
-        let maxPosition = Double(sourceCount - 1)
-        for i in 0..<count {
-            let position = min(max(origin + step * Double(i), 0), maxPosition)
-            var base = Int(position)
-            var phase = Int(((position - Double(base)) * 256).rounded())
-            if phase == 256 {
-                base += 1
-                phase = 0
-            }
-            for k in 0..<4 {
-                indices[i * 4 + k] = Int32(min(max(base - 1 + k, 0), sourceCount - 1))
-                weights[i * 4 + k] = kernel[phase * 4 + k]
-            }
-        }
-        return (indices, weights)
+    /// The sample at `position` along an axis of `count` values (clamped into it): the index of
+    /// the whole pixel at or before it and the sub-pixel phase in 1/256 steps.
+    static func tap(_ position: Double, count: Int) -> (base: Int, phase: Int) {
+        let position = min(max(position, 0), Double(count - 1))
+        let base = Int(position)
+        let phase = Int(((position - Double(base)) * 256).rounded())
+        return phase == 256 ? (base + 1, 0) : (base, phase)
     }
 
-    /// Zoom and shift without rotation: a vertical pass over the source columns a row needs
-    /// (SIMD lanes), then a 4-tap horizontal pass reading four neighbouring values at once.
+    /// Catmull-Rom weights for 256 sub-pixel phases in units of 1/64, the precision the 16-bit
+    /// vertical pass can hold (255 × 64 × 1.25 < 32 768).
+    static let kernel64: [Int16] = {
+        var table = [Int16]()
+        table.reserveCapacity(256 * 4)
+        for phase in 0..<256 {
+            var q = (0..<4).map { Int16((Double(kernel[phase * 4 + $0]) / 4).rounded()) }
+            q[1] += 64 - q.reduce(0, +)
+            table += q
+        }
+        return table
+    }()
+
+    /// Zoom and shift without rotation, in 16-bit lanes: a vertical pass over the source columns a
+    /// row needs (1/64 weights, eight columns per multiply), then a 4-tap horizontal pass over four
+    /// output pixels at a time on 16-bit values and 1/256 weights. The compiler sees that every
+    /// product has 16-bit operands and uses 16-bit multiplies (SSE2 has no 32-bit one), which
+    /// halved the renderer's time. Output is rounded from 1/16384 units.
     static func samplePlaneSeparable(
         _ source: [UInt8], width sourceWidth: Int, height sourceHeight: Int, into output: inout [UInt8], width: Int,
         height: Int, originX: Double, stepX: Double, originY: Double, stepY: Double, bands: Int
     ) {
         // Columns: the first tap's index (may be -1 or reach width + 1 at the edges, which the
-        // padded row buffer covers) and the four weights.
-        var columnBase = [Int32](repeating: 0, count: width)
-        var columnWeights = [SIMD4<Int32>](repeating: .zero, count: width)
+        // padded row buffer covers) and the four weights; padded to a multiple of four pixels.
+        let paddedWidth = (width + 3) & ~3
+        var columnBase = [Int32](repeating: 0, count: paddedWidth)
+        var columnWeights = [SIMD4<Int16>](repeating: .zero, count: paddedWidth)
         for x in 0..<width {
-            let position = min(max(originX + stepX * Double(x), 0), Double(sourceWidth - 1))
-            var base = Int(position)
-            var phase = Int(((position - Double(base)) * 256).rounded())
-            if phase == 256 {
-                base += 1
-                phase = 0
-            }
+            let (base, phase) = tap(originX + stepX * Double(x), count: sourceWidth)
             columnBase[x] = Int32(base - 1)
-            columnWeights[x] = SIMD4(kernel[phase * 4], kernel[phase * 4 + 1], kernel[phase * 4 + 2], kernel[phase * 4 + 3])
+            columnWeights[x] = SIMD4(
+                Int16(kernel[phase * 4]), Int16(kernel[phase * 4 + 1]), Int16(kernel[phase * 4 + 2]),
+                Int16(kernel[phase * 4 + 3]))
         }
-        let rows = taps(origin: originY, step: stepY, count: height, sourceCount: sourceHeight)
+        for x in width..<paddedWidth { columnBase[x] = columnBase[width - 1] }
         let lo = max(Int(columnBase.min() ?? 0), 0)
         let hi = min(Int(columnBase.max() ?? 0) + 3, sourceWidth - 1)
+        // Rows: four clamped source rows and their 1/64 weights per output row.
+        var rowIndex = [Int](repeating: 0, count: height * 4)
+        var rowWeight = [Int16](repeating: 0, count: height * 4)
+        for y in 0..<height {
+            let (base, phase) = tap(originY + stepY * Double(y), count: sourceHeight)
+            for k in 0..<4 {
+                rowIndex[y * 4 + k] = min(max(base - 1 + k, 0), sourceHeight - 1)
+                rowWeight[y * 4 + k] = kernel64[phase * 4 + k]
+            }
+        }
         source.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { output in
                 columnBase.withUnsafeBufferPointer { columnBase in
                     columnWeights.withUnsafeBufferPointer { columnWeights in
-                        rows.indices.withUnsafeBufferPointer { rowIndex in
-                            rows.weights.withUnsafeBufferPointer { rowWeight in
+                        rowIndex.withUnsafeBufferPointer { rowIndex in
+                            rowWeight.withUnsafeBufferPointer { rowWeight in
                                 nonisolated(unsafe) let src = source.baseAddress!
                                 nonisolated(unsafe) let dst = output.baseAddress!
                                 nonisolated(unsafe) let cb = columnBase.baseAddress!
-                                nonisolated(unsafe) let cw = columnWeights.baseAddress!
+                                nonisolated(unsafe) let cw = UnsafeRawPointer(columnWeights.baseAddress!)
                                 nonisolated(unsafe) let ri = rowIndex.baseAddress!
                                 nonisolated(unsafe) let rw = rowWeight.baseAddress!
                                 Self.forEachBand(rows: height, bands: bands) { firstRow, lastRow in
-                                    // Two padding values on each side replicate the edge columns.
-                                    let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: sourceWidth + 8)
+                                    // Two padding values on each side replicate the edge columns; the
+                                    // rest lets whole SIMD loads run past the last column.
+                                    let buffer = UnsafeMutablePointer<Int16>.allocate(capacity: sourceWidth + 24)
+                                    buffer.initialize(repeating: 0, count: sourceWidth + 24)
                                     defer { buffer.deallocate() }
                                     let vertical = buffer + 2
                                     for y in firstRow..<lastRow {
-                                        let r0 = src + Int(ri[y * 4]) * sourceWidth
-                                        let r1 = src + Int(ri[y * 4 + 1]) * sourceWidth
-                                        let r2 = src + Int(ri[y * 4 + 2]) * sourceWidth
-                                        let r3 = src + Int(ri[y * 4 + 3]) * sourceWidth
+                                        let r0 = src + ri[y * 4] * sourceWidth
+                                        let r1 = src + ri[y * 4 + 1] * sourceWidth
+                                        let r2 = src + ri[y * 4 + 2] * sourceWidth
+                                        let r3 = src + ri[y * 4 + 3] * sourceWidth
                                         let w0 = rw[y * 4], w1 = rw[y * 4 + 1], w2 = rw[y * 4 + 2], w3 = rw[y * 4 + 3]
-                                        // Eight columns at a time in SIMD lanes (wrapping arithmetic: no
-                                        // overflow traps), then the remainder.
+                                        let v0 = SIMD8<Int16>(repeating: w0), v1 = SIMD8<Int16>(repeating: w1)
+                                        let v2 = SIMD8<Int16>(repeating: w2), v3 = SIMD8<Int16>(repeating: w3)
                                         var c = lo
-                                        let v0 = SIMD8<Int32>(repeating: w0), v1 = SIMD8<Int32>(repeating: w1)
-                                        let v2 = SIMD8<Int32>(repeating: w2), v3 = SIMD8<Int32>(repeating: w3)
                                         while c + 8 <= hi + 1 {
-                                            let a = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(r0 + c).loadUnaligned(as: SIMD8<UInt8>.self))
-                                            let b = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(r1 + c).loadUnaligned(as: SIMD8<UInt8>.self))
-                                            let d = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(r2 + c).loadUnaligned(as: SIMD8<UInt8>.self))
-                                            let e = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(r3 + c).loadUnaligned(as: SIMD8<UInt8>.self))
+                                            let a = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(r0 + c).loadUnaligned(as: SIMD8<UInt8>.self))
+                                            let b = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(r1 + c).loadUnaligned(as: SIMD8<UInt8>.self))
+                                            let d = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(r2 + c).loadUnaligned(as: SIMD8<UInt8>.self))
+                                            let e = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(r3 + c).loadUnaligned(as: SIMD8<UInt8>.self))
                                             let sum = v0 &* a &+ v1 &* b &+ v2 &* d &+ v3 &* e
-                                            UnsafeMutableRawPointer(vertical + c).storeBytes(of: sum, as: SIMD8<Int32>.self)
+                                            UnsafeMutableRawPointer(vertical + c).storeBytes(of: sum, as: SIMD8<Int16>.self)
                                             c += 8
                                         }
                                         while c <= hi {
-                                            vertical[c] = w0 &* Int32(r0[c]) &+ w1 &* Int32(r1[c])
-                                                &+ w2 &* Int32(r2[c]) &+ w3 &* Int32(r3[c])
+                                            vertical[c] = w0 &* Int16(r0[c]) &+ w1 &* Int16(r1[c])
+                                                &+ w2 &* Int16(r2[c]) &+ w3 &* Int16(r3[c])
                                             c += 1
                                         }
                                         if lo == 0 {
@@ -268,11 +292,30 @@ public struct FrameRenderer: Sendable {
                                             vertical[sourceWidth] = vertical[sourceWidth - 1]
                                             vertical[sourceWidth + 1] = vertical[sourceWidth - 1]
                                         }
+                                        let taps = UnsafeRawPointer(vertical)
                                         let out = dst + y * width
-                                        for x in 0..<width {
-                                            let taps = UnsafeRawPointer(vertical + Int(cb[x])).loadUnaligned(as: SIMD4<Int32>.self)
-                                            let sum = (taps &* cw[x]).wrappedSum()
-                                            out[x] = UInt8(clamping: (sum &+ 32768) >> 16)
+                                        var x = 0
+                                        while x < width {
+                                            // Four pixels' four 16-bit taps each, read as pairs in
+                                            // 32-bit lanes; the sign-extended halves multiply and add
+                                            // as `pmaddwd` does, then the pairs of each pixel add up.
+                                            let t0 = taps.loadUnaligned(fromByteOffset: Int(cb[x]) * 2, as: SIMD2<Int32>.self)
+                                            let t1 = taps.loadUnaligned(fromByteOffset: Int(cb[x + 1]) * 2, as: SIMD2<Int32>.self)
+                                            let t2 = taps.loadUnaligned(fromByteOffset: Int(cb[x + 2]) * 2, as: SIMD2<Int32>.self)
+                                            let t3 = taps.loadUnaligned(fromByteOffset: Int(cb[x + 3]) * 2, as: SIMD2<Int32>.self)
+                                            let values = SIMD8(lowHalf: SIMD4(lowHalf: t0, highHalf: t1), highHalf: SIMD4(lowHalf: t2, highHalf: t3))
+                                            let weights = cw.loadUnaligned(fromByteOffset: x * 8, as: SIMD8<Int32>.self)
+                                            let pairs = ((values &<< 16) &>> 16) &* ((weights &<< 16) &>> 16)
+                                                &+ (values &>> 16) &* (weights &>> 16)
+                                            let sums = (pairs.evenHalf &+ pairs.oddHalf &+ 8192) &>> 14
+                                            let clamped = sums.clamped(lowerBound: .zero, upperBound: SIMD4(repeating: 255))
+                                            let pixels = SIMD4<UInt8>(truncatingIfNeeded: clamped)
+                                            if x + 4 <= width {
+                                                UnsafeMutableRawPointer(out + x).storeBytes(of: pixels, as: SIMD4<UInt8>.self)
+                                            } else {
+                                                for k in 0..<(width - x) { out[x + k] = pixels[k] }
+                                            }
+                                            x += 4
                                         }
                                     }
                                 }

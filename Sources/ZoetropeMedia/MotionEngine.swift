@@ -9,15 +9,17 @@ public struct MotionEngine: Engine {
     public let fetcher: ImageFetcher
     public let decoder: ImageDecoder
     public let renderer: FrameRenderer
+    public let blur: MotionBlur
     public let settings: EncoderSettings
 
     public init(
         fetcher: ImageFetcher, decoder: ImageDecoder = ImageDecoder(), renderer: FrameRenderer = FrameRenderer(),
-        settings: EncoderSettings = EncoderSettings()
+        blur: MotionBlur = MotionBlur(), settings: EncoderSettings = EncoderSettings()
     ) {
         self.fetcher = fetcher
         self.decoder = decoder
         self.renderer = renderer
+        self.blur = blur
         self.settings = settings
     }
 
@@ -46,7 +48,8 @@ public struct MotionEngine: Engine {
         let flag = CancellationFlag()
         let job = RenderJob(
             request: request, shots: shots, files: files, references: referenceFiles, endFile: endFile,
-            context: context, decoder: decoder, renderer: renderer, settings: settings, flag: flag)
+            context: context, decoder: decoder, renderer: renderer,
+            blur: blur.honouring(negativePrompt: request.negativePrompt), settings: settings, flag: flag)
         try await withTaskCancellationHandler {
             try await ProcessRunner.onDedicatedThread { try job.run() }
         } onCancel: {
@@ -55,7 +58,7 @@ public struct MotionEngine: Engine {
     }
 
     public func plan(for request: GenerationRequest) -> JSONValue? {
-        ShotList(request: request).json(endImage: request.endImage != nil)
+        ShotList(request: request).json(endImage: request.endImage != nil, blur: blur.honouring(negativePrompt: request.negativePrompt))
     }
 
     /// A local file holding the input's bytes: stored inputs as they are, remote ones fetched.

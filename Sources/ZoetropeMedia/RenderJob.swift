@@ -13,6 +13,7 @@ struct RenderJob: @unchecked Sendable {
     let context: RenderContext
     let decoder: ImageDecoder
     let renderer: FrameRenderer
+    let blur: MotionBlur
     let settings: EncoderSettings
     let flag: CancellationFlag
 
@@ -66,7 +67,7 @@ struct RenderJob: @unchecked Sendable {
                 for index in 0..<shot.frameCount {
                     if flag.isCancelled { throw CancellationError() }
                     if shotIndex < keys.count {
-                        renderer.render(pictures[keys[shotIndex]]!, view: shot.plan.view(at: index), into: &frame)
+                        renderer.render(pictures[keys[shotIndex]]!, plan: shot.plan, frame: index, blur: blur, into: &frame)
                     } else if let (flow, from, to) = morph {
                         let t = shot.frameCount > 1 ? Double(index) / Double(shot.frameCount - 1) : 1
                         flow.frame(at: t * t * (3 - 2 * t), start: from, end: to, into: &frame)

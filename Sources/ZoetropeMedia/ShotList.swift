@@ -27,10 +27,13 @@ public struct ShotList: Sendable, Equatable {
     }
 
     public var shots: [Shot]
+    /// The output picture's size.
+    public var width: Int
+    public var height: Int
     public var frameCount: Int { shots.reduce(0) { $0 + $1.frameCount } }
 
     public init(request: GenerationRequest) {
-        let (width, height) = request.aspectRatio.size
+        (width, height) = request.aspectRatio.size
         let aspect = Double(width) / Double(height)
         let segments: [(prompt: String, frames: Int)] =
             request.multiPrompt.isEmpty
@@ -59,12 +62,14 @@ public struct ShotList: Sendable, Equatable {
     }
 
     /// The plan as reported to users in the result's `plan` field.
-    public func json(endImage: Bool) -> JSONValue {
+    public func json(endImage: Bool, blur: MotionBlur = MotionBlur()) -> JSONValue {
         var body: [String: JSONValue] = [
             "engine": "motion",
             "frames": .number(Double(frameCount)),
-            "shots": .array(shots.map { shot in
-                [
+            "shots": .array(shots.enumerated().map { index, shot in
+                // With an end image the last shot is the morph, not a camera move.
+                let morphs = endImage && index == shots.count - 1
+                return [
                     "start_frame": .number(Double(shot.startFrame)),
                     "frames": .number(Double(shot.frameCount)),
                     "moves": .array(shot.plan.moves.map { .string($0.rawValue) }),
@@ -73,6 +78,9 @@ public struct ShotList: Sendable, Equatable {
                     "summary": .string(shot.plan.summary),
                     "source": .string(shot.source.field),
                     "default": .bool(shot.plan.isDefault),
+                    "motion_blur_frames": .number(Double(morphs ? 0 : (0..<shot.frameCount).count {
+                        blur.sampleTimes(for: shot.plan, frame: $0, width: width, height: height).count > 1
+                    })),
                 ]
             }),
         ]

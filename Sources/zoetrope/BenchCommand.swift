@@ -16,8 +16,10 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds of video for the timed comparison.") var duration = 5
     @Option(help: "Seconds of video for the peak-memory run.") var longDuration = 15
-    @Option(help: "Repetitions of each timed run; the best is reported.") var repeats = 2
+    @Option(help: "Rounds of the timed runs (each round runs every row once); the best is reported.") var repeats = 3
     @Option(help: "An image to animate instead of the bundled test picture.") var image: String?
+    @Flag(help: "Time only the renderer (no encoder, no ffmpeg rows): a quick check while working on it.")
+    var renderOnly = false
 
     func run() async throws {
         _ = try MediaTools.check()
@@ -36,9 +38,18 @@ struct BenchCommand: AsyncParsableCommand {
 
         print("machine: \(Self.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
         print("clip: \(duration) s, 1920x1080, \(frames) frames, no audio; encoder: \(settings.x264Arguments.joined(separator: " "))")
-        print("input: \(still.lastPathComponent); best of \(repeats)")
+        print("input: \(still.lastPathComponent); best of \(repeats) rounds")
         print("")
 
+        // The renderer's own row works on a source decoded once, so it counts rendering alone.
+        let plan = CameraPlan.reading(prompt: "a scene", frameCount: frames, cfgScale: 0.5, aspect: 16.0 / 9)
+        let sourceSize = plan.sourceSize(width: 1920, height: 1080)
+        let source = try ImageDecoder().decode(still, field: "bench", width: sourceSize.width, height: sourceSize.height)
+        if renderOnly {
+            let seconds = try best(of: repeats) { Self.renderOnly(source: source, plan: plan) }
+            print(String(format: "zoetrope render only (no encode)  %7.2f s  %6.1f fps", seconds, Double(frames) / seconds))
+            return
+        }
         let x264 = settings.x264Arguments + ["-movflags", "+faststart"]
         // The long clip first, so the peaks below are this job's own (the process and its ffmpeg).
         let longStart = ContinuousClock.now
@@ -47,36 +58,47 @@ struct BenchCommand: AsyncParsableCommand {
         let longSelf = Self.peakResidentMB(who: RUSAGE_SELF)
         let longChild = Self.peakResidentMB(who: RUSAGE_CHILDREN)
 
-        let floor = try best(of: repeats) {
-            try Self.ffmpeg(["-loop", "1", "-framerate", "24", "-i", still.path, "-vf",
-                             "scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,format=yuv420p",
-                             "-frames:v", String(frames)] + x264 + [work.appendingPathComponent("floor.mp4").path])
+        // The rows take turns in every repetition, so a slow spell of a shared machine hits them
+        // alike; each row reports its best wall time and its least CPU time (user + system, this
+        // process and its ffmpeg children).
+        let rows: [(name: String, run: () async throws -> Double)] = [
+            ("encode-only floor (ffmpeg, still)", {
+                try Self.ffmpeg(["-loop", "1", "-framerate", "24", "-i", still.path, "-vf",
+                                 "scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,format=yuv420p",
+                                 "-frames:v", String(frames)] + x264 + [work.appendingPathComponent("floor.mp4").path])
+            }),
+            ("ffmpeg zoompan push-in", {
+                try Self.ffmpeg(["-i", still.path, "-vf",
+                                 "scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,"
+                                 + "zoompan=z='1+0.17*on/\(frames - 1)':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'"
+                                 + ":d=\(frames):s=1920x1080:fps=24,format=yuv420p",
+                                 "-frames:v", String(frames)] + x264 + [work.appendingPathComponent("zoompan.mp4").path])
+            }),
+            ("zoetrope render+encode (push-in)", {
+                try await Self.render(still: still, duration: duration, in: work, settings: settings)
+            }),
+            ("zoetrope render only (no encode)", { Self.renderOnly(source: source, plan: plan) }),
+        ]
+        var wall = [Double](repeating: .infinity, count: rows.count)
+        var cpu = [Double](repeating: .infinity, count: rows.count)
+        for _ in 0..<max(1, repeats) {
+            for (index, row) in rows.enumerated() {
+                let cpuBefore = Self.cpuSeconds()
+                let seconds = try await row.run()
+                wall[index] = min(wall[index], seconds)
+                cpu[index] = min(cpu[index], Self.cpuSeconds() - cpuBefore)
+            }
         }
-        let zoompan = try best(of: repeats) {
-            try Self.ffmpeg(["-i", still.path, "-vf",
-                             "scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,"
-                             + "zoompan=z='1+0.17*on/\(frames - 1)':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'"
-                             + ":d=\(frames):s=1920x1080:fps=24,format=yuv420p",
-                             "-frames:v", String(frames)] + x264 + [work.appendingPathComponent("zoompan.mp4").path])
+        print("row".padding(toLength: 34, withPad: " ", startingAt: 0) + "   wall        fps   vs floor     CPU")
+        for (index, row) in rows.enumerated() {
+            print(row.name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                  + String(format: "%7.2f s  %6.1f fps  %5.2f×  %7.2f s", wall[index], Double(frames) / wall[index],
+                           wall[index] / wall[0], cpu[index]))
         }
-        let zoetrope = try await bestAsync(of: repeats) {
-            try await Self.render(still: still, duration: duration, in: work, settings: settings)
-        }
-        let renderOnly = try best(of: repeats) { try Self.renderOnly(still: still, frames: frames) }
-
-        func row(_ name: String, _ seconds: Double) {
-            let fps = Double(frames) / seconds
-            print(name.padding(toLength: 34, withPad: " ", startingAt: 0)
-                  + String(format: "%7.2f s  %6.1f fps  %5.2f× floor", seconds, fps, seconds / floor))
-        }
-        row("encode-only floor (ffmpeg, still)", floor)
-        row("ffmpeg zoompan push-in", zoompan)
-        row("zoetrope render+encode (push-in)", zoetrope)
-        row("zoetrope render only (no encode)", renderOnly)
-        print(String(format: "zoetrope vs zoompan: %.2f× the time (%.2f× faster)", zoetrope / zoompan, zoompan / zoetrope))
+        print(String(format: "zoetrope vs zoompan: %.2f× the wall time (%.2f× faster), %.2f× the CPU time",
+                     wall[2] / wall[1], wall[1] / wall[2], cpu[2] / cpu[1]))
         print(String(format: "%d s clip (%d frames), render+encode %.2f s: peak resident memory %.0f MB zoetrope + %.0f MB ffmpeg = %.0f MB",
                      longDuration, longDuration * 24, longSeconds, longSelf, longChild, longSelf + longChild))
-
     }
 
     /// One engine render of a default-plan clip, end to end (decode, render, encode).
@@ -98,15 +120,12 @@ struct BenchCommand: AsyncParsableCommand {
         return seconds(ContinuousClock.now - start)
     }
 
-    /// The frames of the default plan rendered and dropped: the renderer's own cost.
-    static func renderOnly(still: URL, frames: Int) throws -> Double {
-        let plan = CameraPlan.reading(prompt: "a scene", frameCount: frames, cfgScale: 0.5, aspect: 16.0 / 9)
-        let size = plan.sourceSize(width: 1920, height: 1080)
-        let source = try ImageDecoder().decode(still, field: "bench", width: size.width, height: size.height)
+    /// The frames of `plan` rendered from `source` and dropped: the renderer's own cost.
+    static func renderOnly(source: PlanarImage, plan: CameraPlan) -> Double {
         var frame = PlanarImage(width: 1920, height: 1080)
         let renderer = FrameRenderer()
         let start = ContinuousClock.now
-        for index in 0..<frames { renderer.render(source, view: plan.view(at: index), into: &frame) }
+        for index in 0..<plan.frameCount { renderer.render(source, view: plan.view(at: index), into: &frame) }
         return seconds(ContinuousClock.now - start)
     }
 
@@ -123,14 +142,19 @@ struct BenchCommand: AsyncParsableCommand {
         return best
     }
 
-    func bestAsync(of count: Int, _ body: () async throws -> Double) async throws -> Double {
-        var best = Double.infinity
-        for _ in 0..<max(1, count) { best = min(best, try await body()) }
-        return best
-    }
-
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// CPU seconds (user + system) used so far by this process and its finished children.
+    static func cpuSeconds() -> Double {
+        func total(_ who: __rusage_who) -> Double {
+            var usage = rusage()
+            getrusage(__rusage_who_t(who.rawValue), &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        return total(RUSAGE_SELF) + total(RUSAGE_CHILDREN)
     }
 
     static func peakResidentMB(who: __rusage_who) -> Double {

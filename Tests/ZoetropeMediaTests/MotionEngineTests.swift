@@ -110,7 +110,7 @@ struct MotionEngineTests {
         #expect(shots.count == 3)
         #expect(shots[1] == .object([
             "start_frame": 48, "frames": 72, "moves": ["push_in"], "speed": "slow", "strength": 0.625,
-            "summary": "slow push in", "source": "elements[0]", "default": false,
+            "summary": "slow push in", "source": "elements[0]", "default": false, "motion_blur_frames": 0,
         ]))
     }
 
