@@ -1,24 +1,37 @@
 import Foundation
 
-/// Something that turns a validated request into a video file.
+/// Something that carries out a validated job: renders a video into the context's output file,
+/// or makes a voice.
 public protocol Engine: Sendable {
     /// A short name shown in the model listing ("motion").
     var name: String { get }
-    func render(_ request: GenerationRequest, context: RenderContext) async throws
+    func run(_ request: JobRequest, context: RenderContext) async throws -> EngineOutput
+    /// Checks at submit what only this engine knows (does each spoken line fit its shot?),
+    /// throwing a 400 `APIError` that says what is allowed.
+    func validate(_ request: JobRequest) async throws
     /// How the engine reads the request (camera moves per shot, ...), reported to the user in the
     /// result's `plan`; nil when the engine has nothing to report.
-    func plan(for request: GenerationRequest) -> JSONValue?
+    func plan(for request: JobRequest) -> JSONValue?
 }
 
 extension Engine {
-    public func plan(for request: GenerationRequest) -> JSONValue? { nil }
+    public func validate(_ request: JobRequest) async throws {}
+    public func plan(for request: JobRequest) -> JSONValue? { nil }
+}
+
+/// What an engine made.
+public enum EngineOutput: Sendable, Equatable {
+    /// A video, written to the context's output file.
+    case video
+    /// A voice profile, for the gateway to store and report.
+    case voice(VoiceProfile)
 }
 
 /// What an engine is given besides the request: where inputs and the output live, and a way to
 /// report progress.
 public struct RenderContext: Sendable {
     public var jobID: String
-    /// Directory holding the job's stored inputs (`ImageInput.stored` names are relative to it).
+    /// Directory holding the job's stored inputs (`MediaInput.stored` names are relative to it).
     public var inputDirectory: URL
     /// Where the engine writes the finished MP4 (a temporary name; the runner commits it).
     public var outputFile: URL

@@ -7,8 +7,8 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
     public static let framesPerSecond = 24
 
     public var prompt: String?
-    public var startImage: ImageInput
-    public var endImage: ImageInput?
+    public var startImage: MediaInput
+    public var endImage: MediaInput?
     public var aspectRatio: AspectRatio
     public var cfgScale: Double
     /// Length of the video in whole seconds.
@@ -19,13 +19,16 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
     public var shotType: String
     public var elements: [Element]
     public var voiceIDs: [String]
+    /// The profiles of `voiceIDs`, in the same order, resolved for the caller's key at submit, so
+    /// an engine (local or remote) needs no voice store.
+    public var voices: [VoiceProfile]
 
     public init(
-        prompt: String?, startImage: ImageInput, endImage: ImageInput? = nil,
+        prompt: String?, startImage: MediaInput, endImage: MediaInput? = nil,
         aspectRatio: AspectRatio = .landscape, cfgScale: Double = 0.5, duration: Int = 5,
         negativePrompt: String = GenerationRequest.defaultNegativePrompt, generateAudio: Bool = true,
         multiPrompt: [ShotSegment] = [], shotType: String = "customize", elements: [Element] = [],
-        voiceIDs: [String] = []
+        voiceIDs: [String] = [], voices: [VoiceProfile] = []
     ) {
         self.prompt = prompt
         self.startImage = startImage
@@ -39,6 +42,30 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
         self.shotType = shotType
         self.elements = elements
         self.voiceIDs = voiceIDs
+        self.voices = voices
+    }
+
+    /// The prompt of every shot with its length in seconds: one shot without `multi_prompt`.
+    public var shotPrompts: [(prompt: String, seconds: Int)] {
+        multiPrompt.isEmpty ? [(prompt ?? "", duration)] : multiPrompt.map { ($0.prompt, $0.duration) }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        prompt = try container.decodeIfPresent(String.self, forKey: .prompt)
+        startImage = try container.decode(MediaInput.self, forKey: .startImage)
+        endImage = try container.decodeIfPresent(MediaInput.self, forKey: .endImage)
+        aspectRatio = try container.decode(AspectRatio.self, forKey: .aspectRatio)
+        cfgScale = try container.decode(Double.self, forKey: .cfgScale)
+        duration = try container.decode(Int.self, forKey: .duration)
+        negativePrompt = try container.decode(String.self, forKey: .negativePrompt)
+        generateAudio = try container.decode(Bool.self, forKey: .generateAudio)
+        multiPrompt = try container.decode([ShotSegment].self, forKey: .multiPrompt)
+        shotType = try container.decode(String.self, forKey: .shotType)
+        elements = try container.decode([Element].self, forKey: .elements)
+        voiceIDs = try container.decode([String].self, forKey: .voiceIDs)
+        // Stored before voices could be created: none resolved.
+        voices = try container.decodeIfPresent([VoiceProfile].self, forKey: .voices) ?? []
     }
 
     public static let defaultNegativePrompt = "blur, distort, and low quality"
@@ -47,8 +74,8 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
     public var frameCount: Int { duration * Self.framesPerSecond }
 
     /// Every image input with the field name a client would recognise, in a stable order.
-    public var imageInputs: [(field: String, input: ImageInput)] {
-        var inputs: [(String, ImageInput)] = [("start_image_url", startImage)]
+    public var imageInputs: [(field: String, input: MediaInput)] {
+        var inputs: [(String, MediaInput)] = [("start_image_url", startImage)]
         if let endImage { inputs.append(("end_image_url", endImage)) }
         for (index, element) in elements.enumerated() {
             if let frontal = element.frontalImage {
@@ -89,21 +116,21 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
 
     /// A character or object that prompts reference as `@ElementN`.
     public struct Element: Sendable, Codable, Equatable {
-        public var frontalImage: ImageInput?
-        public var referenceImages: [ImageInput]
-        public init(frontalImage: ImageInput?, referenceImages: [ImageInput]) {
+        public var frontalImage: MediaInput?
+        public var referenceImages: [MediaInput]
+        public init(frontalImage: MediaInput?, referenceImages: [MediaInput]) {
             self.frontalImage = frontalImage
             self.referenceImages = referenceImages
         }
     }
 }
 
-/// Where an input image comes from: a remote URL fetched when the job runs, bytes the client sent
-/// inline (a `data:` URI or bare base64), or such bytes already saved beside the job.
-public enum ImageInput: Sendable, Codable, Equatable {
+/// Where an input file (an image, or a voice sample) comes from: a remote URL fetched when the
+/// job runs, bytes the client sent inline (a `data:` URI or bare base64), or such bytes already
+/// saved beside the job.
+public enum MediaInput: Sendable, Codable, Equatable {
     case remote(URL)
     case inline(Data)
     /// A file name, relative to the job's input directory.
     case stored(String)
-
 }

@@ -4,7 +4,7 @@ import Foundation
 /// field and what is wrong with it. The rules are those of SPEC.md's parameter table.
 public struct GenerationRequestParser: Sendable {
     /// Largest image accepted, inline or fetched.
-    public static let maxImageBytes = 50 * 1024 * 1024
+    public static let maxImageBytes = MediaInputParser.maxBytes
     public static let maxPromptLength = 2500
     public static let maxSegmentPromptLength = 512
     public static let durationRange = 3...15
@@ -19,12 +19,7 @@ public struct GenerationRequestParser: Sendable {
         "negative_prompt", "generate_audio", "multi_prompt", "shot_type", "elements", "voice_ids",
     ]
 
-    /// Looks up voice ids; returns the ids that do not exist for this caller.
-    public var unknownVoices: @Sendable ([String]) async throws -> [String]
-
-    public init(unknownVoices: @escaping @Sendable ([String]) async throws -> [String] = { $0 }) {
-        self.unknownVoices = unknownVoices
-    }
+    public init() {}
 
     public func parse(_ body: JSONValue) async throws -> GenerationRequest {
         guard case .object(let fields) = body else {
@@ -53,8 +48,8 @@ public struct GenerationRequestParser: Sendable {
         guard let startValue = fields["start_image_url"], startValue != .null else {
             throw APIError.badRequest("start_image_url is required")
         }
-        let startImage = try parseImage(startValue, field: "start_image_url")
-        let endImage = try fields["end_image_url"].flatMap { $0 == .null ? nil : try parseImage($0, field: "end_image_url") }
+        let startImage = try MediaInputParser.parse(startValue, field: "start_image_url", kind: "an image")
+        let endImage = try fields["end_image_url"].flatMap { $0 == .null ? nil : try MediaInputParser.parse($0, field: "end_image_url", kind: "an image") }
 
         var aspectRatio = GenerationRequest.AspectRatio.landscape
         if let value = try optionalString(fields["aspect_ratio"], field: "aspect_ratio") {
@@ -117,10 +112,17 @@ public struct GenerationRequestParser: Sendable {
 
         let elements = try parseElements(fields["elements"])
         let voiceIDs = try parseVoices(fields["voice_ids"])
-        if !voiceIDs.isEmpty {
-            let missing = try await unknownVoices(voiceIDs)
-            if let first = missing.first {
-                throw APIError.badRequest("voice_ids: voice '\(first)' not found")
+        // A <<<voice_N>>> tag needs its N-th voice id (the ids themselves are resolved for the
+        // caller's key by the API, which knows who is asking).
+        let prompts = multiPrompt.isEmpty ? [("prompt", prompt ?? "")] : multiPrompt.enumerated().map {
+            ("multi_prompt[\($0.offset)].prompt", $0.element.prompt)
+        }
+        for (field, text) in prompts {
+            if let tag = SpeechScript.voiceTags(in: text).first(where: { $0 < 1 || $0 > voiceIDs.count }) {
+                throw APIError.badRequest(
+                    voiceIDs.isEmpty
+                        ? "\(field) uses <<<voice_\(tag)>>> but voice_ids is empty; create a voice with kling-create-voice and pass its id in voice_ids"
+                        : "\(field) uses <<<voice_\(tag)>>> but voice_ids has \(voiceIDs.count) id\(voiceIDs.count == 1 ? "" : "s")")
             }
         }
 
@@ -156,75 +158,6 @@ public struct GenerationRequestParser: Sendable {
                 "\(field) must be a whole number of seconds from \"\(range.lowerBound)\" to \"\(range.upperBound)\"")
         }
         return seconds
-    }
-
-    /// An `http(s)` URL, a `data:` URI or bare base64, at most 50 MB once decoded.
-    public func parseImage(_ value: JSONValue, field: String) throws -> ImageInput {
-        guard case .string(let raw) = value else {
-            throw APIError.badRequest("\(field) must be a string (an image URL, data URI or base64), got \(value.typeName)")
-        }
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty {
-            throw APIError.badRequest("\(field) must not be empty; give an http(s) URL, a data: URI or base64 image data")
-        }
-        let lower = text.prefix(8).lowercased()
-        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
-            guard let url = URL(string: text), let host = url.host, !host.isEmpty else {
-                throw APIError.badRequest("\(field) is not a valid URL")
-            }
-            return .remote(url)
-        }
-        if lower.hasPrefix("data:") {
-            guard let comma = text.firstIndex(of: ",") else {
-                throw APIError.badRequest("\(field) is a data: URI without a comma before its data")
-            }
-            let header = text[text.index(text.startIndex, offsetBy: 5)..<comma].lowercased()
-            guard header.hasSuffix(";base64") else {
-                throw APIError.badRequest("\(field) data: URI must be base64-encoded (\";base64,\")")
-            }
-            let payload = text[text.index(after: comma)...]
-            return .inline(try decodeBase64(payload, field: field))
-        }
-        if let colon = text.firstIndex(of: ":"), text.distance(from: text.startIndex, to: colon) < 12,
-            text[..<colon].allSatisfy({ $0.isLetter })
-        {
-            throw APIError.badRequest(
-                "\(field) uses the unsupported scheme '\(text[..<colon])'; give an http(s) URL, a data: URI or base64")
-        }
-        return .inline(try decodeBase64(Substring(text), field: field, bare: true))
-    }
-
-    private func decodeBase64(_ payload: Substring, field: String, bare: Bool = false) throws -> Data {
-        // Worst case before decoding: 4 characters per 3 bytes.
-        if payload.utf8.count > (Self.maxImageBytes / 3 + 2) * 4 + 1024 {
-            throw APIError.badRequest("\(field) is larger than the 50 MB limit")
-        }
-        // Work on bytes: strip whitespace, map the URL-safe alphabet, restore missing padding.
-        var cleaned = [UInt8]()
-        cleaned.reserveCapacity(payload.utf8.count + 2)
-        for byte in payload.utf8 {
-            switch byte {
-            case 0x20, 0x09, 0x0A, 0x0D: continue
-            case UInt8(ascii: "-"): cleaned.append(UInt8(ascii: "+"))
-            case UInt8(ascii: "_"): cleaned.append(UInt8(ascii: "/"))
-            default: cleaned.append(byte)
-            }
-        }
-        switch cleaned.count % 4 {
-        case 2: cleaned += [UInt8(ascii: "="), UInt8(ascii: "=")]
-        case 3: cleaned.append(UInt8(ascii: "="))
-        default: break
-        }
-        guard !cleaned.isEmpty, let data = Data(base64Encoded: Data(cleaned)) else {
-            throw APIError.badRequest(
-                bare
-                    ? "\(field) must be an http(s) URL, a data: URI or base64-encoded image data"
-                    : "\(field) data: URI does not hold valid base64")
-        }
-        if data.count > Self.maxImageBytes {
-            throw APIError.badRequest("\(field) is \(data.count / (1024 * 1024)) MB; at most 50 MB is allowed")
-        }
-        return data
     }
 
     /// An optional array of at most `limit` objects whose keys are all in `allowed`, with each
@@ -274,9 +207,9 @@ public struct GenerationRequestParser: Sendable {
             allowed: ["frontal_image_url", "reference_image_urls"]
         ).map { path, fields in
             let frontal = try fields["frontal_image_url"].flatMap {
-                $0 == .null ? nil : try parseImage($0, field: "\(path).frontal_image_url")
+                $0 == .null ? nil : try MediaInputParser.parse($0, field: "\(path).frontal_image_url", kind: "an image")
             }
-            var references: [ImageInput] = []
+            var references: [MediaInput] = []
             if let refs = fields["reference_image_urls"], refs != .null {
                 guard case .array(let urls) = refs else {
                     throw APIError.badRequest("\(path).reference_image_urls must be an array of strings, got \(refs.typeName)")
@@ -285,7 +218,7 @@ public struct GenerationRequestParser: Sendable {
                     throw APIError.badRequest(
                         "\(path).reference_image_urls has \(urls.count) images; at most \(Self.maxReferenceImages) are allowed")
                 }
-                references = try urls.enumerated().map { try parseImage($1, field: "\(path).reference_image_urls[\($0)]") }
+                references = try urls.enumerated().map { try MediaInputParser.parse($1, field: "\(path).reference_image_urls[\($0)]", kind: "an image") }
             }
             guard frontal != nil || !references.isEmpty else {
                 throw APIError.badRequest("\(path) needs a frontal_image_url or reference_image_urls")

@@ -6,7 +6,7 @@ public struct Job: Sendable, Equatable {
     /// The API key that submitted the job; other keys never see it.
     public var apiKeyID: String
     public var model: String
-    public var request: GenerationRequest
+    public var request: JobRequest
     public var status: JobStatus
     /// Fraction done, 0...1.
     public var progress: Double
@@ -18,15 +18,17 @@ public struct Job: Sendable, Equatable {
     public var error: String?
     /// The blob key of the finished video.
     public var outputKey: String?
+    /// The output of a model whose result is JSON rather than a file (a created voice).
+    public var result: JSONValue?
     public var createdAt: Date
     public var updatedAt: Date
     public var startedAt: Date?
     public var completedAt: Date?
 
     public init(
-        id: String = UUID().uuidString.lowercased(), apiKeyID: String, model: String, request: GenerationRequest,
+        id: String = UUID().uuidString.lowercased(), apiKeyID: String, model: String, request: JobRequest,
         status: JobStatus = .queued, progress: Double = 0, attempts: Int = 0, maxAttempts: Int = 3,
-        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil,
+        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil, result: JSONValue? = nil,
         createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil
     ) {
         self.id = id
@@ -41,6 +43,7 @@ public struct Job: Sendable, Equatable {
         self.leaseExpiresAt = leaseExpiresAt
         self.error = error
         self.outputKey = outputKey
+        self.result = result
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.startedAt = startedAt

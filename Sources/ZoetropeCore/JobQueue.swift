@@ -19,8 +19,8 @@ public struct JobQueue: Sendable {
         inputsRoot.appendingPathComponent(jobID, isDirectory: true)
     }
 
-    /// Saves inline images as files, then commits the job. Nothing is left behind if either fails.
-    public func submit(model: String, request: GenerationRequest, apiKeyID: String, now: Date = Date()) async throws -> Job {
+    /// Saves inline inputs (images, voice samples) as files, then commits the job. Nothing is left behind if either fails.
+    public func submit(model: String, request: JobRequest, apiKeyID: String, now: Date = Date()) async throws -> Job {
         var job = Job(apiKeyID: apiKeyID, model: model, request: request, maxAttempts: maxAttempts, createdAt: now)
         let directory = inputDirectory(for: job.id)
         do {
@@ -37,10 +37,9 @@ public struct JobQueue: Sendable {
         try? FileManager.default.removeItem(at: inputDirectory(for: jobID))
     }
 
-    private func storeInlineInputs(of request: GenerationRequest, in directory: URL) throws -> GenerationRequest {
-        var request = request
+    private func storeInlineInputs(of request: JobRequest, in directory: URL) throws -> JobRequest {
         var counter = 0
-        func store(_ input: ImageInput) throws -> ImageInput {
+        func store(_ input: MediaInput) throws -> MediaInput {
             guard case .inline(let data) = input else { return input }
             if counter == 0 {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -50,13 +49,19 @@ public struct JobQueue: Sendable {
             try data.write(to: directory.appendingPathComponent(name), options: .atomic)
             return .stored(name)
         }
-        request.startImage = try store(request.startImage)
-        request.endImage = try request.endImage.map(store)
-        request.elements = try request.elements.map { element in
-            GenerationRequest.Element(
-                frontalImage: try element.frontalImage.map(store),
-                referenceImages: try element.referenceImages.map(store))
+        switch request {
+        case .video(var video):
+            video.startImage = try store(video.startImage)
+            video.endImage = try video.endImage.map(store)
+            video.elements = try video.elements.map { element in
+                GenerationRequest.Element(
+                    frontalImage: try element.frontalImage.map(store),
+                    referenceImages: try element.referenceImages.map(store))
+            }
+            return .video(video)
+        case .voice(var voice):
+            voice.sample = try store(voice.sample)
+            return .voice(voice)
         }
-        return request
     }
 }

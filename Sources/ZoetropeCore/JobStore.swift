@@ -15,8 +15,9 @@ public protocol JobStore: Sendable {
     /// Extends a lease; false when the lease is no longer this owner's.
     func heartbeat(id: String, owner: String, expiresAt: Date, now: Date) async throws -> Bool
     func updateProgress(id: String, owner: String, progress: Double, now: Date) async throws
-    /// Marks the job COMPLETED with its output; false when the lease is no longer this owner's.
-    func complete(id: String, owner: String, outputKey: String, now: Date) async throws -> Bool
+    /// Marks the job COMPLETED with its output (a stored file, or a JSON result); false when the
+    /// lease is no longer this owner's.
+    func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool
     /// Marks the job FAILED; with an owner only if that owner still holds the lease.
     func fail(id: String, owner: String?, error: String, now: Date) async throws -> Bool
     /// Puts a leased job back in the queue without counting the attempt (graceful shutdown).

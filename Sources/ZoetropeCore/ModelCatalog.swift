@@ -4,24 +4,31 @@ public struct ModelDescriptor: Sendable {
     public var engine: String
     public var description: String
     public var parameters: JSONValue
+    /// What a finished job's `output` is: `video/mp4` (a link to the file) or `application/json`.
+    public var output: String
 
-    public init(slug: String, engine: String, description: String, parameters: JSONValue) {
+    public init(slug: String, engine: String, description: String, parameters: JSONValue, output: String = "video/mp4") {
         self.slug = slug
         self.engine = engine
         self.description = description
         self.parameters = parameters
+        self.output = output
     }
+
+    /// True when the model makes a video (its requests are `GenerationRequest`s).
+    public var makesVideo: Bool { output == "video/mp4" }
 
     /// The listing entry served by `GET /v1/models`.
     public var json: JSONValue {
         ["slug": .string(slug), "engine": .string(engine), "description": .string(description),
-         "output": "video/mp4", "parameters": parameters]
+         "output": .string(output), "parameters": parameters]
     }
 }
 
 /// The models this server serves.
 public struct ModelCatalog: Sendable {
     public static let klingImageToVideo = "kling-3-pro-image2video"
+    public static let klingCreateVoice = "kling-create-voice"
 
     public var models: [ModelDescriptor]
 
@@ -29,15 +36,33 @@ public struct ModelCatalog: Sendable {
 
     public func model(slug: String) -> ModelDescriptor? { models.first { $0.slug == slug } }
 
-    /// The catalog with the seed's model served by the given engine.
-    public static func standard(engine: String) -> ModelCatalog {
+    /// The catalog with the seed's video model and the create-voice model, served by the given engines.
+    public static func standard(videoEngine: String, voiceEngine: String) -> ModelCatalog {
         ModelCatalog(models: [
             ModelDescriptor(
-                slug: klingImageToVideo, engine: engine,
+                slug: klingImageToVideo, engine: videoEngine,
                 description: "Animated 1080p videos from images with motion and synchronized audio.",
-                parameters: klingParametersSchema)
+                parameters: klingParametersSchema),
+            ModelDescriptor(
+                slug: klingCreateVoice, engine: voiceEngine,
+                description: "A voice for voice_ids, made from 5 to 30 s of one voice; output {voice_id, voice_name}.",
+                parameters: createVoiceParametersSchema, output: "application/json"),
         ])
     }
+
+    /// JSON Schema of `kling-create-voice`'s parameters.
+    public static let createVoiceParametersSchema: JSONValue = [
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["voice_name", "voice_url"],
+        "properties": [
+            "voice_name": ["type": "string", "minLength": 1, "maxLength": 20],
+            "voice_url": [
+                "type": "string", "maxBytes": 52_428_800,
+                "description": "http(s) URL, data: URI or bare base64 of an audio or video file (mp3, wav, mp4, mov) holding 5 to 30 s of one voice, at most 50 MB",
+            ],
+        ],
+    ]
 
     /// JSON Schema of `kling-3-pro-image2video`'s parameters (SPEC.md's table).
     public static let klingParametersSchema: JSONValue = {

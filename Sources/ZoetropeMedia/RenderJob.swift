@@ -13,6 +13,7 @@ struct RenderJob: @unchecked Sendable {
     let context: RenderContext
     let decoder: ImageDecoder
     let renderer: FrameRenderer
+    let soundtrack: Soundtrack
     let blur: MotionBlur
     let settings: EncoderSettings
     let flag: CancellationFlag
@@ -52,7 +53,7 @@ struct RenderJob: @unchecked Sendable {
         var audioFile: URL?
         if request.generateAudio {
             let file = context.outputFile.deletingPathExtension().appendingPathExtension("wav")
-            try Soundtrack.render(for: request).wavData().write(to: file)
+            try soundtrack.render(for: request).wavData().write(to: file)
             audioFile = file
         }
         defer { if let audioFile { try? FileManager.default.removeItem(at: audioFile) } }

@@ -1,12 +1,132 @@
+import Foundation
 import ZoetropeCore
 
-/// The audio track for a video: 48 kHz stereo, exactly the video's length. Until the audio engine
-/// lands it is silence, so players and the API's promise of an audio track are already honoured.
-public enum Soundtrack {
-    public static let sampleRate = 48_000
+/// The audio track of a video, 48 kHz stereo and exactly the video's length: per shot, an
+/// ambience bed read from the shot's prompt and the shot's quoted lines spoken by espeak-ng, the
+/// bed ducked under speech; the mix normalized to −16 LUFS with true peaks held under −2 dBTP.
+public struct Soundtrack: Sendable {
+    public static let sampleRate = StereoAudio.sampleRate
+    /// Silence before a shot's first line, between its lines and after its last one, seconds.
+    public static let speechLead = 0.3
+    public static let speechGap = 0.25
+    public static let speechTail = 0.2
+    /// Levels before the final normalization: the bed (the synthesizer's −23 LUFS at medium
+    /// intensity, lowered 3 dB, keeping its intensity and room-tone levels), and each spoken line.
+    static let bedGain: Float = 0.708
+    static let speechLoudness = -18.0
+    /// How far the bed dips under speech (a gain factor, about −10 dB).
+    static let duckedGain: Float = 0.32
 
-    public static func render(for request: GenerationRequest) -> PCMAudio {
-        let frames = request.duration * sampleRate
-        return PCMAudio(sampleRate: sampleRate, channels: 2, samples: [Int16](repeating: 0, count: frames * 2))
+    public var synthesizer = SpeechSynthesizer()
+    public var normalizer = LoudnessNormalizer()
+
+    public init() {}
+
+    /// One spoken line placed in the video.
+    public struct PlacedLine: Sendable {
+        public var line: SpeechLine
+        public var shot: Int
+        /// Start in sample frames from the start of the video.
+        public var start: Int
+        public var samples: [Float]
+    }
+
+    /// The whole track for `request`.
+    public func render(for request: GenerationRequest) throws -> PCMAudio {
+        let layers = AudioLayers(negativePrompt: request.negativePrompt)
+        let frames = request.duration * Self.sampleRate
+        var ambience = StereoAudio(frames: frames)
+        var speech = StereoAudio(frames: frames)
+        var presence = [Float](repeating: 0, count: frames)
+        var start = 0
+        for (index, shot) in request.shotPrompts.enumerated() {
+            let shotFrames = shot.seconds * Self.sampleRate
+            if layers.ambience {
+                var bed = AmbienceSynthesizer(seed: Self.seed(shot.prompt, index)).render(
+                    Ambience.classify(shot.prompt), intensity: Ambience.intensity(shot.prompt), frames: shotFrames)
+                bed.scale(by: Self.bedGain)
+                ambience.mix(bed, at: start)
+            }
+            start += shotFrames
+        }
+        if layers.speech {
+            for placed in try placedLines(for: request) {
+                var voice = StereoAudio(left: placed.samples, right: placed.samples)
+                Self.setLoudness(of: &voice, to: Self.speechLoudness)
+                speech.mix(voice, at: placed.start)
+                for index in placed.start..<min(frames, placed.start + placed.samples.count) { presence[index] = 1 }
+            }
+        }
+        // Duck the bed under speech: 50 ms down, 300 ms back up.
+        let attack = Float(1 - exp(-1 / (0.05 * Double(Self.sampleRate))))
+        let release = Float(1 - exp(-1 / (0.3 * Double(Self.sampleRate))))
+        var envelope: Float = 0
+        var mix = speech
+        for index in 0..<frames {
+            let target = presence[index]
+            envelope += (target - envelope) * (target > envelope ? attack : release)
+            let gain = 1 - (1 - Self.duckedGain) * envelope
+            mix.left[index] += ambience.left[index] * gain
+            mix.right[index] += ambience.right[index] * gain
+        }
+        normalizer.normalize(&mix)
+        return mix.pcm16()
+    }
+
+    /// Every quoted line of every shot, synthesized and placed one after another from just after
+    /// the shot's start. Throws a 400 naming the prompt when a shot's lines do not fit in it.
+    public func placedLines(for request: GenerationRequest) throws -> [PlacedLine] {
+        var placed: [PlacedLine] = []
+        var shotStart = 0
+        for (index, shot) in request.shotPrompts.enumerated() {
+            let lines = SpeechScript.lines(in: shot.prompt)
+            let spoken = try lines.map { line in
+                try synthesizer.synthesize(line, voice: Self.voice(for: line, in: request))
+            }
+            let seconds = spoken.map { Double($0.count) / Double(Self.sampleRate) }.reduce(0, +)
+            let allowed = Double(shot.seconds) - Self.speechLead - Self.speechTail
+                - Self.speechGap * Double(max(lines.count - 1, 0))
+            if !lines.isEmpty && seconds > allowed {
+                let field = request.multiPrompt.isEmpty ? "prompt" : "multi_prompt[\(index)].prompt"
+                let shotName = request.multiPrompt.isEmpty ? "the video" : "shot \(index + 1)"
+                throw APIError.badRequest(String(
+                    format: "%@: the quoted line%@ take%@ %.1f s to speak, but %@ is %d s long and leaves room for at most %.1f s of speech; shorten the line%@ or lengthen the shot",
+                    field, lines.count == 1 ? "" : "s", lines.count == 1 ? "s" : "", seconds, shotName, shot.seconds,
+                    max(allowed, 0), lines.count == 1 ? "" : "s"))
+            }
+            var cursor = shotStart + Int(Self.speechLead * Double(Self.sampleRate))
+            for (line, samples) in zip(lines, spoken) {
+                placed.append(PlacedLine(line: line, shot: index, start: cursor, samples: samples))
+                cursor += samples.count + Int(Self.speechGap * Double(Self.sampleRate))
+            }
+            shotStart += shot.seconds * Self.sampleRate
+        }
+        return placed
+    }
+
+    /// Throws the same 400 as `placedLines` when a shot's lines do not fit (used at submit).
+    public func checkSpeechFits(_ request: GenerationRequest) throws {
+        guard request.generateAudio, AudioLayers(negativePrompt: request.negativePrompt).speech else { return }
+        _ = try placedLines(for: request)
+    }
+
+    /// The voice that speaks `line`: its `<<<voice_N>>>` tag's voice, else the first voice given,
+    /// else the built-in voice of its language.
+    static func voice(for line: SpeechLine, in request: GenerationRequest) -> VoiceProfile? {
+        if let tag = line.voiceTag, request.voices.indices.contains(tag - 1) { return request.voices[tag - 1] }
+        return request.voices.first
+    }
+
+    static func setLoudness(of audio: inout StereoAudio, to target: Double) {
+        let loudness = LoudnessMeter.integratedLoudness(audio)
+        guard loudness.isFinite else { return }
+        audio.scale(by: Float(pow(10, (target - loudness) / 20)))
+    }
+
+    /// A seed from the shot's prompt and position, so a request always sounds the same.
+    static func seed(_ prompt: String, _ shot: Int) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(shot)
+        for byte in prompt.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
     }
 }

@@ -13,6 +13,8 @@ struct APIController {
     let syncTimeout: Double
     let maxBodyBytes: Int
     let parser: GenerationRequestParser
+    let voiceParser = VoiceRequestParser()
+    let voices: any VoiceStore
     /// The engine serving each model, asked for the plan it follows.
     let engines: [String: any Engine]
 
@@ -31,6 +33,9 @@ struct APIController {
         group.post("/v2/{model}") { request, context in try await submitAsync(request, context: context) }
         group.get("/v2/requests/{id}/status") { _, context in try await status(context: context) }
         group.get("/v2/requests/{id}") { _, context in try await result(context: context) }
+        group.get("/v1/voices") { _, context in try await listVoices(context: context) }
+        group.get("/v1/voices/{id}") { _, context in try await voice(context: context) }
+        group.delete("/v1/voices/{id}") { _, context in try await deleteVoice(context: context) }
     }
 
     // MARK: - Handlers
@@ -67,6 +72,11 @@ struct APIController {
         }
         var headers: HTTPFields = [:]
         headers[Self.requestIDHeader] = job.id
+        if job.status == .completed, let result = job.result {
+            headers[Self.generationTimeHeader] = String(format: "%.3f", job.inferenceTime ?? 0)
+            headers[Self.costHeader] = "0"
+            return JSONResponse.make(result, headers: headers)
+        }
         guard job.status == .completed, let key = job.outputKey, let file = (blobs as? LocalFileLocating)?.file(for: key)
         else {
             return JSONResponse.make(
@@ -117,7 +127,9 @@ struct APIController {
         if let plan = engines[job.model]?.plan(for: job.request) { body["plan"] = plan }
         switch job.status {
         case .completed:
-            if let key = job.outputKey {
+            if let result = job.result {
+                body["output"] = result
+            } else if let key = job.outputKey {
                 body["output"] = .string(blobs.signedURL(key: key, expires: job.createdAt.addingTimeInterval(retention)))
             }
         case .failed:
@@ -131,10 +143,10 @@ struct APIController {
 
     // MARK: - Shared steps
 
-    /// Validates and commits a generation request; answers only after the job is durable.
+    /// Validates and commits a request; answers only after the job is durable.
     private func submit(_ request: Request, context: ZoetropeRequestContext) async throws -> Job {
         let slug = context.parameters.get("model") ?? ""
-        guard catalog.model(slug: slug) != nil else {
+        guard let model = catalog.model(slug: slug) else {
             throw APIError.notFound("model '\(slug)' not found")
         }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
@@ -147,11 +159,67 @@ struct APIController {
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodyBytes)
         let json = try JSONValue.parse(Data(buffer.readableBytesView))
-        let generation = try await parser.parse(json)
         guard let apiKey = context.apiKey else { throw APIError.unauthorized("missing API key") }
-        let job = try await queue.submit(model: slug, request: generation, apiKeyID: apiKey.id)
+        let jobRequest: JobRequest
+        if model.makesVideo {
+            var generation = try await parser.parse(json)
+            generation.voices = try await resolveVoices(generation.voiceIDs, apiKeyID: apiKey.id)
+            jobRequest = .video(generation)
+        } else {
+            jobRequest = .voice(try voiceParser.parse(json))
+        }
+        try await engines[slug]?.validate(jobRequest)
+        let job = try await queue.submit(model: slug, request: jobRequest, apiKeyID: apiKey.id)
         context.logger.info("accepted request \(job.id) for \(slug)")
         return job
+    }
+
+    /// The caller's voices for `ids`, in order; a 400 naming the first id that is unknown or
+    /// belongs to another key.
+    private func resolveVoices(_ ids: [String], apiKeyID: String) async throws -> [VoiceProfile] {
+        var profiles: [VoiceProfile] = []
+        for (index, id) in ids.enumerated() {
+            guard let profile = try await voices.voice(id: id, apiKeyID: apiKeyID) else {
+                throw APIError.badRequest(
+                    "voice_ids[\(index)]: voice '\(id)' not found (unknown, deleted, or made with another API key)")
+            }
+            profiles.append(profile)
+        }
+        return profiles
+    }
+
+    // MARK: - Voices
+
+    private static func voiceJSON(_ voice: VoiceProfile) -> JSONValue {
+        [
+            "voice_id": .string(voice.id), "voice_name": .string(voice.name),
+            "pitch_hz": .number(voice.pitchHz), "syllables_per_second": .number(voice.syllablesPerSecond),
+            "espeak": ["variant": .string(voice.espeakVariant), "pitch": .number(Double(voice.espeakPitch)),
+                       "words_per_minute": .number(Double(voice.wordsPerMinute))],
+            "created_at": .string(voice.createdAt.iso8601),
+        ]
+    }
+
+    private func listVoices(context: ZoetropeRequestContext) async throws -> Response {
+        guard let apiKey = context.apiKey else { throw APIError.unauthorized("missing API key") }
+        let list = try await voices.voices(apiKeyID: apiKey.id)
+        return JSONResponse.make(["voices": .array(list.map(Self.voiceJSON))])
+    }
+
+    private func voice(context: ZoetropeRequestContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        guard let apiKey = context.apiKey, let voice = try await voices.voice(id: id, apiKeyID: apiKey.id) else {
+            throw APIError.notFound("voice '\(id)' not found (unknown, deleted, or not yours)")
+        }
+        return JSONResponse.make(Self.voiceJSON(voice))
+    }
+
+    private func deleteVoice(context: ZoetropeRequestContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        guard let apiKey = context.apiKey, try await voices.deleteVoice(id: id, apiKeyID: apiKey.id) else {
+            throw APIError.notFound("voice '\(id)' not found (unknown, deleted, or not yours)")
+        }
+        return JSONResponse.make(["voice_id": .string(id), "deleted": true])
     }
 
     /// The job named in the path, if it belongs to the caller's key; 404 otherwise.

@@ -31,7 +31,7 @@ public struct Gateway: Sendable {
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
 
         let store = try await SQLiteJobStore.open(path: try config.sqlitePath(), logger: logger)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ImageFetcher.clientConfiguration)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: InputFetcher.clientConfiguration)
         let outcome: Result<Void, any Error>
         do {
             try await serve(store: store, httpClient: httpClient, signals: gracefulShutdownSignals, onReady: onReady)
@@ -59,9 +59,13 @@ public struct Gateway: Sendable {
             publicBase: { publicURL.current })
         blobs.removeStalePartials()
         let queue = JobQueue(store: store, inputsRoot: config.inputsDirectory, maxAttempts: config.maxAttempts)
-        let engine = MotionEngine(fetcher: ImageFetcher(httpClient: httpClient, allowPrivateInputs: config.allowPrivateInputs))
-        let catalog = ModelCatalog.standard(engine: engine.name)
-        let engines = Dictionary(uniqueKeysWithValues: catalog.models.map { ($0.slug, engine as any Engine) })
+        let fetcher = InputFetcher(httpClient: httpClient, allowPrivateInputs: config.allowPrivateInputs)
+        let videoEngine = MotionEngine(fetcher: fetcher)
+        let voiceEngine = VoiceCloneEngine(fetcher: fetcher)
+        let catalog = ModelCatalog.standard(videoEngine: videoEngine.name, voiceEngine: voiceEngine.name)
+        let engines: [String: any Engine] = Dictionary(uniqueKeysWithValues: catalog.models.map {
+            ($0.slug, $0.makesVideo ? videoEngine as any Engine : voiceEngine)
+        })
 
         let router = Router(context: ZoetropeRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -70,14 +74,14 @@ public struct Gateway: Sendable {
         let api = APIController(
             catalog: catalog, queue: queue, blobs: blobs, publicURL: publicURL, retention: config.retention,
             syncTimeout: config.syncTimeout, maxBodyBytes: config.maxBodyBytes,
-            parser: GenerationRequestParser(unknownVoices: { $0 }), engines: engines)
+            parser: GenerationRequestParser(), voices: store, engines: engines)
         api.addPublicRoutes(to: router)
         FileController(blobs: blobs).addRoutes(to: router)
         api.addAuthenticatedRoutes(to: router.group().add(middleware: APIKeyMiddleware(keys: store)))
 
         let runner = Runner(
             queue: queue, engines: engines,
-            blobs: blobs, concurrency: config.concurrency, leaseDuration: config.leaseDuration,
+            blobs: blobs, voices: store, concurrency: config.concurrency, leaseDuration: config.leaseDuration,
             pollInterval: config.pollInterval, logger: logger)
         let expiry = ExpiryService(
             queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, logger: logger)

@@ -11,6 +11,7 @@ struct Runner: Service {
     let queue: JobQueue
     let engines: [String: any Engine]
     let blobs: any BlobStore
+    let voices: any VoiceStore
     let concurrency: Int
     let leaseDuration: Double
     let pollInterval: Double
@@ -62,10 +63,10 @@ struct Runner: Service {
             _ = try? await store.fail(id: job.id, owner: owner, error: "no engine serves model '\(job.model)'", now: Date())
             return
         }
-        log.info("job started (attempt \(job.attempts), \(job.request.duration) s, \(job.request.aspectRatio.rawValue))")
+        log.info("job started (attempt \(job.attempts), \(job.request.summary))")
         let key = "\(job.id)-\(job.attempts).mp4"
         let progress = ProgressCell()
-        let outcome: Result<Void, any Error>
+        let outcome: Result<EngineOutput, any Error>
         var temporary: URL?
         do {
             let file = try blobs.temporaryFile(for: key)
@@ -73,29 +74,48 @@ struct Runner: Service {
             let context = RenderContext(
                 jobID: job.id, inputDirectory: queue.inputDirectory(for: job.id), outputFile: file,
                 progress: { progress.set($0) })
-            try await withThrowingTaskGroup(of: Bool.self) { group in
+            let output = try await withThrowingTaskGroup(of: EngineOutput?.self) { group in
                 group.addTask {
-                    try await engine.render(job.request, context: context)
-                    return true
+                    try await engine.run(job.request, context: context)
                 }
                 group.addTask {
                     try await self.keepLease(job.id, owner: owner, progress: progress)
-                    return false
+                    return nil
                 }
-                _ = try await group.next()
+                let first = try await group.next() ?? nil
                 group.cancelAll()
+                return first
             }
-            outcome = .success(())
+            guard let output else { throw CancellationError() }
+            outcome = .success(output)
         } catch {
             outcome = .failure(error)
         }
 
         let now = Date()
         switch outcome {
-        case .success:
+        case .success(.voice(var voice)):
+            if let temporary { try? FileManager.default.removeItem(at: temporary) }
+            do {
+                voice.apiKeyID = job.apiKeyID
+                voice.createdAt = now
+                try await voices.saveVoice(voice)
+                let result: JSONValue = ["voice_id": .string(voice.id), "voice_name": .string(voice.name)]
+                if try await store.complete(id: job.id, owner: owner, outputKey: nil, result: result, now: now) {
+                    log.info("voice \(voice.id) created (\(voice.pitchHz) Hz, \(voice.espeakVariant) p\(voice.espeakPitch) s\(voice.wordsPerMinute))")
+                } else {
+                    // The voice id follows from the job, so whichever attempt completes reports this voice.
+                    log.warning("voice made after the job's lease was lost or it expired")
+                }
+            } catch {
+                log.error("could not store the voice: \(error)")
+                _ = try? await store.fail(id: job.id, owner: owner, error: "could not store the voice", now: now)
+            }
+            queue.removeInputs(of: job.id)
+        case .success(.video):
             do {
                 try await blobs.commit(temporaryFile: temporary!, key: key)
-                if try await store.complete(id: job.id, owner: owner, outputKey: key, now: now) {
+                if try await store.complete(id: job.id, owner: owner, outputKey: key, result: nil, now: now) {
                     log.info("job completed in \(String(format: "%.2f", now.timeIntervalSince(job.startedAt ?? now))) s")
                     queue.removeInputs(of: job.id)
                 } else {

@@ -3,10 +3,10 @@ import Logging
 import SQLiteNIO
 import ZoetropeCore
 
-/// The embedded store: jobs and API keys in one SQLite file (WAL mode, synchronous commits).
+/// The embedded store: jobs, API keys and voices in one SQLite file (WAL mode, synchronous commits).
 /// Every state change is a single SQL statement, so concurrent callers on one connection can
 /// never interleave inside a change.
-public final class SQLiteJobStore: JobStore, APIKeyStore, Sendable {
+public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
     private let connection: SQLiteConnection
     public let path: String
 
@@ -71,7 +71,19 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, Sendable {
                 revoked_at REAL
             )
             """,
-        ]
+        ],
+        [
+            "ALTER TABLE jobs ADD COLUMN result TEXT",
+            """
+            CREATE TABLE voices (
+                id TEXT PRIMARY KEY,
+                api_key_id TEXT NOT NULL,
+                profile TEXT NOT NULL,
+                created_at REAL NOT NULL
+            )
+            """,
+            "CREATE INDEX voices_by_key ON voices(api_key_id, created_at)",
+        ],
     ]
 
     private func migrate() async throws {
@@ -157,14 +169,15 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, Sendable {
             [.float(min(max(progress, 0), 1)), .date(now), .text(id), .text(owner)])
     }
 
-    public func complete(id: String, owner: String, outputKey: String, now: Date) async throws -> Bool {
+    public func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool {
+        let resultText = result.map { String(decoding: $0.encoded(), as: UTF8.self) }
         let rows = try await connection.query(
             """
-            UPDATE jobs SET status = 'COMPLETED', progress = 1, output_key = ?, lease_owner = NULL,
+            UPDATE jobs SET status = 'COMPLETED', progress = 1, output_key = ?, result = ?, lease_owner = NULL,
                 lease_expires_at = NULL, completed_at = ?, updated_at = ?
             WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING' RETURNING id
             """,
-            [.text(outputKey), .date(now), .date(now), .text(id), .text(owner)])
+            [.optionalText(outputKey), .optionalText(resultText), .date(now), .date(now), .text(id), .text(owner)])
         return !rows.isEmpty
     }
 
@@ -220,14 +233,46 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, Sendable {
         else {
             throw RenderError("a stored job row is malformed")
         }
-        let request = try JSONDecoder().decode(GenerationRequest.self, from: Data(requestText.utf8))
+        let request = try JSONDecoder().decode(JobRequest.self, from: Data(requestText.utf8))
+        let result = try text("result").map { try JSONValue.parse(Data($0.utf8)) }
         return Job(
             id: id, apiKeyID: text("api_key_id") ?? "", model: text("model") ?? "", request: request, status: status,
             progress: row.column("progress")?.double ?? 0, attempts: Int(row.column("attempts")?.integer ?? 0),
             maxAttempts: Int(row.column("max_attempts")?.integer ?? 1), leaseOwner: text("lease_owner"),
             leaseExpiresAt: date("lease_expires_at"), error: text("error"), outputKey: text("output_key"),
-            createdAt: date("created_at") ?? Date(), updatedAt: date("updated_at"), startedAt: date("started_at"),
+            result: result, createdAt: date("created_at") ?? Date(), updatedAt: date("updated_at"), startedAt: date("started_at"),
             completedAt: date("completed_at"))
+    }
+
+    // MARK: - Voices
+
+    public func saveVoice(_ voice: VoiceProfile) async throws {
+        let profile = String(decoding: try Self.encoder.encode(voice), as: UTF8.self)
+        _ = try await connection.query(
+            "INSERT OR REPLACE INTO voices (id, api_key_id, profile, created_at) VALUES (?, ?, ?, ?)",
+            [.text(voice.id), .text(voice.apiKeyID), .text(profile), .date(voice.createdAt)])
+    }
+
+    public func voice(id: String, apiKeyID: String) async throws -> VoiceProfile? {
+        try await connection.query(
+            "SELECT profile FROM voices WHERE id = ? AND api_key_id = ?", [.text(id), .text(apiKeyID)]
+        ).first.map(Self.voice(from:))
+    }
+
+    public func voices(apiKeyID: String) async throws -> [VoiceProfile] {
+        try await connection.query(
+            "SELECT profile FROM voices WHERE api_key_id = ? ORDER BY created_at, id", [.text(apiKeyID)]
+        ).map(Self.voice(from:))
+    }
+
+    public func deleteVoice(id: String, apiKeyID: String) async throws -> Bool {
+        !(try await connection.query(
+            "DELETE FROM voices WHERE id = ? AND api_key_id = ? RETURNING id", [.text(id), .text(apiKeyID)])).isEmpty
+    }
+
+    private static func voice(from row: SQLiteRow) throws -> VoiceProfile {
+        guard let text = row.column("profile")?.string else { throw RenderError("a stored voice row is malformed") }
+        return try JSONDecoder().decode(VoiceProfile.self, from: Data(text.utf8))
     }
 
     // MARK: - API keys

@@ -112,7 +112,7 @@ struct BenchCommand: AsyncParsableCommand {
         let request = GenerationRequest(
             prompt: "slow push in", startImage: .stored("still"), duration: duration, generateAudio: false)
         let engine = MotionEngine(
-            fetcher: ImageFetcher(httpClient: HTTPClient.shared, allowPrivateInputs: false), settings: settings)
+            fetcher: InputFetcher(httpClient: HTTPClient.shared, allowPrivateInputs: false), settings: settings)
         let output = work.appendingPathComponent("zoetrope-\(duration).mp4")
         let start = ContinuousClock.now
         try await engine.render(request, context: RenderContext(

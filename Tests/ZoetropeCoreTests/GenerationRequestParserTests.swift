@@ -81,11 +81,14 @@ struct GenerationRequestParserTests {
         #expect(request.imageInputs.map(\.field) == [
             "start_image_url", "elements[0].frontal_image_url", "elements[0].reference_image_urls[0]",
         ])
-        let known = GenerationRequestParser(unknownVoices: { ids in ids.filter { $0 != "voice-a" } })
-        #expect(try await known.parse(["prompt": "x", "start_image_url": .string(image), "voice_ids": ["voice-a"]]).voiceIDs == ["voice-a"])
-        await #expect(throws: APIError.self) {
-            _ = try await known.parse(["prompt": "x", "start_image_url": .string(image), "voice_ids": ["voice-b"]])
-        }
+        // Ids are resolved for the caller's key by the API; the parser checks the <<<voice_N>>> tags.
+        #expect(try await parse(["prompt": "<<<voice_1>>> \"hi\"", "start_image_url": .string(image), "voice_ids": ["voice-a"]]).voiceIDs == ["voice-a"])
+        #expect(await refusal(["prompt": "<<<voice_2>>> \"hi\"", "start_image_url": .string(image), "voice_ids": ["voice-a"]])
+            == .badRequest("prompt uses <<<voice_2>>> but voice_ids has 1 id"))
+        #expect(await refusal([
+            "start_image_url": .string(image), "multi_prompt": [["prompt": "a"], ["prompt": "<<<voice_1>>> \"yo\""]],
+        ]) == .badRequest(
+            "multi_prompt[1].prompt uses <<<voice_1>>> but voice_ids is empty; create a voice with kling-create-voice and pass its id in voice_ids"))
     }
 
     @Test func unknownFieldsAreNamed() async throws {

@@ -7,7 +7,7 @@ import ZoetropeMedia
 /// The built-in engine end to end: stored pictures in, MP4 out, measured with ffmpeg.
 @Suite(.serialized)
 struct MotionEngineTests {
-    let engine = MotionEngine(fetcher: ImageFetcher(httpClient: HTTPClient.shared, allowPrivateInputs: true))
+    let engine = MotionEngine(fetcher: InputFetcher(httpClient: HTTPClient.shared, allowPrivateInputs: true))
 
     /// Renders `request` (whose stored inputs live in `directory`) to `directory/out.mp4`.
     func render(_ request: GenerationRequest, in directory: URL) async throws -> URL {
@@ -103,7 +103,7 @@ struct MotionEngineTests {
         #expect(isBlue[48..<120].allSatisfy { $0 })
         #expect(isRed[120..<144].allSatisfy { $0 })
         let plan = engine.plan(for: request)
-        guard case .object(let body)? = plan, case .array(let shots)? = body["shots"] else {
+        guard case .object(let body) = plan, case .array(let shots)? = body["shots"] else {
             Issue.record("no plan")
             return
         }

@@ -20,6 +20,33 @@ enum VideoAnalysis {
         return output
     }
 
+    /// The video's audio track decoded to mono 48 kHz samples.
+    static func audioSamples(_ video: URL) throws -> [Float] {
+        let output = try ffmpeg(["-v", "error", "-i", video.path, "-vn", "-ac", "1", "-ar", "48000", "-f", "f32le", "pipe:1"])
+        return output.stdout.withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+        }
+    }
+
+    /// Integrated loudness (LUFS) and true peak (dBTP) of a file's audio, by ffmpeg's ebur128.
+    static func loudness(_ file: URL) throws -> (integrated: Double, truePeak: Double) {
+        let output = try ffmpeg(["-nostats", "-i", file.path, "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"])
+        let text = String(decoding: output.stderr, as: UTF8.self)
+        // The summary at the end: "I:         -16.0 LUFS" ... "Peak:        -1.9 dBFS".
+        guard let summary = text.range(of: "Summary:", options: .backwards) else {
+            throw Failure(description: "no ebur128 summary")
+        }
+        func value(after label: String) -> Double? {
+            guard let range = text.range(of: label, range: summary.upperBound..<text.endIndex) else { return nil }
+            let rest = text[range.upperBound...].drop { $0 == " " }
+            return Double(rest.prefix { $0 == "-" || $0 == "." || $0.isNumber })
+        }
+        guard let integrated = value(after: "I:"), let peak = value(after: "Peak:") else {
+            throw Failure(description: "could not read the ebur128 summary")
+        }
+        return (integrated, peak)
+    }
+
     /// Makes a picture from an ffmpeg lavfi source description.
     static func picture(_ source: String, to file: URL) throws {
         _ = try ffmpeg(["-v", "error", "-f", "lavfi", "-i", source, "-frames:v", "1", file.path])

@@ -85,7 +85,7 @@ struct LifecycleTests {
             let key = try #require(try await store.key(hash: APIKeyGenerator.hash(keySecret)))
             let queue = JobQueue(store: store, inputsRoot: config.inputsDirectory)
             let request = GenerationRequest(prompt: "x", startImage: .inline(image), duration: 3, generateAudio: false)
-            let job = try await queue.submit(model: Self.model, request: request, apiKeyID: key.id)
+            let job = try await queue.submit(model: Self.model, request: .video(request), apiKeyID: key.id)
             orphanID = job.id
             let leased = try await store.lease(
                 models: [Self.model], owner: "dead-process", expiresAt: Date().addingTimeInterval(-1), now: Date())
@@ -109,7 +109,7 @@ struct LifecycleTests {
             let key = try #require(try await store.key(hash: APIKeyGenerator.hash(keySecret)))
             let queue = JobQueue(store: store, inputsRoot: config.inputsDirectory, maxAttempts: 1)
             let request = GenerationRequest(prompt: "x", startImage: .inline(Data([1, 2, 3])), duration: 3)
-            orphanID = try await queue.submit(model: Self.model, request: request, apiKeyID: key.id).id
+            orphanID = try await queue.submit(model: Self.model, request: .video(request), apiKeyID: key.id).id
             _ = try await store.lease(
                 models: [Self.model], owner: "dead-process", expiresAt: Date().addingTimeInterval(-1), now: Date())
         })

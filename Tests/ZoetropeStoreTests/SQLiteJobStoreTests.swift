@@ -25,7 +25,7 @@ struct SQLiteJobStoreTests {
     func job(_ created: Date, maxAttempts: Int = 3, model: String = model) -> Job {
         Job(
             apiKeyID: "key", model: model,
-            request: GenerationRequest(prompt: "x", startImage: .remote(URL(string: "https://example.com/a.jpg")!)),
+            request: .video(GenerationRequest(prompt: "x", startImage: .remote(URL(string: "https://example.com/a.jpg")!))),
             maxAttempts: maxAttempts, createdAt: created)
     }
 
@@ -62,14 +62,14 @@ struct SQLiteJobStoreTests {
             // Expired: "b" takes it over, with the attempt counted.
             let retaken = try #require(try await store.lease(models: [Self.model], owner: "b", expiresAt: t0 + 60, now: t0 + 25))
             #expect(retaken.attempts == 2)
-            #expect(try await !store.complete(id: item.id, owner: "a", outputKey: "late.mp4", now: t0 + 26))
-            #expect(try await store.complete(id: item.id, owner: "b", outputKey: "done.mp4", now: t0 + 27))
+            #expect(try await !store.complete(id: item.id, owner: "a", outputKey: "late.mp4", result: nil, now: t0 + 26))
+            #expect(try await store.complete(id: item.id, owner: "b", outputKey: "done.mp4", result: nil, now: t0 + 27))
             let done = try #require(try await store.job(id: item.id))
             #expect(done.status == .completed)
             #expect(done.outputKey == "done.mp4")
             #expect(done.progress == 1)
             // Completion is recorded once.
-            #expect(try await !store.complete(id: item.id, owner: "b", outputKey: "again.mp4", now: t0 + 28))
+            #expect(try await !store.complete(id: item.id, owner: "b", outputKey: "again.mp4", result: nil, now: t0 + 28))
             #expect(try await !store.fail(id: item.id, owner: nil, error: "x", now: t0 + 28))
         }
     }

@@ -133,3 +133,24 @@ def test_validation_error_is_400_naming_the_field(zoetrope, image_url):
         client.submit_async(MODEL, prompt="x", start_image_url=image_url + "/photo.jpg", duration="20")
     assert error.value.status == 400
     assert "duration" in error.value.detail
+
+
+def test_create_voice_then_speak_with_it(zoetrope, image_url):
+    """kling-create-voice through the same SDK calls, then its voice_id in a video's voice_ids."""
+    import base64
+
+    with tempfile.NamedTemporaryFile(suffix=".wav") as sample:
+        text = "Hello, this is my voice. I speak clearly and slowly, so that you can hear me well. " * 3
+        subprocess.run(["espeak-ng", "-v", "en-us+f2", "-w", sample.name, text], check=True)
+        voice_url = "data:audio/wav;base64," + base64.b64encode(open(sample.name, "rb").read()).decode()
+    client = client_for(zoetrope)
+    made = client.run("kling-create-voice", voice_name="Sample", voice_url=voice_url)
+    assert made["status"] == "COMPLETED"
+    voice_id = made["output"]["voice_id"]
+    assert made["output"]["voice_name"] == "Sample"
+
+    result = client.run(MODEL, prompt='<<<voice_1>>> "Welcome to the show."', start_image_url=image_url + "/photo.jpg",
+                        duration="3", voice_ids=[voice_id])
+    assert result["status"] == "COMPLETED"
+    streams = probe(httpx.get(result["output"]).content)["streams"]
+    assert [s["codec_type"] for s in streams] == ["video", "audio"]

@@ -4,10 +4,10 @@ import NIOCore
 import NIOHTTP1
 import ZoetropeCore
 
-/// Fetches input images over HTTP(S): at most 50 MB (enforced while streaming), connect and read
-/// timeouts, at most 5 redirects, and every hop checked by the SSRF guard unless private inputs
-/// are allowed.
-public struct ImageFetcher: Sendable {
+/// Fetches input files (images, voice samples) over HTTP(S): at most 50 MB (enforced while
+/// streaming), connect and read timeouts, at most 5 redirects, and every hop checked by the SSRF
+/// guard unless private inputs are allowed.
+public struct InputFetcher: Sendable {
     public let httpClient: HTTPClient
     public let allowPrivateInputs: Bool
     public let maxBytes: Int
@@ -15,7 +15,7 @@ public struct ImageFetcher: Sendable {
     public let timeout: TimeAmount
 
     public init(
-        httpClient: HTTPClient, allowPrivateInputs: Bool, maxBytes: Int = GenerationRequestParser.maxImageBytes,
+        httpClient: HTTPClient, allowPrivateInputs: Bool, maxBytes: Int = MediaInputParser.maxBytes,
         maxRedirects: Int = 5, timeout: TimeAmount = .seconds(60)
     ) {
         self.httpClient = httpClient
@@ -40,8 +40,8 @@ public struct ImageFetcher: Sendable {
         for _ in 0...maxRedirects {
             try await checkDestination(current, field: field)
             var request = HTTPClientRequest(url: current.absoluteString)
-            request.headers.add(name: "User-Agent", value: "zoetrope/1 (image fetcher)")
-            request.headers.add(name: "Accept", value: "image/*, */*;q=0.5")
+            request.headers.add(name: "User-Agent", value: "zoetrope/1 (input fetcher)")
+            request.headers.add(name: "Accept", value: "image/*, audio/*, video/*, */*;q=0.5")
             let response: HTTPClientResponse
             do {
                 response = try await httpClient.execute(request, timeout: timeout)
@@ -63,13 +63,13 @@ public struct ImageFetcher: Sendable {
                 throw RenderError("\(field): fetching \(current.absoluteString) failed with HTTP \(code)")
             }
             if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
-                throw RenderError("\(field): the image is \(length / (1024 * 1024)) MB; at most 50 MB is allowed")
+                throw RenderError("\(field): the file is \(length / (1024 * 1024)) MB; at most 50 MB is allowed")
             }
             var data = Data()
             do {
                 for try await chunk in response.body {
                     if data.count + chunk.readableBytes > maxBytes {
-                        throw RenderError("\(field): the image is larger than the 50 MB limit")
+                        throw RenderError("\(field): the file is larger than the 50 MB limit")
                     }
                     data.append(contentsOf: chunk.readableBytesView)
                 }
