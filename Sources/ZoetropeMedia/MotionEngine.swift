@@ -76,9 +76,16 @@ public struct MotionEngine: Engine {
         }
     }
 
-    /// The camera plan of every shot, and the transition to the end image when there is one.
+    /// The camera plan of every shot, the transition to the end image when there is one, and the
+    /// soundtrack's reading of the prompts when there is audio.
     public func plan(for request: GenerationRequest) -> JSONValue {
-        ShotList(request: request).json(endImage: request.endImage != nil, blur: blur.honouring(negativePrompt: request.negativePrompt))
+        var plan = ShotList(request: request).json(
+            endImage: request.endImage != nil, blur: blur.honouring(negativePrompt: request.negativePrompt))
+        if request.generateAudio, case .object(var body) = plan {
+            body["audio"] = soundtrack.plan(for: request)
+            plan = .object(body)
+        }
+        return plan
     }
 }
 

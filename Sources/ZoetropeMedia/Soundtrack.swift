@@ -104,6 +104,27 @@ public struct Soundtrack: Sendable {
         return placed
     }
 
+    /// How the track reads the request, for the result's `plan`: the layers kept, and per shot
+    /// the ambience beds and the lines with who speaks them.
+    public func plan(for request: GenerationRequest) -> JSONValue {
+        let layers = AudioLayers(negativePrompt: request.negativePrompt)
+        return [
+            "layers": ["ambience": .bool(layers.ambience), "speech": .bool(layers.speech)],
+            "loudness_lufs": .number(normalizer.targetLUFS),
+            "shots": .array(request.shotPrompts.map { shot in
+                [
+                    "ambience": layers.ambience ? .array(Ambience.classify(shot.prompt).map { .string($0.rawValue) }) : [],
+                    "lines": layers.speech ? .array(SpeechScript.lines(in: shot.prompt).map { line in
+                        [
+                            "text": .string(line.text), "language": .string(line.language.rawValue),
+                            "voice": .string(Self.voice(for: line, in: request)?.id ?? "built-in"),
+                        ]
+                    }) : [],
+                ]
+            }),
+        ]
+    }
+
     /// Throws the same 400 as `placedLines` when a shot's lines do not fit (used at submit).
     public func checkSpeechFits(_ request: GenerationRequest) throws {
         guard request.generateAudio, AudioLayers(negativePrompt: request.negativePrompt).speech else { return }

@@ -95,6 +95,15 @@ struct VoiceTests {
         #expect(owned.status == 200, "\(owned.json)")
         let done = try await HTTPTestClient.waitForTerminal(try #require(owned.json["status_url"] as? String), apiKey: server.apiKey)
         #expect(done.json["status"] as? String == "COMPLETED", "\(done.json)")
+        // The plan says who speaks which line, and over which bed.
+        let spoken = try await HTTPTestClient.send(.GET, try #require(owned.json["response_url"] as? String), apiKey: server.apiKey)
+        let audio = try #require((spoken.json["plan"] as? [String: Any])?["audio"] as? [String: Any], "\(spoken.json)")
+        let shot = try #require((audio["shots"] as? [[String: Any]])?.first)
+        let line = try #require((shot["lines"] as? [[String: Any]])?.first)
+        #expect(line["text"] as? String == "Welcome to the show.")
+        #expect(line["language"] as? String == "en")
+        #expect(line["voice"] as? String == voiceID)
+        #expect(shot["ambience"] as? [String] == ["room"])
 
         // Deleted: gone from the list, and refused in requests.
         #expect(try await HTTPTestClient.send(.DELETE, "\(base)/v1/voices/\(voiceID)", apiKey: server.apiKey).status == 200)
