@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "zoetrope", targets: ["zoetrope"]),
         .library(name: "ZoetropeCore", targets: ["ZoetropeCore"]),
+        .library(name: "ZoetropeClient", targets: ["ZoetropeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -54,11 +55,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/openapi.json")]
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/playground")]
+        ),
+        .target(
+            name: "ZoetropeClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .executableTarget(
             name: "zoetrope",
             dependencies: [
+                "ZoetropeClient",
                 "ZoetropeCore",
                 "ZoetropeStore",
                 "ZoetropeMedia",
@@ -80,6 +88,17 @@ let package = Package(
         .testTarget(
             name: "ZoetropeMediaTests",
             dependencies: ["ZoetropeCore", "ZoetropeMedia"]
+        ),
+        .testTarget(
+            name: "ZoetropeClientTests",
+            dependencies: [
+                "ZoetropeClient",
+                "ZoetropeCore",
+                "ZoetropeStore",
+                "ZoetropeServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "ZoetropeServerTests",

@@ -71,6 +71,7 @@ public struct Gateway: Sendable {
         router.add(middleware: ErrorMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("/openapi.json") { _, _ in try OpenAPIDocument.response() }
+        PlaygroundController().addRoutes(to: router)
         let api = APIController(
             catalog: catalog, queue: queue, blobs: blobs, publicURL: publicURL, retention: config.retention,
             syncTimeout: config.syncTimeout, maxBodyBytes: config.maxBodyBytes,

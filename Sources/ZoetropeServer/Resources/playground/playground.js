@@ -1,0 +1,1 @@
+<!-- placeholder: the playground lands with the clients issue -->
