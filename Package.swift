@@ -93,16 +93,13 @@ let package = Package(
             name: "ZoetropeClientTests",
             dependencies: [
                 "ZoetropeClient",
-                "ZoetropeCore",
-                "ZoetropeStore",
-                "ZoetropeServer",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "ZoetropeServerTests",
             dependencies: [
+                "ZoetropeClient",
                 "ZoetropeCore",
                 "ZoetropeStore",
                 "ZoetropeMedia",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Zoetrope needs (ffmpeg, espeak-ng, a Python venv for the SDK tests),
-# skipping apt entirely when they are already there.
+# Installs the Debian packages Zoetrope needs (ffmpeg, espeak-ng, a Python venv for the SDK tests,
+# headless Chromium and its WebDriver for the playground test), skipping apt entirely when they are
+# already there.
 set -euo pipefail
 
 missing=()
@@ -8,6 +9,8 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then missing+=(python3-venv); fi
 
 if [ ${#missing[@]} -gt 0 ]; then

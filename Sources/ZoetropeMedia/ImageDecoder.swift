@@ -23,7 +23,7 @@ public struct ImageDecoder: Sendable {
         let text = String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = text.split(separator: "\n").first?.split(separator: ",").compactMap { Int($0) } ?? []
         guard output.status == 0, parts.count == 2, parts[0] > 0, parts[1] > 0 else {
-            let reason = output.lastErrorLine.isEmpty ? "no picture found" : output.lastErrorLine
+            let reason = output.lastErrorLine.isEmpty ? "no picture found" : output.lastErrorLine(hiding: file)
             throw RenderError("\(field): the file is not a decodable image (\(reason))")
         }
         return (parts[0], parts[1])
@@ -46,7 +46,7 @@ public struct ImageDecoder: Sendable {
         guard output.status == 0,
             let image = PlanarImage(yuv420p: [UInt8](output.stdout), width: width, height: height)
         else {
-            let reason = output.lastErrorLine.isEmpty ? "ffmpeg produced no picture" : output.lastErrorLine
+            let reason = output.lastErrorLine.isEmpty ? "ffmpeg produced no picture" : output.lastErrorLine(hiding: file)
             throw RenderError("\(field): the image could not be decoded (\(reason))")
         }
         return image

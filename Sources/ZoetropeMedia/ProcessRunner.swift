@@ -12,6 +12,13 @@ public enum ProcessRunner {
         public var lastErrorLine: String {
             String(decoding: stderr, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         }
+
+        /// The last stderr line with the server-side path of `file` taken out, fit to show a
+        /// client (ffmpeg starts its messages with the input's path).
+        public func lastErrorLine(hiding file: URL) -> String {
+            lastErrorLine.replacingOccurrences(of: file.path + ": ", with: "")
+                .replacingOccurrences(of: file.path, with: "the file")
+        }
     }
 
     /// Starts `program` (looked up on PATH) with `arguments`.

@@ -15,7 +15,7 @@ public struct VoiceSampleDecoder: Sendable {
             "ffmpeg", ["-v", "error", "-i", file.path, "-map", "0:a:0", "-vn", "-ac", "1",
                        "-ar", String(Self.sampleRate), "-t", String(limit), "-f", "f32le", "pipe:1"])
         guard output.status == 0 else {
-            let reason = output.lastErrorLine
+            let reason = output.lastErrorLine(hiding: file)
             if reason.contains("matches no streams") {
                 throw RenderError("\(field): the file has no audio track")
             }
