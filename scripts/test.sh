@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift suites (which start real servers and probe real MP4s), then the
-# official segmind Python SDK against a real server, in a venv this script creates. Tests are
+# Python tests against a real server (the official segmind SDK, the CLI, the web playground in
+# headless Chromium), in a venv this script creates. Tests are
 # built optimized (-c release) so 1080p renders take seconds, as they do in production; they use
 # only the modules' public API.
 set -euo pipefail
