@@ -19,12 +19,56 @@ public struct JobQueue: Sendable {
         inputsRoot.appendingPathComponent(jobID, isDirectory: true)
     }
 
+    /// An `Idempotency-Key` sent with a submit, and the hash of the body it came with.
+    public struct Idempotency: Sendable {
+        public var key: String
+        public var bodyHash: String
+        public init(key: String, bodyHash: String) {
+            self.key = key
+            self.bodyHash = bodyHash
+        }
+    }
+
+    /// How long an idempotency key keeps answering with its request.
+    public static let idempotencyWindow: Double = 24 * 3600
+
     /// Saves inline inputs (images, voice samples) as files, then commits the job. Nothing is left behind if either fails.
-    public func submit(model: String, request: JobRequest, apiKeyID: String, now: Date = Date()) async throws -> Job {
+    /// With an idempotency key already used for the same body, returns that earlier request
+    /// instead (its current row, or a QUEUED stand-in when it has expired); the same key with
+    /// another body is a 409.
+    public func submit(
+        model: String, request: JobRequest, apiKeyID: String, idempotency: Idempotency? = nil, now: Date = Date()
+    ) async throws -> Job {
         var job = Job(apiKeyID: apiKeyID, model: model, request: request, maxAttempts: maxAttempts, createdAt: now)
+        if let idempotency {
+            let held = try await store.claimIdempotencyKey(
+                idempotency.key, apiKeyID: apiKeyID, bodyHash: idempotency.bodyHash, requestID: job.id, now: now)
+            if held.requestID != job.id {
+                guard held.bodyHash == idempotency.bodyHash else {
+                    throw APIError(
+                        status: 409,
+                        message: "Idempotency-Key '\(idempotency.key)' was already used with a different request body (request \(held.requestID))")
+                }
+                if let earlier = try await store.job(id: held.requestID) { return earlier }
+                var standIn = job
+                standIn.id = held.requestID
+                return standIn
+            }
+            do {
+                return try await commit(job)
+            } catch {
+                try? await store.releaseIdempotencyKey(idempotency.key, apiKeyID: apiKeyID, requestID: job.id)
+                throw error
+            }
+        }
+        return try await commit(job)
+    }
+
+    private func commit(_ job: Job) async throws -> Job {
+        var job = job
         let directory = inputDirectory(for: job.id)
         do {
-            job.request = try storeInlineInputs(of: request, in: directory)
+            job.request = try storeInlineInputs(of: job.request, in: directory)
             try await store.insert(job)
         } catch {
             removeInputs(of: job.id)

@@ -14,7 +14,12 @@ public protocol JobStore: Sendable {
     func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job?
     /// Extends a lease; false when the lease is no longer this owner's.
     func heartbeat(id: String, owner: String, expiresAt: Date, now: Date) async throws -> Bool
-    func updateProgress(id: String, owner: String, progress: Double, now: Date) async throws
+    /// Records progress; false when the lease is no longer this owner's (the job was cancelled,
+    /// or another runner took it), which tells the runner to stop.
+    func updateProgress(id: String, owner: String, progress: Double, now: Date) async throws -> Bool
+    /// Ends a QUEUED or PROCESSING job CANCELLED and returns it; nil when the job is not
+    /// cancellable (unknown, or already finished).
+    func cancel(id: String, now: Date) async throws -> Job?
     /// Marks the job COMPLETED with its output (a stored file, or a JSON result); false when the
     /// lease is no longer this owner's.
     func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool
@@ -24,6 +29,33 @@ public protocol JobStore: Sendable {
     func release(id: String, owner: String, now: Date) async throws
     /// Ends FAILED every job whose lease expired on its last attempt; returns them.
     func failAbandoned(now: Date) async throws -> [Job]
+    /// Claims `key` for the API key's submit of a body with `bodyHash`, for `requestID`; returns the
+    /// claim that holds (this one, or an earlier one with its request id and body hash).
+    func claimIdempotencyKey(_ key: String, apiKeyID: String, bodyHash: String, requestID: String, now: Date) async throws
+        -> (requestID: String, bodyHash: String)
+    /// Drops a claim whose submit failed, so the key can be used again.
+    func releaseIdempotencyKey(_ key: String, apiKeyID: String, requestID: String) async throws
+    /// Forgets idempotency keys claimed before `cutoff`.
+    func expireIdempotencyKeys(claimedBefore cutoff: Date) async throws
+    /// The key's jobs, newest first, filtered; and how many match in all.
+    func jobs(apiKeyID: String, filter: JobFilter, limit: Int, offset: Int) async throws -> (jobs: [Job], total: Int)
     /// Deletes every job submitted before `cutoff`; returns them so their files can be deleted.
     func expire(createdBefore cutoff: Date) async throws -> [Job]
+}
+
+/// Which of a key's jobs a history listing shows.
+public struct JobFilter: Sendable, Equatable {
+    public var status: JobStatus?
+    public var model: String?
+    /// Submitted at or after.
+    public var from: Date?
+    /// Submitted before.
+    public var to: Date?
+
+    public init(status: JobStatus? = nil, model: String? = nil, from: Date? = nil, to: Date? = nil) {
+        self.status = status
+        self.model = model
+        self.from = from
+        self.to = to
+    }
 }

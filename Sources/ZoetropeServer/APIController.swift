@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -21,6 +22,9 @@ struct APIController {
     static let requestIDHeader = HTTPField.Name("x-request-id")!
     static let generationTimeHeader = HTTPField.Name("x-generation-time")!
     static let costHeader = HTTPField.Name("x-cost")!
+    static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
+    /// Longest idempotency key accepted.
+    static let maxIdempotencyKeyLength = 255
 
     func addPublicRoutes(to router: Router<ZoetropeRequestContext>) {
         router.get("/v1/models") { _, _ in
@@ -33,6 +37,9 @@ struct APIController {
         group.post("/v2/{model}") { request, context in try await submitAsync(request, context: context) }
         group.get("/v2/requests/{id}/status") { _, context in try await status(context: context) }
         group.get("/v2/requests/{id}") { _, context in try await result(context: context) }
+        group.post("/v2/requests/{id}/cancel") { _, context in try await cancel(context: context) }
+        group.get("/v2/requests/{id}/stream") { _, context in try await stream(context: context) }
+        group.get("/v1/requests") { request, context in try await history(request, context: context) }
         group.get("/v1/voices") { _, context in try await listVoices(context: context) }
         group.get("/v1/voices/{id}") { _, context in try await voice(context: context) }
         group.delete("/v1/voices/{id}") { _, context in try await deleteVoice(context: context) }
@@ -91,8 +98,33 @@ struct APIController {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    private func status(context: ZoetropeRequestContext) async throws -> Response {
+    /// Cancels a QUEUED or PROCESSING job (a running render stops within a second, and leaves no
+    /// file); 409 for a job that already ended.
+    private func cancel(context: ZoetropeRequestContext) async throws -> Response {
         let job = try await ownJob(context: context)
+        guard let cancelled = try await queue.store.cancel(id: job.id, now: Date()) else {
+            let current = try await queue.store.job(id: job.id)?.status ?? job.status
+            throw APIError(
+                status: 409,
+                message: "request \(job.id) is \(current.rawValue); only QUEUED or PROCESSING requests can be cancelled")
+        }
+        // A queued job's inputs go now; a running one's runner removes them when it stops.
+        if job.status == .queued { queue.removeInputs(of: job.id) }
+        context.logger.info("request \(job.id) cancelled")
+        return try await statusResponse(for: cancelled)
+    }
+
+    private func status(context: ZoetropeRequestContext) async throws -> Response {
+        try await statusResponse(for: try await ownJob(context: context))
+    }
+
+    private func statusResponse(for job: Job) async throws -> Response {
+        let (body, failed) = try await statusBody(for: job)
+        return JSONResponse.make(body, status: failed ? .unprocessableContent : .ok)
+    }
+
+    /// The status body of a job, and whether it FAILED (answered under 422).
+    private func statusBody(for job: Job) async throws -> (JSONValue, Bool) {
         var body: [String: JSONValue] = [
             "request_id": .string(job.id),
             "status": .string(job.status.rawValue),
@@ -101,15 +133,162 @@ struct APIController {
             "created_at": .string(job.createdAt.iso8601),
             "updated_at": .string(job.updatedAt.iso8601),
         ]
-        if job.status == .failed {
-            body["error"] = .string(job.error ?? "the job failed")
-            return JSONResponse.make(.object(body), status: .unprocessableContent)
+        if job.status == .failed { body["error"] = .string(job.error ?? "the job failed") }
+        if job.status == .cancelled { body["error"] = .string(job.error ?? "cancelled by the client") }
+        return (.object(body), job.status == .failed)
+    }
+
+    /// Server-Sent Events: an `event: status` with the status body on every change (queue
+    /// position, progress, state), then `event: result` with the result body, then the stream ends.
+    private func stream(context: ZoetropeRequestContext) async throws -> Response {
+        let first = try await ownJob(context: context)
+        let store = queue.store
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        let controller = self
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            func send(_ event: String, _ body: JSONValue) async throws {
+                let text = "event: \(event)\ndata: \(String(decoding: body.encoded(), as: UTF8.self))\n\n"
+                try await writer.write(ByteBuffer(string: text))
+            }
+            var job = first
+            var last: JSONValue?
+            var quiet = 0
+            while true {
+                var (body, _) = try await controller.statusBody(for: job)
+                // The timestamps move on every progress write; changes are what the client sees.
+                if case .object(var fields) = body { fields["updated_at"] = nil; body = .object(fields) }
+                if body != last {
+                    try await send("status", try await controller.statusBody(for: job).0)
+                    last = body
+                    quiet = 0
+                } else {
+                    quiet += 1
+                    // A comment now and then keeps proxies from closing an idle stream.
+                    if quiet % 60 == 0 { try await writer.write(ByteBuffer(string: ": waiting\n\n")) }
+                }
+                if job.status.isTerminal { break }
+                try await Task.sleep(for: .milliseconds(250))
+                guard let current = try await store.job(id: job.id) else {
+                    try await send("error", ["error": .string("request \(job.id) expired")])
+                    break
+                }
+                job = current
+            }
+            if job.status.isTerminal {
+                try await send("result", controller.resultBody(for: job).0)
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// `GET /v1/requests`: the caller's own requests, newest first, filtered and paged.
+    private func history(_ request: Request, context: ZoetropeRequestContext) async throws -> Response {
+        guard let apiKey = context.apiKey else { throw APIError.unauthorized("missing API key") }
+        let query = request.uri.queryParameters
+        var filter = JobFilter()
+        if let value = query["status"].map(String.init), !value.isEmpty {
+            guard let status = JobStatus(rawValue: value.uppercased()) else {
+                throw APIError.badRequest(
+                    "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(value)\"")
+            }
+            filter.status = status
         }
-        return JSONResponse.make(.object(body))
+        if let value = query["model"].map(String.init), !value.isEmpty { filter.model = value }
+        func date(_ name: String) throws -> Date? {
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
+            if let seconds = Double(value) { return Date(timeIntervalSince1970: seconds) }
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if let date = formatter.date(from: value) ?? ISO8601DateFormatter().date(from: value) { return date }
+            throw APIError.badRequest("\(name) must be an ISO 8601 time (2026-01-31T12:00:00Z) or Unix seconds; got \"\(value)\"")
+        }
+        filter.from = try date("from")
+        filter.to = try date("to")
+        func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return fallback }
+            guard let number = Int(value), range.contains(number) else {
+                throw APIError.badRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound); got \"\(value)\"")
+            }
+            return number
+        }
+        let page = try number("page", default: 1, range: 1...1_000_000)
+        let perPage = try number("per_page", default: 20, range: 1...100)
+        let (jobs, total) = try await queue.store.jobs(
+            apiKeyID: apiKey.id, filter: filter, limit: perPage, offset: (page - 1) * perPage)
+        return JSONResponse.make([
+            "requests": .array(jobs.map(historyEntry)),
+            "page": .number(Double(page)), "per_page": .number(Double(perPage)), "total": .number(Double(total)),
+        ])
+    }
+
+    /// One request in the history: what was asked (inline data left out), how it went, the output while kept.
+    private func historyEntry(_ job: Job) -> JSONValue {
+        var entry: [String: JSONValue] = [
+            "request_id": .string(job.id), "model": .string(job.model), "status": .string(job.status.rawValue),
+            "created_at": .string(job.createdAt.iso8601),
+            "completed_at": job.completedAt.map { .string($0.iso8601) } ?? .null,
+            "latency": job.totalTime.map { .number(Self.seconds($0)) } ?? .null,
+            "cost": 0,
+            "inputs": Self.inputs(of: job.request),
+        ]
+        if let error = job.error, job.status == .failed || job.status == .cancelled { entry["error"] = .string(error) }
+        if job.status == .completed {
+            if let result = job.result {
+                entry["output"] = result
+            } else if let key = job.outputKey {
+                entry["output"] = .string(blobs.signedURL(key: key, expires: job.createdAt.addingTimeInterval(retention)))
+            }
+        }
+        return .object(entry)
+    }
+
+    /// A request's parameters as the client sent them, with uploaded files shown as a note
+    /// instead of their base64.
+    static func inputs(of request: JobRequest) -> JSONValue {
+        func input(_ value: MediaInput) -> JSONValue {
+            switch value {
+            case .remote(let url): .string(url.absoluteString)
+            case .inline, .stored: "(uploaded data)"
+            }
+        }
+        switch request {
+        case .voice(let voice):
+            return ["voice_name": .string(voice.name), "voice_url": input(voice.sample)]
+        case .video(let video):
+            var fields: [String: JSONValue] = [
+                "start_image_url": input(video.startImage), "aspect_ratio": .string(video.aspectRatio.rawValue),
+                "cfg_scale": .number(video.cfgScale), "duration": .string(String(video.duration)),
+                "negative_prompt": .string(video.negativePrompt), "generate_audio": .bool(video.generateAudio),
+                "shot_type": .string(video.shotType),
+            ]
+            if let prompt = video.prompt { fields["prompt"] = .string(prompt) }
+            if let end = video.endImage { fields["end_image_url"] = input(end) }
+            if !video.multiPrompt.isEmpty {
+                fields["multi_prompt"] = .array(video.multiPrompt.map {
+                    ["prompt": .string($0.prompt), "duration": .string(String($0.duration))]
+                })
+            }
+            if !video.elements.isEmpty {
+                fields["elements"] = .array(video.elements.map { element in
+                    var item: [String: JSONValue] = ["reference_image_urls": .array(element.referenceImages.map(input))]
+                    if let frontal = element.frontalImage { item["frontal_image_url"] = input(frontal) }
+                    return .object(item)
+                })
+            }
+            if !video.voiceIDs.isEmpty { fields["voice_ids"] = .array(video.voiceIDs.map { .string($0) }) }
+            return .object(fields)
+        }
     }
 
     private func result(context: ZoetropeRequestContext) async throws -> Response {
-        let job = try await ownJob(context: context)
+        let (body, failed) = resultBody(for: try await ownJob(context: context))
+        return JSONResponse.make(body, status: failed ? .unprocessableContent : .ok)
+    }
+
+    /// The result body of a job, and whether it FAILED (answered under 422).
+    private func resultBody(for job: Job) -> (JSONValue, Bool) {
         var metrics: [String: JSONValue] = ["retry_count": .number(Double(max(job.attempts - 1, 0)))]
         if let value = job.queueTime { metrics["queue_time"] = .number(Self.seconds(value)) }
         if let value = job.inferenceTime { metrics["inference_time"] = .number(Self.seconds(value)) }
@@ -134,11 +313,13 @@ struct APIController {
             }
         case .failed:
             body["error"] = .string(job.error ?? "the job failed")
-            return JSONResponse.make(.object(body), status: .unprocessableContent)
+            return (.object(body), true)
+        case .cancelled:
+            body["error"] = .string(job.error ?? "cancelled by the client")
         default:
             break
         }
-        return JSONResponse.make(.object(body))
+        return (.object(body), false)
     }
 
     // MARK: - Shared steps
@@ -169,7 +350,17 @@ struct APIController {
             jobRequest = .voice(try voiceParser.parse(json))
         }
         try await engines[slug]?.validate(jobRequest)
-        let job = try await queue.submit(model: slug, request: jobRequest, apiKeyID: apiKey.id)
+        var idempotency: JobQueue.Idempotency?
+        if let key = request.headers[Self.idempotencyHeader] {
+            guard !key.isEmpty, key.count <= Self.maxIdempotencyKeyLength else {
+                throw APIError.badRequest("Idempotency-Key must be 1 to \(Self.maxIdempotencyKeyLength) characters")
+            }
+            // The same model and the same JSON (keys in any order) is the same body.
+            let canonical = Data(slug.utf8) + json.encoded()
+            let hash = SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+            idempotency = JobQueue.Idempotency(key: key, bodyHash: hash)
+        }
+        let job = try await queue.submit(model: slug, request: jobRequest, apiKeyID: apiKey.id, idempotency: idempotency)
         context.logger.info("accepted request \(job.id) for \(slug)")
         return job
     }

@@ -29,6 +29,7 @@ struct ExpiryService: Service {
                 queue.removeInputs(of: job.id)
             }
             if !expired.isEmpty { logger.info("expired \(expired.count) job(s)") }
+            try await queue.store.expireIdempotencyKeys(claimedBefore: now.addingTimeInterval(-JobQueue.idempotencyWindow))
         } catch {
             logger.error("expiry sweep failed: \(error)")
         }

@@ -132,7 +132,12 @@ struct Runner: Service {
         case .failure(let error):
             if let temporary { try? FileManager.default.removeItem(at: temporary) }
             if error is LeaseLost {
-                log.warning("lease lost; another runner owns the job now")
+                if (try? await store.job(id: job.id))?.status == .cancelled {
+                    log.info("job cancelled; render stopped, nothing kept")
+                    queue.removeInputs(of: job.id)
+                } else {
+                    log.warning("lease lost; another runner owns the job now")
+                }
                 return
             }
             if error is CancellationError || Task.isCancelled {
@@ -149,17 +154,17 @@ struct Runner: Service {
     }
 
     /// Writes progress twice a second and extends the lease every third of its length. Throws
-    /// `LeaseLost` when the lease is no longer ours, which stops the render.
+    /// `LeaseLost` when the lease is no longer ours (cancelled, or expired and taken by another
+    /// runner), which stops the render and its ffmpeg.
     private func keepLease(_ id: String, owner: String, progress: ProgressCell) async throws {
         var lastBeat = Date()
-        var lastProgress = -1.0
         while true {
             try await Task.sleep(for: .milliseconds(500))
             let now = Date()
+            // Every tick: a cancelled job (or one another runner took) stops within half a second.
             let current = progress.get()
-            if current != lastProgress {
-                try await queue.store.updateProgress(id: id, owner: owner, progress: current, now: now)
-                lastProgress = current
+            guard try await queue.store.updateProgress(id: id, owner: owner, progress: current, now: now) else {
+                throw LeaseLost()
             }
             if now.timeIntervalSince(lastBeat) >= leaseDuration / 3 {
                 guard try await queue.store.heartbeat(

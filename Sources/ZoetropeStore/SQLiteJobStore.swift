@@ -84,6 +84,20 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
             """,
             "CREATE INDEX voices_by_key ON voices(api_key_id, created_at)",
         ],
+        [
+            """
+            CREATE TABLE idempotency_keys (
+                api_key_id TEXT NOT NULL,
+                key TEXT NOT NULL,
+                body_hash TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                PRIMARY KEY (api_key_id, key)
+            )
+            """,
+            "CREATE INDEX idempotency_by_created ON idempotency_keys(created_at)",
+            "CREATE INDEX jobs_by_key ON jobs(api_key_id, created_at)",
+        ],
     ]
 
     private func migrate() async throws {
@@ -163,10 +177,23 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
         return !rows.isEmpty
     }
 
-    public func updateProgress(id: String, owner: String, progress: Double, now: Date) async throws {
-        _ = try await connection.query(
-            "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'",
-            [.float(min(max(progress, 0), 1)), .date(now), .text(id), .text(owner)])
+    public func updateProgress(id: String, owner: String, progress: Double, now: Date) async throws -> Bool {
+        !(try await connection.query(
+            """
+            UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
+            RETURNING id
+            """,
+            [.float(min(max(progress, 0), 1)), .date(now), .text(id), .text(owner)])).isEmpty
+    }
+
+    public func cancel(id: String, now: Date) async throws -> Job? {
+        try await connection.query(
+            """
+            UPDATE jobs SET status = 'CANCELLED', error = 'cancelled by the client', lease_owner = NULL,
+                lease_expires_at = NULL, completed_at = ?, updated_at = ?
+            WHERE id = ? AND status IN ('QUEUED', 'PROCESSING') RETURNING *
+            """,
+            [.date(now), .date(now), .text(id)]).first.map(Self.job(from:))
     }
 
     public func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool {
@@ -216,6 +243,61 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
             """,
             [.date(now), .date(now), .date(now)])
         return try rows.map(Self.job(from:))
+    }
+
+    public func claimIdempotencyKey(_ key: String, apiKeyID: String, bodyHash: String, requestID: String, now: Date)
+        async throws -> (requestID: String, bodyHash: String)
+    {
+        // One statement: the upsert's no-op update makes RETURNING give the row that holds.
+        let row = try await connection.query(
+            """
+            INSERT INTO idempotency_keys (api_key_id, key, body_hash, request_id, created_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (api_key_id, key) DO UPDATE SET key = excluded.key
+            RETURNING request_id, body_hash
+            """,
+            [.text(apiKeyID), .text(key), .text(bodyHash), .text(requestID), .date(now)]).first
+        guard let held = row?.column("request_id")?.string, let hash = row?.column("body_hash")?.string else {
+            throw RenderError("the idempotency key could not be recorded")
+        }
+        return (held, hash)
+    }
+
+    public func releaseIdempotencyKey(_ key: String, apiKeyID: String, requestID: String) async throws {
+        _ = try await connection.query(
+            "DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND request_id = ?",
+            [.text(apiKeyID), .text(key), .text(requestID)])
+    }
+
+    public func expireIdempotencyKeys(claimedBefore cutoff: Date) async throws {
+        _ = try await connection.query("DELETE FROM idempotency_keys WHERE created_at < ?", [.date(cutoff)])
+    }
+
+    public func jobs(apiKeyID: String, filter: JobFilter, limit: Int, offset: Int) async throws -> (jobs: [Job], total: Int) {
+        var conditions = ["api_key_id = ?"]
+        var binds: [SQLiteData] = [.text(apiKeyID)]
+        if let status = filter.status {
+            conditions.append("status = ?")
+            binds.append(.text(status.rawValue))
+        }
+        if let model = filter.model {
+            conditions.append("model = ?")
+            binds.append(.text(model))
+        }
+        if let from = filter.from {
+            conditions.append("created_at >= ?")
+            binds.append(.date(from))
+        }
+        if let to = filter.to {
+            conditions.append("created_at < ?")
+            binds.append(.date(to))
+        }
+        let condition = conditions.joined(separator: " AND ")
+        let total = try await connection.query("SELECT COUNT(*) AS total FROM jobs WHERE \(condition)", binds)
+            .first?.column("total")?.integer ?? 0
+        let rows = try await connection.query(
+            "SELECT * FROM jobs WHERE \(condition) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            binds + [.integer(limit), .integer(offset)])
+        return (try rows.map(Self.job(from:)), Int(total))
     }
 
     public func expire(createdBefore cutoff: Date) async throws -> [Job] {

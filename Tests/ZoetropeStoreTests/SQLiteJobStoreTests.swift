@@ -101,12 +101,32 @@ struct SQLiteJobStoreTests {
             let item = job(t0)
             try await store.insert(item)
             _ = try await store.lease(models: [Self.model], owner: "a", expiresAt: t0 + 10, now: t0)
-            try await store.updateProgress(id: item.id, owner: "a", progress: 0.4, now: t0 + 1)
-            try await store.updateProgress(id: item.id, owner: "b", progress: 0.9, now: t0 + 1)
+            #expect(try await store.updateProgress(id: item.id, owner: "a", progress: 0.4, now: t0 + 1))
+            #expect(try await !store.updateProgress(id: item.id, owner: "b", progress: 0.9, now: t0 + 1))
             #expect(try await store.job(id: item.id)?.progress == 0.4)
             #expect(try await !store.fail(id: item.id, owner: "b", error: "no", now: t0 + 2))
             #expect(try await store.fail(id: item.id, owner: "a", error: "start_image_url: bad", now: t0 + 2))
             #expect(try await store.job(id: item.id)?.error == "start_image_url: bad")
+        }
+    }
+
+    @Test func cancelEndsQueuedAndRunningJobsOnce() async throws {
+        try await withStore { store in
+            let t0 = Date()
+            let running = job(t0), waiting = job(t0 + 1)
+            try await store.insert(running)
+            try await store.insert(waiting)
+            let leased = try #require(try await store.lease(models: [Self.model], owner: "a", expiresAt: t0 + 60, now: t0 + 2))
+            #expect(leased.id == running.id)
+            #expect(try await store.cancel(id: running.id, now: t0 + 3)?.status == .cancelled)
+            // The runner learns it at its next progress write; the job is never leased again.
+            #expect(try await !store.updateProgress(id: running.id, owner: "a", progress: 0.5, now: t0 + 3))
+            #expect(try await !store.complete(id: running.id, owner: "a", outputKey: "x.mp4", result: nil, now: t0 + 4))
+            #expect(try await store.cancel(id: waiting.id, now: t0 + 4)?.status == .cancelled)
+            #expect(try await store.lease(models: [Self.model], owner: "b", expiresAt: t0 + 90, now: t0 + 70) == nil)
+            // Finished jobs are not cancellable.
+            #expect(try await store.cancel(id: running.id, now: t0 + 5) == nil)
+            #expect(try await store.job(id: running.id)?.status == .cancelled)
         }
     }
 
