@@ -20,3 +20,18 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func notAcceptable(_ message: String) -> APIError { APIError(status: 406, message: message) }
     public static func internalError(_ message: String) -> APIError { APIError(status: 500, message: message) }
 }
+
+/// A key's balance is short of a request's price: a 406 that says both.
+public struct InsufficientCredits: Error, Sendable {
+    public var needed: Credits
+    public var available: Credits
+
+    public init(needed: Credits, available: Credits) {
+        self.needed = needed
+        self.available = available
+    }
+
+    public var apiError: APIError {
+        APIError(status: 406, message: "insufficient credits: need \(needed), have \(available)")
+    }
+}

@@ -20,6 +20,8 @@ public struct Job: Sendable, Equatable {
     public var outputKey: String?
     /// The output of a model whose result is JSON rather than a file (a created voice).
     public var result: JSONValue?
+    /// Credits reserved at submit: charged when the job completes, released when it fails or is cancelled.
+    public var cost: Credits
     public var createdAt: Date
     public var updatedAt: Date
     public var startedAt: Date?
@@ -28,7 +30,7 @@ public struct Job: Sendable, Equatable {
     public init(
         id: String = UUID().uuidString.lowercased(), apiKeyID: String, model: String, request: JobRequest,
         status: JobStatus = .queued, progress: Double = 0, attempts: Int = 0, maxAttempts: Int = 3,
-        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil, result: JSONValue? = nil,
+        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil, result: JSONValue? = nil, cost: Credits = .zero,
         createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil
     ) {
         self.id = id
@@ -44,6 +46,7 @@ public struct Job: Sendable, Equatable {
         self.error = error
         self.outputKey = outputKey
         self.result = result
+        self.cost = cost
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.startedAt = startedAt

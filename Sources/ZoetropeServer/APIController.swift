@@ -18,6 +18,10 @@ struct APIController {
     let voices: any VoiceStore
     /// The engine serving each model, asked for the plan it follows.
     let engines: [String: any Engine]
+    let pricing: ModelPricing
+    let maxUnfinishedJobs: Int
+    /// One submit at a time per key, so the unfinished-jobs cap holds under concurrent submits.
+    let submitGate = KeyedMutex()
 
     static let requestIDHeader = HTTPField.Name("x-request-id")!
     static let generationTimeHeader = HTTPField.Name("x-generation-time")!
@@ -40,6 +44,7 @@ struct APIController {
         group.post("/v2/requests/{id}/cancel") { _, context in try await cancel(context: context) }
         group.get("/v2/requests/{id}/stream") { _, context in try await stream(context: context) }
         group.get("/v1/requests") { request, context in try await history(request, context: context) }
+        group.get("/v1/get-user-credits") { _, context in try await credits(context: context) }
         group.get("/v1/voices") { _, context in try await listVoices(context: context) }
         group.get("/v1/voices/{id}") { _, context in try await voice(context: context) }
         group.delete("/v1/voices/{id}") { _, context in try await deleteVoice(context: context) }
@@ -81,7 +86,7 @@ struct APIController {
         headers[Self.requestIDHeader] = job.id
         if job.status == .completed, let result = job.result {
             headers[Self.generationTimeHeader] = String(format: "%.3f", job.inferenceTime ?? 0)
-            headers[Self.costHeader] = "0"
+            headers[Self.costHeader] = job.cost.description
             return JSONResponse.make(result, headers: headers)
         }
         guard job.status == .completed, let key = job.outputKey, let file = (blobs as? LocalFileLocating)?.file(for: key)
@@ -93,7 +98,7 @@ struct APIController {
         }
         headers[.contentType] = "video/mp4"
         headers[Self.generationTimeHeader] = String(format: "%.3f", job.inferenceTime ?? 0)
-        headers[Self.costHeader] = "0"
+        headers[Self.costHeader] = job.cost.description
         let body = try await FileIO().loadFile(path: file.path, context: context)
         return Response(status: .ok, headers: headers, body: body)
     }
@@ -230,7 +235,7 @@ struct APIController {
             "created_at": .string(job.createdAt.iso8601),
             "completed_at": job.completedAt.map { .string($0.iso8601) } ?? .null,
             "latency": job.totalTime.map { .number(Self.seconds($0)) } ?? .null,
-            "cost": 0,
+            "cost": job.status == .completed ? job.cost.json : 0,
             "inputs": Self.inputs(of: job.request),
         ]
         if let error = job.error, job.status == .failed || job.status == .cancelled { entry["error"] = .string(error) }
@@ -293,7 +298,7 @@ struct APIController {
         if let value = job.queueTime { metrics["queue_time"] = .number(Self.seconds(value)) }
         if let value = job.inferenceTime { metrics["inference_time"] = .number(Self.seconds(value)) }
         if let value = job.totalTime { metrics["total_time"] = .number(Self.seconds(value)) }
-        if job.status == .completed { metrics["cost"] = 0 }
+        if job.status == .completed { metrics["cost"] = job.cost.json }
         var body: [String: JSONValue] = [
             "request_id": .string(job.id),
             "model": .string(job.model),
@@ -330,6 +335,10 @@ struct APIController {
         guard let model = catalog.model(slug: slug) else {
             throw APIError.notFound("model '\(slug)' not found")
         }
+        if let apiKey = context.apiKey, !apiKey.mayUse(model: slug) {
+            throw APIError.forbidden(
+                "this API key may not use model '\(slug)'; it may use: \((apiKey.models ?? []).joined(separator: ", "))")
+        }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
             throw APIError.notAcceptable(
@@ -360,7 +369,24 @@ struct APIController {
             let hash = SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
             idempotency = JobQueue.Idempotency(key: key, bodyHash: hash)
         }
-        let job = try await queue.submit(model: slug, request: jobRequest, apiKeyID: apiKey.id, idempotency: idempotency)
+        let cost = pricing.cost(of: jobRequest, model: slug)
+        let queue = self.queue, limit = maxUnfinishedJobs, claim = idempotency
+        let job = try await submitGate.withLock(apiKey.id) {
+            let queued = try await queue.store.jobs(apiKeyID: apiKey.id, filter: JobFilter(status: .queued), limit: 0, offset: 0)
+            let running = try await queue.store.jobs(apiKeyID: apiKey.id, filter: JobFilter(status: .processing), limit: 0, offset: 0)
+            if queued.total + running.total >= limit {
+                throw APIError(
+                    status: 429,
+                    message: "this API key already has \(queued.total + running.total) unfinished requests (at most \(limit)); wait for one to finish",
+                    headers: ["Retry-After": "5"])
+            }
+            do {
+                return try await queue.submit(
+                    model: slug, request: jobRequest, apiKeyID: apiKey.id, cost: cost, idempotency: claim)
+            } catch let short as InsufficientCredits {
+                throw short.apiError
+            }
+        }
         context.logger.info("accepted request \(job.id) for \(slug)")
         return job
     }
@@ -377,6 +403,13 @@ struct APIController {
             profiles.append(profile)
         }
         return profiles
+    }
+
+    /// `GET /v1/get-user-credits`: the key's balance (null when the key is not metered).
+    private func credits(context: ZoetropeRequestContext) async throws -> Response {
+        guard let apiKey = context.apiKey else { throw APIError.unauthorized("missing API key") }
+        let balance = apiKey.credits  // read for this request
+        return JSONResponse.make(["credits": balance?.json ?? .null, "metered": .bool(balance != nil)])
     }
 
     // MARK: - Voices

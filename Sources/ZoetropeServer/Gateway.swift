@@ -67,6 +67,14 @@ public struct Gateway: Sendable {
             ($0.slug, $0.makesVideo ? videoEngine as any Engine : voiceEngine)
         })
 
+        var pricing = ModelPricing.standard
+        for assignment in config.prices {
+            do { try pricing.set(assignment, catalog: catalog) } catch let error as APIError {
+                throw ConfigurationError("--price: \(error.message)")
+            }
+        }
+        let limiter = RateLimiter(requestsPerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
+
         let router = Router(context: ZoetropeRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
@@ -75,10 +83,13 @@ public struct Gateway: Sendable {
         let api = APIController(
             catalog: catalog, queue: queue, blobs: blobs, publicURL: publicURL, retention: config.retention,
             syncTimeout: config.syncTimeout, maxBodyBytes: config.maxBodyBytes,
-            parser: GenerationRequestParser(), voices: store, engines: engines)
+            parser: GenerationRequestParser(), voices: store, engines: engines, pricing: pricing,
+            maxUnfinishedJobs: config.maxUnfinishedJobs)
         api.addPublicRoutes(to: router)
         FileController(blobs: blobs).addRoutes(to: router)
-        api.addAuthenticatedRoutes(to: router.group().add(middleware: APIKeyMiddleware(keys: store)))
+        let authenticated = router.group().add(middleware: APIKeyMiddleware(keys: store, limiter: limiter))
+        api.addAuthenticatedRoutes(to: authenticated)
+        AdminController(keys: store).addRoutes(to: authenticated)
 
         let runner = Runner(
             queue: queue, engines: engines,

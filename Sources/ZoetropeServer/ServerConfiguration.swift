@@ -28,6 +28,13 @@ public struct ServerConfiguration: Sendable {
     public var maxAttempts: Int = 3
     /// Largest request body accepted, in bytes (two 50 MB images as base64 and more).
     public var maxBodyBytes: Int = 200 * 1024 * 1024
+    /// Prices, as `model=credits` (per second of video, per job otherwise), over the defaults.
+    public var prices: [String] = []
+    /// Each key's token bucket: requests a minute, and how many may come at once.
+    public var rateLimitPerMinute: Int = 600
+    public var rateLimitBurst: Int = 120
+    /// Most QUEUED or PROCESSING jobs one key may have.
+    public var maxUnfinishedJobs: Int = 50
 
     public init() {}
 

@@ -17,12 +17,29 @@ public enum APIKeyGenerator {
     }
 
     /// Creates and stores a key named `name`; returns the record and the secret (shown once).
-    public static func create(name: String, in store: any APIKeyStore, now: Date = Date()) async throws -> (APIKey, String) {
+    public static func create(
+        name: String, in store: any APIKeyStore, options: KeyOptions = KeyOptions(), now: Date = Date()
+    ) async throws -> (APIKey, String) {
         let secret = makeSecret()
         let key = APIKey(
             id: "key_" + String(UUID().uuidString.lowercased().prefix(8)), name: name, keyHash: hash(secret),
-            createdAt: now)
+            createdAt: now, role: options.role, access: options.access, models: options.models, credits: options.credits)
         try await store.insertKey(key)
         return (key, secret)
+    }
+}
+
+/// What a new key may do: its role, access, models and starting balance (nil: not metered).
+public struct KeyOptions: Sendable {
+    public var role: APIKey.Role = .user
+    public var access: APIKey.Access = .full
+    public var models: [String]?
+    public var credits: Credits?
+
+    public init(role: APIKey.Role = .user, access: APIKey.Access = .full, models: [String]? = nil, credits: Credits? = nil) {
+        self.role = role
+        self.access = access
+        self.models = models
+        self.credits = credits
     }
 }

@@ -98,6 +98,46 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
             "CREATE INDEX idempotency_by_created ON idempotency_keys(created_at)",
             "CREATE INDEX jobs_by_key ON jobs(api_key_id, created_at)",
         ],
+        [
+            // Credits in whole millionths; NULL: the key is not metered.
+            "ALTER TABLE api_keys ADD COLUMN credits_micros INTEGER",
+            "ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'user'",
+            "ALTER TABLE api_keys ADD COLUMN access TEXT NOT NULL DEFAULT 'full'",
+            "ALTER TABLE api_keys ADD COLUMN models TEXT",
+            "ALTER TABLE jobs ADD COLUMN cost_micros INTEGER NOT NULL DEFAULT 0",
+            // Reserving, releasing: part of the statement that inserts, ends or deletes the job,
+            // so a balance can neither be overspent by concurrent submits nor lose a refund.
+            """
+            CREATE TRIGGER jobs_reserve_check BEFORE INSERT ON jobs WHEN NEW.cost_micros > 0
+            BEGIN
+                SELECT RAISE(ABORT, 'insufficient credits')
+                WHERE (SELECT credits_micros FROM api_keys WHERE id = NEW.api_key_id) < NEW.cost_micros;
+            END
+            """,
+            """
+            CREATE TRIGGER jobs_reserve AFTER INSERT ON jobs WHEN NEW.cost_micros > 0
+            BEGIN
+                UPDATE api_keys SET credits_micros = credits_micros - NEW.cost_micros
+                WHERE id = NEW.api_key_id AND credits_micros IS NOT NULL;
+            END
+            """,
+            """
+            CREATE TRIGGER jobs_release AFTER UPDATE OF status ON jobs
+            WHEN NEW.cost_micros > 0 AND NEW.status IN ('FAILED', 'CANCELLED') AND OLD.status IN ('QUEUED', 'PROCESSING')
+            BEGIN
+                UPDATE api_keys SET credits_micros = credits_micros + NEW.cost_micros
+                WHERE id = NEW.api_key_id AND credits_micros IS NOT NULL;
+            END
+            """,
+            """
+            CREATE TRIGGER jobs_release_expired AFTER DELETE ON jobs
+            WHEN OLD.cost_micros > 0 AND OLD.status IN ('QUEUED', 'PROCESSING')
+            BEGIN
+                UPDATE api_keys SET credits_micros = credits_micros + OLD.cost_micros
+                WHERE id = OLD.api_key_id AND credits_micros IS NOT NULL;
+            END
+            """,
+        ],
     ]
 
     private func migrate() async throws {
@@ -123,18 +163,25 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
 
     public func insert(_ job: Job) async throws {
         let request = String(decoding: try Self.encoder.encode(job.request), as: UTF8.self)
-        _ = try await connection.query(
-            """
-            INSERT INTO jobs (id, api_key_id, model, request, status, progress, attempts, max_attempts,
-                lease_owner, lease_expires_at, error, output_key, created_at, updated_at, started_at, completed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(job.id), .text(job.apiKeyID), .text(job.model), .text(request), .text(job.status.rawValue),
-                .float(job.progress), .integer(job.attempts), .integer(job.maxAttempts), .optionalText(job.leaseOwner),
-                .optionalDate(job.leaseExpiresAt), .optionalText(job.error), .optionalText(job.outputKey),
-                .date(job.createdAt), .date(job.updatedAt), .optionalDate(job.startedAt), .optionalDate(job.completedAt),
-            ])
+        do {
+            _ = try await connection.query(
+                """
+                INSERT INTO jobs (id, api_key_id, model, request, status, progress, attempts, max_attempts,
+                    lease_owner, lease_expires_at, error, output_key, created_at, updated_at, started_at, completed_at,
+                    cost_micros)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(job.id), .text(job.apiKeyID), .text(job.model), .text(request), .text(job.status.rawValue),
+                    .float(job.progress), .integer(job.attempts), .integer(job.maxAttempts), .optionalText(job.leaseOwner),
+                    .optionalDate(job.leaseExpiresAt), .optionalText(job.error), .optionalText(job.outputKey),
+                    .date(job.createdAt), .date(job.updatedAt), .optionalDate(job.startedAt), .optionalDate(job.completedAt),
+                    .integer(Int(job.cost.micros)),
+                ])
+        } catch where "\(error)".contains("insufficient credits") {
+            let balance = try await key(id: job.apiKeyID)?.credits ?? .zero
+            throw InsufficientCredits(needed: job.cost, available: balance)
+        }
     }
 
     public func job(id: String) async throws -> Job? {
@@ -322,7 +369,7 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
             progress: row.column("progress")?.double ?? 0, attempts: Int(row.column("attempts")?.integer ?? 0),
             maxAttempts: Int(row.column("max_attempts")?.integer ?? 1), leaseOwner: text("lease_owner"),
             leaseExpiresAt: date("lease_expires_at"), error: text("error"), outputKey: text("output_key"),
-            result: result, createdAt: date("created_at") ?? Date(), updatedAt: date("updated_at"), startedAt: date("started_at"),
+            result: result, cost: Credits(micros: Int64(row.column("cost_micros")?.integer ?? 0)), createdAt: date("created_at") ?? Date(), updatedAt: date("updated_at"), startedAt: date("started_at"),
             completedAt: date("completed_at"))
     }
 
@@ -361,12 +408,22 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
 
     public func insertKey(_ key: APIKey) async throws {
         _ = try await connection.query(
-            "INSERT INTO api_keys (id, name, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?)",
-            [.text(key.id), .text(key.name), .text(key.keyHash), .date(key.createdAt), .optionalDate(key.revokedAt)])
+            """
+            INSERT INTO api_keys (id, name, key_hash, created_at, revoked_at, role, access, models, credits_micros)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.text(key.id), .text(key.name), .text(key.keyHash), .date(key.createdAt), .optionalDate(key.revokedAt),
+             .text(key.role.rawValue), .text(key.access.rawValue),
+             .optionalText(try key.models.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }),
+             key.credits.map { .integer(Int($0.micros)) } ?? .null])
     }
 
     public func key(hash: String) async throws -> APIKey? {
         try await connection.query("SELECT * FROM api_keys WHERE key_hash = ?", [.text(hash)]).first.map(Self.key(from:))
+    }
+
+    public func key(id: String) async throws -> APIKey? {
+        try await connection.query("SELECT * FROM api_keys WHERE id = ?", [.text(id)]).first.map(Self.key(from:))
     }
 
     public func keys() async throws -> [APIKey] {
@@ -379,12 +436,24 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
             [.date(now), .text(id)])).isEmpty
     }
 
-    private static func key(from row: SQLiteRow) -> APIKey {
+    public func changeCredits(id: String, amount: Credits?, set: Bool) async throws -> APIKey? {
+        let value: SQLiteData = amount.map { .integer(Int($0.micros)) } ?? .null
+        let sql = set
+            ? "UPDATE api_keys SET credits_micros = ? WHERE id = ? RETURNING *"
+            : "UPDATE api_keys SET credits_micros = COALESCE(credits_micros, 0) + ? WHERE id = ? RETURNING *"
+        return try await connection.query(sql, [value, .text(id)]).first.map(Self.key(from:))
+    }
+
+    private static func key(from row: SQLiteRow) throws -> APIKey {
         APIKey(
             id: row.column("id")?.string ?? "", name: row.column("name")?.string ?? "",
             keyHash: row.column("key_hash")?.string ?? "",
             createdAt: Date(timeIntervalSince1970: row.column("created_at")?.double ?? 0),
-            revokedAt: row.column("revoked_at")?.double.map { Date(timeIntervalSince1970: $0) })
+            revokedAt: row.column("revoked_at")?.double.map { Date(timeIntervalSince1970: $0) },
+            role: row.column("role")?.string.flatMap(APIKey.Role.init(rawValue:)) ?? .user,
+            access: row.column("access")?.string.flatMap(APIKey.Access.init(rawValue:)) ?? .full,
+            models: try row.column("models")?.string.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) },
+            credits: row.column("credits_micros")?.integer.map { Credits(micros: Int64($0)) })
     }
 }
 

@@ -24,6 +24,14 @@ struct ServeCommand: AsyncParsableCommand {
     var lease: String?
     @Option(name: .customLong("expiry-interval"), help: "How often expired results are swept, e.g. 30s (ZOETROPE_EXPIRY_INTERVAL).")
     var expiryInterval: String?
+    @Option(name: .customLong("price"), help: "A model's price in credits, model=amount: per second of video, per job otherwise (repeat; ZOETROPE_PRICES, comma-separated).")
+    var prices: [String] = []
+    @Option(name: .customLong("rate-limit"), help: "Requests a minute per API key (ZOETROPE_RATE_LIMIT, default 600).")
+    var rateLimit: Int?
+    @Option(name: .customLong("rate-burst"), help: "Requests one key may make at once before the rate applies (ZOETROPE_RATE_BURST, default 120).")
+    var rateBurst: Int?
+    @Option(name: .customLong("max-unfinished-jobs"), help: "Most queued or running jobs per API key (ZOETROPE_MAX_UNFINISHED_JOBS, default 50).")
+    var maxUnfinishedJobs: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error (ZOETROPE_LOG_LEVEL).")
     var logLevel: String?
 
@@ -45,6 +53,23 @@ struct ServeCommand: AsyncParsableCommand {
         config.syncTimeout = try Self.seconds(syncTimeout ?? Environment.string("ZOETROPE_SYNC_TIMEOUT"), flag: "--sync-timeout") ?? config.syncTimeout
         config.leaseDuration = try Self.seconds(lease ?? Environment.string("ZOETROPE_LEASE"), flag: "--lease") ?? config.leaseDuration
         config.expiryInterval = try Self.seconds(expiryInterval ?? Environment.string("ZOETROPE_EXPIRY_INTERVAL"), flag: "--expiry-interval") ?? config.expiryInterval
+        config.prices = prices.isEmpty
+            ? (Environment.string("ZOETROPE_PRICES")?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? [])
+            : prices
+        if let value = try rateLimit ?? Environment.string("ZOETROPE_RATE_LIMIT").map(Self.int(named: "ZOETROPE_RATE_LIMIT")) {
+            guard value >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
+            config.rateLimitPerMinute = value
+        }
+        if let value = try rateBurst ?? Environment.string("ZOETROPE_RATE_BURST").map(Self.int(named: "ZOETROPE_RATE_BURST")) {
+            guard value >= 1 else { throw ValidationError("--rate-burst must be at least 1") }
+            config.rateLimitBurst = value
+        }
+        if let value = try maxUnfinishedJobs
+            ?? Environment.string("ZOETROPE_MAX_UNFINISHED_JOBS").map(Self.int(named: "ZOETROPE_MAX_UNFINISHED_JOBS"))
+        {
+            guard value >= 1 else { throw ValidationError("--max-unfinished-jobs must be at least 1") }
+            config.maxUnfinishedJobs = value
+        }
         _ = try config.sqlitePath()
 
         var logger = Logger(label: "zoetrope")
