@@ -31,10 +31,12 @@ public struct APIKey: Sendable, Equatable {
     public var models: [String]?
     /// The balance; nil when the key is not metered.
     public var credits: Credits?
+    /// Where results are POSTed when a submit names no webhook.
+    public var webhookURL: String?
 
     public init(
         id: String, name: String, keyHash: String, createdAt: Date, revokedAt: Date? = nil, role: Role = .user,
-        access: Access = .full, models: [String]? = nil, credits: Credits? = nil
+        access: Access = .full, models: [String]? = nil, credits: Credits? = nil, webhookURL: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -45,6 +47,7 @@ public struct APIKey: Sendable, Equatable {
         self.access = access
         self.models = models
         self.credits = credits
+        self.webhookURL = webhookURL
     }
 
     /// Whether the key may use `model`.

@@ -22,6 +22,8 @@ public struct Job: Sendable, Equatable {
     public var result: JSONValue?
     /// Credits reserved at submit: charged when the job completes, released when it fails or is cancelled.
     public var cost: Credits
+    /// Where the result is POSTed when the job ends (the submit's `?webhook=`, or the key's default).
+    public var webhookURL: String?
     public var createdAt: Date
     public var updatedAt: Date
     public var startedAt: Date?
@@ -30,7 +32,7 @@ public struct Job: Sendable, Equatable {
     public init(
         id: String = UUID().uuidString.lowercased(), apiKeyID: String, model: String, request: JobRequest,
         status: JobStatus = .queued, progress: Double = 0, attempts: Int = 0, maxAttempts: Int = 3,
-        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil, result: JSONValue? = nil, cost: Credits = .zero,
+        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil, result: JSONValue? = nil, cost: Credits = .zero, webhookURL: String? = nil,
         createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil
     ) {
         self.id = id
@@ -47,6 +49,7 @@ public struct Job: Sendable, Equatable {
         self.outputKey = outputKey
         self.result = result
         self.cost = cost
+        self.webhookURL = webhookURL
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.startedAt = startedAt

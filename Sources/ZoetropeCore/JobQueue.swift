@@ -37,11 +37,12 @@ public struct JobQueue: Sendable {
     /// instead (its current row, or a QUEUED stand-in when it has expired); the same key with
     /// another body is a 409.
     public func submit(
-        model: String, request: JobRequest, apiKeyID: String, cost: Credits = .zero, idempotency: Idempotency? = nil,
-        now: Date = Date()
+        model: String, request: JobRequest, apiKeyID: String, cost: Credits = .zero, webhookURL: String? = nil,
+        idempotency: Idempotency? = nil, now: Date = Date()
     ) async throws -> Job {
         var job = Job(
-            apiKeyID: apiKeyID, model: model, request: request, maxAttempts: maxAttempts, cost: cost, createdAt: now)
+            apiKeyID: apiKeyID, model: model, request: request, maxAttempts: maxAttempts, cost: cost,
+            webhookURL: webhookURL, createdAt: now)
         if let idempotency {
             let held = try await store.claimIdempotencyKey(
                 idempotency.key, apiKeyID: apiKeyID, bodyHash: idempotency.bodyHash, requestID: job.id, now: now)

@@ -83,7 +83,9 @@ public struct InputFetcher: Sendable {
         throw RenderError("\(field): \(url.absoluteString) redirected more than \(maxRedirects) times")
     }
 
-    private func checkDestination(_ url: URL, field: String) async throws {
+    /// Refuses (naming `field`) a URL whose host resolves to a non-public address, unless private
+    /// inputs are allowed. Webhook targets go through it too.
+    public func checkDestination(_ url: URL, field: String) async throws {
         guard !allowPrivateInputs else { return }
         guard let host = url.host, !host.isEmpty else {
             throw RenderError("\(field): \(url.absoluteString) has no host")

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ZoetropeCore
+import ZoetropeMedia
 
 /// The Segmind-compatible endpoints: model listing, v1 (blocking) and v2 (submit, status, result).
 struct APIController {
@@ -16,10 +17,13 @@ struct APIController {
     let parser: GenerationRequestParser
     let voiceParser = VoiceRequestParser()
     let voices: any VoiceStore
+    let webhooks: any WebhookStore
     /// The engine serving each model, asked for the plan it follows.
     let engines: [String: any Engine]
     let pricing: ModelPricing
     let maxUnfinishedJobs: Int
+    /// Checks webhook targets against the SSRF guard at submit.
+    let fetcher: InputFetcher
     /// One submit at a time per key, so the unfinished-jobs cap holds under concurrent submits.
     let submitGate = KeyedMutex()
 
@@ -45,6 +49,11 @@ struct APIController {
         group.get("/v2/requests/{id}/stream") { _, context in try await stream(context: context) }
         group.get("/v1/requests") { request, context in try await history(request, context: context) }
         group.get("/v1/get-user-credits") { _, context in try await credits(context: context) }
+        group.get("/v2/requests/{id}/webhooks") { _, context in try await webhookLog(context: context) }
+        group.get("/v1/webhooks/secret") { _, context in
+            guard let apiKey = context.apiKey else { throw APIError.unauthorized("missing API key") }
+            return JSONResponse.make(["secret": .string(try await webhooks.webhookSecret(apiKeyID: apiKey.id))])
+        }
         group.get("/v1/voices") { _, context in try await listVoices(context: context) }
         group.get("/v1/voices/{id}") { _, context in try await voice(context: context) }
         group.delete("/v1/voices/{id}") { _, context in try await deleteVoice(context: context) }
@@ -293,7 +302,7 @@ struct APIController {
     }
 
     /// The result body of a job, and whether it FAILED (answered under 422).
-    private func resultBody(for job: Job) -> (JSONValue, Bool) {
+    func resultBody(for job: Job) -> (JSONValue, Bool) {
         var metrics: [String: JSONValue] = ["retry_count": .number(Double(max(job.attempts - 1, 0)))]
         if let value = job.queueTime { metrics["queue_time"] = .number(Self.seconds(value)) }
         if let value = job.inferenceTime { metrics["inference_time"] = .number(Self.seconds(value)) }
@@ -369,6 +378,7 @@ struct APIController {
             let hash = SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
             idempotency = JobQueue.Idempotency(key: key, bodyHash: hash)
         }
+        let webhookURL = try await webhookTarget(request, apiKey: apiKey)
         let cost = pricing.cost(of: jobRequest, model: slug)
         let queue = self.queue, limit = maxUnfinishedJobs, claim = idempotency
         let job = try await submitGate.withLock(apiKey.id) {
@@ -382,7 +392,8 @@ struct APIController {
             }
             do {
                 return try await queue.submit(
-                    model: slug, request: jobRequest, apiKeyID: apiKey.id, cost: cost, idempotency: claim)
+                    model: slug, request: jobRequest, apiKeyID: apiKey.id, cost: cost, webhookURL: webhookURL,
+                    idempotency: claim)
             } catch let short as InsufficientCredits {
                 throw short.apiError
             }
@@ -403,6 +414,41 @@ struct APIController {
             profiles.append(profile)
         }
         return profiles
+    }
+
+    /// The submit's `?webhook=` (checked: http(s), a public address), else the key's default.
+    private func webhookTarget(_ request: Request, apiKey: APIKey) async throws -> String? {
+        guard let raw = request.uri.queryParameters["webhook"].map(String.init), !raw.isEmpty else {
+            return apiKey.webhookURL
+        }
+        guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+            throw APIError.badRequest("webhook must be an http(s) URL, got \(raw)")
+        }
+        do {
+            try await fetcher.checkDestination(url, field: "webhook")
+        } catch let error as RenderError {
+            throw APIError.badRequest(error.message)
+        }
+        return raw
+    }
+
+    /// `GET /v2/requests/{id}/webhooks`: the request's webhook deliveries and every attempt.
+    private func webhookLog(context: ZoetropeRequestContext) async throws -> Response {
+        let job = try await ownJob(context: context)
+        let deliveries = try await webhooks.webhookDeliveries(jobID: job.id)
+        return JSONResponse.make(["deliveries": .array(deliveries.map { delivery, attempts in
+            [
+                "url": .string(delivery.url), "state": .string(delivery.state.rawValue),
+                "attempts": .array(attempts.map { attempt in
+                    [
+                        "attempt": .number(Double(attempt.attempt)), "at": .string(attempt.at.iso8601),
+                        "status_code": attempt.statusCode.map { .number(Double($0)) } ?? .null,
+                        "error": attempt.error.map { .string($0) } ?? .null,
+                    ]
+                }),
+                "next_attempt_at": delivery.state == .pending ? .string(delivery.nextAttemptAt.iso8601) : .null,
+            ]
+        })])
     }
 
     /// `GET /v1/get-user-credits`: the key's balance (null when the key is not metered).

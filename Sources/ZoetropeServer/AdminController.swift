@@ -30,12 +30,13 @@ struct AdminController {
             "access": .string(key.access.rawValue),
             "models": key.models.map { .array($0.map { .string($0) }) } ?? .null,
             "credits": key.credits?.json ?? .null,
+            "webhook": key.webhookURL.map { .string($0) } ?? .null,
             "created_at": .string(key.createdAt.iso8601),
             "revoked_at": key.revokedAt.map { .string($0.iso8601) } ?? .null,
         ]
     }
 
-    /// `{name, role?, access?, models?, credits?}` → the key and its secret (shown once).
+    /// `{name, role?, access?, models?, credits?, webhook?}` → the key and its secret (shown once).
     private func create(_ request: Request, context: ZoetropeRequestContext) async throws -> Response {
         let body = try await Self.body(request)
         guard case .string(let name)? = body["name"], !name.isEmpty else { throw APIError.badRequest("name is required") }
@@ -60,6 +61,12 @@ struct AdminController {
             }
         }
         if let value = body["credits"], value != .null { options.credits = try Self.credits(value, field: "credits") }
+        if let value = body["webhook"], value != .null {
+            guard case .string(let text) = value, let url = URL(string: text), ["http", "https"].contains(url.scheme ?? "") else {
+                throw APIError.badRequest("webhook must be an http(s) URL")
+            }
+            options.webhookURL = text
+        }
         let (key, secret) = try await APIKeyGenerator.create(name: name, in: keys, options: options)
         guard case .object(var fields) = Self.json(key) else { throw APIError.internalError("could not describe the key") }
         fields["secret"] = .string(secret)

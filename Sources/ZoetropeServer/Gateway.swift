@@ -83,8 +83,8 @@ public struct Gateway: Sendable {
         let api = APIController(
             catalog: catalog, queue: queue, blobs: blobs, publicURL: publicURL, retention: config.retention,
             syncTimeout: config.syncTimeout, maxBodyBytes: config.maxBodyBytes,
-            parser: GenerationRequestParser(), voices: store, engines: engines, pricing: pricing,
-            maxUnfinishedJobs: config.maxUnfinishedJobs)
+            parser: GenerationRequestParser(), voices: store, webhooks: store, engines: engines, pricing: pricing,
+            maxUnfinishedJobs: config.maxUnfinishedJobs, fetcher: fetcher)
         api.addPublicRoutes(to: router)
         FileController(blobs: blobs).addRoutes(to: router)
         let authenticated = router.group().add(middleware: APIKeyMiddleware(keys: store, limiter: limiter))
@@ -95,6 +95,10 @@ public struct Gateway: Sendable {
             queue: queue, engines: engines,
             blobs: blobs, voices: store, concurrency: config.concurrency, leaseDuration: config.leaseDuration,
             pollInterval: config.pollInterval, logger: logger)
+        let webhooks = WebhookService(
+            store: store, jobs: store, fetcher: fetcher, httpClient: httpClient, resultBody: { api.resultBody(for: $0).0 },
+            retryBase: config.webhookRetryBase, maxAttempts: config.webhookMaxAttempts, pollInterval: 0.25,
+            logger: logger)
         let expiry = ExpiryService(
             queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, logger: logger)
 
@@ -102,7 +106,7 @@ public struct Gateway: Sendable {
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zoetrope"),
-            services: [runner, expiry],
+            services: [runner, expiry, webhooks],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
                 if config.publicURL == nil {

@@ -35,6 +35,10 @@ public struct ServerConfiguration: Sendable {
     public var rateLimitBurst: Int = 120
     /// Most QUEUED or PROCESSING jobs one key may have.
     public var maxUnfinishedJobs: Int = 50
+    /// Webhook retries: the wait before the second attempt (each later one is 3 times longer),
+    /// and attempts in all (6 attempts over about 20 minutes by default).
+    public var webhookRetryBase: Double = 10
+    public var webhookMaxAttempts: Int = 6
 
     public init() {}
 

@@ -23,7 +23,8 @@ public enum APIKeyGenerator {
         let secret = makeSecret()
         let key = APIKey(
             id: "key_" + String(UUID().uuidString.lowercased().prefix(8)), name: name, keyHash: hash(secret),
-            createdAt: now, role: options.role, access: options.access, models: options.models, credits: options.credits)
+            createdAt: now, role: options.role, access: options.access, models: options.models, credits: options.credits,
+            webhookURL: options.webhookURL)
         try await store.insertKey(key)
         return (key, secret)
     }
@@ -35,11 +36,16 @@ public struct KeyOptions: Sendable {
     public var access: APIKey.Access = .full
     public var models: [String]?
     public var credits: Credits?
+    public var webhookURL: String?
 
-    public init(role: APIKey.Role = .user, access: APIKey.Access = .full, models: [String]? = nil, credits: Credits? = nil) {
+    public init(
+        role: APIKey.Role = .user, access: APIKey.Access = .full, models: [String]? = nil, credits: Credits? = nil,
+        webhookURL: String? = nil
+    ) {
         self.role = role
         self.access = access
         self.models = models
         self.credits = credits
+        self.webhookURL = webhookURL
     }
 }

@@ -3,10 +3,11 @@ import Logging
 import SQLiteNIO
 import ZoetropeCore
 
-/// The embedded store: jobs, API keys and voices in one SQLite file (WAL mode, synchronous commits).
+/// The embedded store: jobs, API keys, voices and webhook deliveries in one SQLite file (WAL mode,
+/// synchronous commits).
 /// Every state change is a single SQL statement, so concurrent callers on one connection can
 /// never interleave inside a change.
-public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
+public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, WebhookStore, Sendable {
     private let connection: SQLiteConnection
     public let path: String
 
@@ -138,6 +139,46 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
             END
             """,
         ],
+        [
+            "ALTER TABLE jobs ADD COLUMN webhook_url TEXT",
+            "ALTER TABLE api_keys ADD COLUMN webhook_url TEXT",
+            "ALTER TABLE api_keys ADD COLUMN webhook_secret TEXT",
+            """
+            CREATE TABLE webhook_deliveries (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                job_id TEXT NOT NULL,
+                api_key_id TEXT NOT NULL,
+                url TEXT NOT NULL,
+                body BLOB,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending',
+                last_error TEXT,
+                created_at REAL NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at)",
+            "CREATE INDEX webhook_deliveries_by_job ON webhook_deliveries(job_id)",
+            """
+            CREATE TABLE webhook_attempts (
+                delivery_id INTEGER NOT NULL,
+                attempt INTEGER NOT NULL,
+                at REAL NOT NULL,
+                status_code INTEGER,
+                error TEXT
+            )
+            """,
+            // Queued in the statement that ends the job, so a crash cannot lose it.
+            """
+            CREATE TRIGGER jobs_webhook AFTER UPDATE OF status ON jobs
+            WHEN NEW.webhook_url IS NOT NULL AND NEW.status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+                AND OLD.status IN ('QUEUED', 'PROCESSING')
+            BEGIN
+                INSERT INTO webhook_deliveries (job_id, api_key_id, url, next_attempt_at, created_at)
+                VALUES (NEW.id, NEW.api_key_id, NEW.webhook_url, NEW.updated_at, NEW.updated_at);
+            END
+            """,
+        ],
     ]
 
     private func migrate() async throws {
@@ -168,15 +209,15 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
                 """
                 INSERT INTO jobs (id, api_key_id, model, request, status, progress, attempts, max_attempts,
                     lease_owner, lease_expires_at, error, output_key, created_at, updated_at, started_at, completed_at,
-                    cost_micros)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    cost_micros, webhook_url)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(job.id), .text(job.apiKeyID), .text(job.model), .text(request), .text(job.status.rawValue),
                     .float(job.progress), .integer(job.attempts), .integer(job.maxAttempts), .optionalText(job.leaseOwner),
                     .optionalDate(job.leaseExpiresAt), .optionalText(job.error), .optionalText(job.outputKey),
                     .date(job.createdAt), .date(job.updatedAt), .optionalDate(job.startedAt), .optionalDate(job.completedAt),
-                    .integer(Int(job.cost.micros)),
+                    .integer(Int(job.cost.micros)), .optionalText(job.webhookURL),
                 ])
         } catch where "\(error)".contains("insufficient credits") {
             let balance = try await key(id: job.apiKeyID)?.credits ?? .zero
@@ -369,7 +410,8 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
             progress: row.column("progress")?.double ?? 0, attempts: Int(row.column("attempts")?.integer ?? 0),
             maxAttempts: Int(row.column("max_attempts")?.integer ?? 1), leaseOwner: text("lease_owner"),
             leaseExpiresAt: date("lease_expires_at"), error: text("error"), outputKey: text("output_key"),
-            result: result, cost: Credits(micros: Int64(row.column("cost_micros")?.integer ?? 0)), createdAt: date("created_at") ?? Date(), updatedAt: date("updated_at"), startedAt: date("started_at"),
+            result: result, cost: Credits(micros: Int64(row.column("cost_micros")?.integer ?? 0)),
+            webhookURL: text("webhook_url"), createdAt: date("created_at") ?? Date(), updatedAt: date("updated_at"), startedAt: date("started_at"),
             completedAt: date("completed_at"))
     }
 
@@ -404,18 +446,86 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
         return try JSONDecoder().decode(VoiceProfile.self, from: Data(text.utf8))
     }
 
+    // MARK: - Webhooks
+
+    public func dueWebhookDeliveries(now: Date, limit: Int) async throws -> [WebhookDelivery] {
+        try await connection.query(
+            "SELECT * FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+            [.date(now), .integer(limit)]
+        ).map(Self.delivery(from:))
+    }
+
+    public func recordWebhookAttempt(
+        deliveryID: Int, body: Data, attempt: WebhookAttempt, state: WebhookDelivery.State, nextAttemptAt: Date
+    ) async throws {
+        // The log first: a crash between the two statements repeats an attempt, never hides one.
+        _ = try await connection.query(
+            "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error) VALUES (?, ?, ?, ?, ?)",
+            [.integer(deliveryID), .integer(attempt.attempt), .date(attempt.at),
+             attempt.statusCode.map { .integer($0) } ?? .null, .optionalText(attempt.error)])
+        _ = try await connection.query(
+            """
+            UPDATE webhook_deliveries SET body = ?, attempts = ?, state = ?, next_attempt_at = ?, last_error = ?
+            WHERE id = ?
+            """,
+            [.blob(ByteBuffer(bytes: body)), .integer(attempt.attempt), .text(state.rawValue), .date(nextAttemptAt),
+             .optionalText(attempt.error), .integer(deliveryID)])
+    }
+
+    public func webhookDeliveries(jobID: String) async throws -> [(WebhookDelivery, [WebhookAttempt])] {
+        let deliveries = try await connection.query(
+            "SELECT * FROM webhook_deliveries WHERE job_id = ? ORDER BY id", [.text(jobID)]
+        ).map(Self.delivery(from:))
+        var result: [(WebhookDelivery, [WebhookAttempt])] = []
+        for delivery in deliveries {
+            let attempts = try await connection.query(
+                "SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt", [.integer(delivery.id)]
+            ).map { row in
+                WebhookAttempt(
+                    attempt: Int(row.column("attempt")?.integer ?? 0),
+                    at: Date(timeIntervalSince1970: row.column("at")?.double ?? 0),
+                    statusCode: row.column("status_code")?.integer.map { Int($0) }, error: row.column("error")?.string)
+            }
+            result.append((delivery, attempts))
+        }
+        return result
+    }
+
+    public func webhookSecret(apiKeyID: String) async throws -> String {
+        // Made on first use; COALESCE keeps the first one if two callers race.
+        let fresh = "whsec_" + APIKeyGenerator.makeSecret().dropFirst(3)
+        let row = try await connection.query(
+            "UPDATE api_keys SET webhook_secret = COALESCE(webhook_secret, ?) WHERE id = ? RETURNING webhook_secret",
+            [.text(fresh), .text(apiKeyID)]).first
+        guard let secret = row?.column("webhook_secret")?.string else { throw RenderError("no key '\(apiKeyID)'") }
+        return secret
+    }
+
+    private static func delivery(from row: SQLiteRow) -> WebhookDelivery {
+        WebhookDelivery(
+            id: Int(row.column("id")?.integer ?? 0), jobID: row.column("job_id")?.string ?? "",
+            apiKeyID: row.column("api_key_id")?.string ?? "", url: row.column("url")?.string ?? "",
+            body: row.column("body")?.blob.map { Data($0.readableBytesView) },
+            attempts: Int(row.column("attempts")?.integer ?? 0),
+            nextAttemptAt: Date(timeIntervalSince1970: row.column("next_attempt_at")?.double ?? 0),
+            state: row.column("state")?.string.flatMap(WebhookDelivery.State.init(rawValue:)) ?? .pending,
+            lastError: row.column("last_error")?.string,
+            createdAt: Date(timeIntervalSince1970: row.column("created_at")?.double ?? 0))
+    }
+
     // MARK: - API keys
 
     public func insertKey(_ key: APIKey) async throws {
         _ = try await connection.query(
             """
-            INSERT INTO api_keys (id, name, key_hash, created_at, revoked_at, role, access, models, credits_micros)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO api_keys (id, name, key_hash, created_at, revoked_at, role, access, models, credits_micros,
+                webhook_url)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(key.id), .text(key.name), .text(key.keyHash), .date(key.createdAt), .optionalDate(key.revokedAt),
              .text(key.role.rawValue), .text(key.access.rawValue),
              .optionalText(try key.models.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }),
-             key.credits.map { .integer(Int($0.micros)) } ?? .null])
+             key.credits.map { .integer(Int($0.micros)) } ?? .null, .optionalText(key.webhookURL)])
     }
 
     public func key(hash: String) async throws -> APIKey? {
@@ -453,7 +563,8 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, Sendable {
             role: row.column("role")?.string.flatMap(APIKey.Role.init(rawValue:)) ?? .user,
             access: row.column("access")?.string.flatMap(APIKey.Access.init(rawValue:)) ?? .full,
             models: try row.column("models")?.string.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) },
-            credits: row.column("credits_micros")?.integer.map { Credits(micros: Int64($0)) })
+            credits: row.column("credits_micros")?.integer.map { Credits(micros: Int64($0)) },
+            webhookURL: row.column("webhook_url")?.string)
     }
 }
 

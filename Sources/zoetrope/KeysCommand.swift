@@ -34,13 +34,18 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "An admin key (may manage keys over /v1/admin).") var admin = false
         @Option(help: "full, submit-only or read-only.") var access: String = "full"
         @Option(name: .customLong("model"), help: "A model the key may use (repeat); all when none.") var models: [String] = []
+        @Option(help: "Default webhook: results are POSTed here when a submit names none.") var webhook: String?
         @OptionGroup var data: DataDirectoryOption
 
         func run() async throws {
             guard let access = APIKey.Access(rawValue: access) else {
                 throw ValidationError("--access must be full, submit-only or read-only")
             }
-            var options = KeyOptions(role: admin ? .admin : .user, access: access, models: models.isEmpty ? nil : models)
+            if let webhook, !(webhook.hasPrefix("http://") || webhook.hasPrefix("https://")) {
+                throw ValidationError("--webhook must be an http(s) URL")
+            }
+            var options = KeyOptions(
+                role: admin ? .admin : .user, access: access, models: models.isEmpty ? nil : models, webhookURL: webhook)
             if let credits {
                 guard let amount = Credits(credits), amount >= .zero else {
                     throw ValidationError("--credits must be a decimal number ≥ 0, such as 10 or 2.5")

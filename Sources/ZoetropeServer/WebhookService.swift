@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import ZoetropeCore
+import ZoetropeMedia
+
+/// Delivers webhooks: POSTs a finished request's result body to its webhook, signed with the
+/// key's webhook secret, retrying with exponential backoff until a 2xx answer or the last
+/// attempt. Deliveries live in the store, so a restart picks up where the last process stopped.
+///
+/// Signature: `X-Zoetrope-Timestamp: <unix seconds>` and
+/// `X-Zoetrope-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
+struct WebhookService: Service {
+    let store: any WebhookStore
+    let jobs: any JobStore
+    let fetcher: InputFetcher
+    let httpClient: HTTPClient
+    /// The result body of a job, as `GET /v2/requests/{id}` answers it.
+    let resultBody: @Sendable (Job) -> JSONValue
+    /// The wait before the second attempt; each later wait is 3 times longer.
+    let retryBase: Double
+    let maxAttempts: Int
+    let pollInterval: Double
+    let logger: Logger
+
+    static let timestampHeader = "X-Zoetrope-Timestamp"
+    static let signatureHeader = "X-Zoetrope-Signature"
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                for delivery in try await store.dueWebhookDeliveries(now: Date(), limit: 20) {
+                    await attempt(delivery)
+                }
+            } catch {
+                logger.error("webhook queue error: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.pollInterval)) }
+        }
+    }
+
+    /// `v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
+    static func signature(secret: String, timestamp: Int, body: Data) -> String {
+        let message = Data("\(timestamp).".utf8) + body
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
+        return "v1=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func attempt(_ delivery: WebhookDelivery) async {
+        var log = logger
+        log[metadataKey: "request_id"] = .string(delivery.jobID)
+        let now = Date()
+        let number = delivery.attempts + 1
+        var body = delivery.body
+        if body == nil {
+            let job = try? await jobs.job(id: delivery.jobID)
+            body = job.map { resultBody($0).encoded() }
+                ?? JSONValue.object(["request_id": .string(delivery.jobID), "status": "EXPIRED"]).encoded()
+        }
+        let payload = body ?? Data()
+        var statusCode: Int?
+        var failure: String?
+        do {
+            guard let url = URL(string: delivery.url) else { throw RenderError("not a URL") }
+            try await fetcher.checkDestination(url, field: "webhook")
+            let secret = try await store.webhookSecret(apiKeyID: delivery.apiKeyID)
+            let timestamp = Int(now.timeIntervalSince1970)
+            var request = HTTPClientRequest(url: delivery.url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "zoetrope-webhooks/1")
+            request.headers.add(name: Self.timestampHeader, value: String(timestamp))
+            request.headers.add(name: Self.signatureHeader, value: Self.signature(secret: secret, timestamp: timestamp, body: payload))
+            request.body = .bytes(ByteBuffer(bytes: payload))
+            let response = try await httpClient.execute(request, timeout: .seconds(10))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            statusCode = Int(response.status.code)
+            if !(200..<300).contains(Int(response.status.code)) { failure = "HTTP \(response.status.code)" }
+        } catch {
+            failure = "\(error)"
+        }
+        let state: WebhookDelivery.State = failure == nil ? .delivered : (number >= maxAttempts ? .failed : .pending)
+        let next = now.addingTimeInterval(retryBase * pow(3, Double(number - 1)))
+        do {
+            try await store.recordWebhookAttempt(
+                deliveryID: delivery.id, body: payload,
+                attempt: WebhookAttempt(attempt: number, at: now, statusCode: statusCode, error: failure), state: state,
+                nextAttemptAt: next)
+        } catch {
+            log.error("could not record a webhook attempt: \(error)")
+        }
+        switch state {
+        case .delivered: log.info("webhook delivered to \(delivery.url) (attempt \(number))")
+        case .failed: log.warning("webhook to \(delivery.url) given up after \(number) attempts: \(failure ?? "")")
+        case .pending: log.info("webhook to \(delivery.url) failed (\(failure ?? "")); retrying")
+        }
+    }
+}
