@@ -297,7 +297,13 @@ struct APIController {
     }
 
     private func result(context: ZoetropeRequestContext) async throws -> Response {
-        let (body, failed) = resultBody(for: try await ownJob(context: context))
+        var (body, failed) = resultBody(for: try await ownJob(context: context))
+        // A metered key also sees its balance in the metrics, as Segmind's result shows it.
+        if let balance = context.apiKey?.credits, case .object(var fields) = body, case .object(var metrics)? = fields["metrics"] {
+            metrics["remaining_credits"] = balance.json
+            fields["metrics"] = .object(metrics)
+            body = .object(fields)
+        }
         return JSONResponse.make(body, status: failed ? .unprocessableContent : .ok)
     }
 

@@ -62,6 +62,7 @@ struct AccountTests {
         #expect(finished.json["status"] as? String == "COMPLETED")
         let result = try await HTTPTestClient.send(.GET, try #require(done.json["response_url"] as? String), apiKey: metered)
         #expect((result.json["metrics"] as? [String: Any])?["cost"] as? Double == 0.3)
+        #expect((result.json["metrics"] as? [String: Any])?["remaining_credits"] as? Double == 2.7)
         #expect(result.headers.first(name: "x-remaining-credits") == "2.7")
         let broken = try await HTTPTestClient.send(
             .POST, submitURL, apiKey: metered, json: Self.body("data:image/png;base64," + Data("junk".utf8).base64EncodedString()))
