@@ -22,14 +22,7 @@ public struct GenerationRequestParser: Sendable {
     public init() {}
 
     public func parse(_ body: JSONValue) async throws -> GenerationRequest {
-        guard case .object(let fields) = body else {
-            throw APIError.badRequest("request body must be a JSON object, got \(body.typeName)")
-        }
-        let unknown = fields.keys.filter { !Self.knownFields.contains($0) }.sorted()
-        if !unknown.isEmpty {
-            throw APIError.badRequest(
-                "unknown parameter\(unknown.count == 1 ? "" : "s"): \(unknown.joined(separator: ", "))")
-        }
+        let fields = try body.parameters(known: Self.knownFields)
 
         let multiPrompt = try parseSegments(fields["multi_prompt"])
         let prompt = try optionalString(fields["prompt"], field: "prompt")

@@ -65,6 +65,20 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// A request body's parameters: a 400 unless this is an object whose keys are all `known`
+    /// (an unknown one, a typo, is refused by name rather than ignored).
+    public func parameters(known: Set<String>) throws -> [String: JSONValue] {
+        guard case .object(let fields) = self else {
+            throw APIError.badRequest("request body must be a JSON object, got \(typeName)")
+        }
+        let unknown = fields.keys.filter { !known.contains($0) }.sorted()
+        if !unknown.isEmpty {
+            throw APIError.badRequest(
+                "unknown parameter\(unknown.count == 1 ? "" : "s"): \(unknown.joined(separator: ", "))")
+        }
+        return fields
+    }
+
     /// Serializes to compact JSON with sorted keys.
     public func encoded() -> Data {
         let encoder = JSONEncoder()

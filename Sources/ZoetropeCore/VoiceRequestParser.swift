@@ -9,14 +9,7 @@ public struct VoiceRequestParser: Sendable {
     public init() {}
 
     public func parse(_ body: JSONValue) throws -> VoiceRequest {
-        guard case .object(let fields) = body else {
-            throw APIError.badRequest("request body must be a JSON object, got \(body.typeName)")
-        }
-        let unknown = fields.keys.filter { !Self.knownFields.contains($0) }.sorted()
-        if !unknown.isEmpty {
-            throw APIError.badRequest(
-                "unknown parameter\(unknown.count == 1 ? "" : "s"): \(unknown.joined(separator: ", "))")
-        }
+        let fields = try body.parameters(known: Self.knownFields)
         guard let nameValue = fields["voice_name"], nameValue != .null else {
             throw APIError.badRequest("voice_name is required")
         }

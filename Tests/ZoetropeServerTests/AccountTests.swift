@@ -23,9 +23,10 @@ struct AccountTests {
 
     @Test func creditsAreReservedChargedReleasedAndNeverOverspent() async throws {
         var metered = ""
-        // 0.1 credits a second: a 3 s video costs 0.3; the balance pays for exactly 10.
+        // 0.1 credits a second: a 15 s video costs 1.5; the balance pays for exactly 10. (Long videos,
+        // so none finishes before the test cancels it.)
         let server = try await TestServer.start(prepare: { store, _ in
-            metered = try await APIKeyGenerator.create(name: "metered", in: store, options: KeyOptions(credits: Credits("3")!)).1
+            metered = try await APIKeyGenerator.create(name: "metered", in: store, options: KeyOptions(credits: Credits("15")!)).1
         })
         defer { Task { await server.stopAndClean() } }
         let image = try Self.image()
@@ -33,7 +34,7 @@ struct AccountTests {
 
         // 50 concurrent submits: exactly 10 accepted, the rest 406 with both amounts.
         let key = metered
-        let body = try JSONSerialization.data(withJSONObject: Self.body(image))
+        let body = try JSONSerialization.data(withJSONObject: Self.body(image, duration: 15))
         let replies = try await withThrowingTaskGroup(of: HTTPReply.self) { group in
             for _ in 0..<50 {
                 group.addTask {
@@ -45,7 +46,7 @@ struct AccountTests {
         let accepted = replies.filter { $0.status == 200 }
         #expect(accepted.count == 10)
         #expect(replies.filter { $0.status == 406 }.count == 40)
-        #expect(replies.first { $0.status == 406 }?.error == "insufficient credits: need 0.3, have 0")
+        #expect(replies.first { $0.status == 406 }?.error == "insufficient credits: need 1.5, have 0")
         #expect(accepted.first?.headers.first(name: "x-remaining-credits") != nil)
         #expect(try await Self.balance(server, metered) == 0)
 
@@ -54,7 +55,7 @@ struct AccountTests {
             let id = try #require(reply.json["request_id"] as? String)
             _ = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/requests/\(id)/cancel", apiKey: metered)
         }
-        #expect(try await Self.balance(server, metered) == 3)
+        #expect(try await Self.balance(server, metered) == 15)
 
         // A completed job is charged; a failed one is not.
         let done = try await HTTPTestClient.send(.POST, submitURL, apiKey: metered, json: Self.body(image))
@@ -62,14 +63,14 @@ struct AccountTests {
         #expect(finished.json["status"] as? String == "COMPLETED")
         let result = try await HTTPTestClient.send(.GET, try #require(done.json["response_url"] as? String), apiKey: metered)
         #expect((result.json["metrics"] as? [String: Any])?["cost"] as? Double == 0.3)
-        #expect((result.json["metrics"] as? [String: Any])?["remaining_credits"] as? Double == 2.7)
-        #expect(result.headers.first(name: "x-remaining-credits") == "2.7")
+        #expect((result.json["metrics"] as? [String: Any])?["remaining_credits"] as? Double == 14.7)
+        #expect(result.headers.first(name: "x-remaining-credits") == "14.7")
         let broken = try await HTTPTestClient.send(
             .POST, submitURL, apiKey: metered, json: Self.body("data:image/png;base64," + Data("junk".utf8).base64EncodedString()))
-        #expect(broken.headers.first(name: "x-remaining-credits") == "2.4")
+        #expect(broken.headers.first(name: "x-remaining-credits") == "14.4")
         let failed = try await HTTPTestClient.waitForTerminal(try #require(broken.json["status_url"] as? String), apiKey: metered)
         #expect(failed.json["status"] as? String == "FAILED")
-        #expect(try await Self.balance(server, metered) == 2.7)
+        #expect(try await Self.balance(server, metered) == 14.7)
 
         // An unmetered key has no balance header, and its credits read null.
         let free = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v1/get-user-credits", apiKey: server.apiKey)
@@ -78,8 +79,9 @@ struct AccountTests {
     }
 
     @Test func rateLimitAnswers429WithHeadersThenRecovers() async throws {
+        // One token every 5 s: the three quick requests cannot be helped by a refill.
         let server = try await TestServer.start(configure: { config in
-            config.rateLimitPerMinute = 60
+            config.rateLimitPerMinute = 12
             config.rateLimitBurst = 3
         })
         defer { Task { await server.stopAndClean() } }
@@ -87,7 +89,7 @@ struct AccountTests {
         for _ in 0..<3 {
             let reply = try await HTTPTestClient.send(.GET, url, apiKey: server.apiKey)
             #expect(reply.status == 200)
-            #expect(reply.headers.first(name: "X-RateLimit-Limit") == "60")
+            #expect(reply.headers.first(name: "X-RateLimit-Limit") == "12")
         }
         let limited = try await HTTPTestClient.send(.GET, url, apiKey: server.apiKey)
         #expect(limited.status == 429)

@@ -50,8 +50,10 @@ struct LifecycleTests {
     }
 
     @Test func resultsExpireAfterRetention() async throws {
+        // Long enough for the render to finish and be read even while other suites render in
+        // parallel on a 2-core machine; the wait below covers it.
         let server = try await TestServer.start(configure: {
-            $0.retention = 15
+            $0.retention = 45
             $0.expiryInterval = 0.25
         })
         defer { Task { await server.stopAndClean() } }
@@ -60,7 +62,7 @@ struct LifecycleTests {
         #expect(outputsBefore.contains { $0.hasPrefix(id) })
 
         // Wait for the retention (counted from submission) and a sweep.
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(150)
         var status = try await HTTPTestClient.send(.GET, statusURL, apiKey: server.apiKey)
         while status.status != 404 && Date() < deadline {
             try await Task.sleep(for: .milliseconds(250))
