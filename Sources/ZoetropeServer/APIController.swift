@@ -170,12 +170,13 @@ struct APIController {
             var last: JSONValue?
             var quiet = 0
             while true {
-                var (body, _) = try await controller.statusBody(for: job)
+                let (body, _) = try await controller.statusBody(for: job)
                 // The timestamps move on every progress write; changes are what the client sees.
-                if case .object(var fields) = body { fields["updated_at"] = nil; body = .object(fields) }
-                if body != last {
-                    try await send("status", try await controller.statusBody(for: job).0)
-                    last = body
+                var seen = body
+                if case .object(var fields) = seen { fields["updated_at"] = nil; seen = .object(fields) }
+                if seen != last {
+                    try await send("status", body)
+                    last = seen
                     quiet = 0
                 } else {
                     quiet += 1

@@ -54,7 +54,7 @@ struct BenchCommand: AsyncParsableCommand {
         // The long clip first, so the peaks below are this job's own (the process and its ffmpeg).
         let longStart = ContinuousClock.now
         _ = try await Self.render(still: still, duration: longDuration, in: work, settings: settings)
-        let longSeconds = Self.seconds(ContinuousClock.now - longStart)
+        let longSeconds = (ContinuousClock.now - longStart).inSeconds
         let longSelf = Self.peakResidentMB(who: RUSAGE_SELF)
         let longChild = Self.peakResidentMB(who: RUSAGE_CHILDREN)
 
@@ -117,7 +117,7 @@ struct BenchCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         try await engine.render(request, context: RenderContext(
             jobID: "bench", inputDirectory: input, outputFile: output, progress: { _ in }))
-        return seconds(ContinuousClock.now - start)
+        return (ContinuousClock.now - start).inSeconds
     }
 
     /// The frames of `plan` rendered from `source` and dropped: the renderer's own cost.
@@ -126,24 +126,20 @@ struct BenchCommand: AsyncParsableCommand {
         let renderer = FrameRenderer()
         let start = ContinuousClock.now
         for index in 0..<plan.frameCount { renderer.render(source, view: plan.view(at: index), into: &frame) }
-        return seconds(ContinuousClock.now - start)
+        return (ContinuousClock.now - start).inSeconds
     }
 
     static func ffmpeg(_ arguments: [String]) throws -> Double {
         let start = ContinuousClock.now
         let output = try ProcessRunner.runBlocking("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y"] + arguments)
         guard output.status == 0 else { throw ValidationError("ffmpeg failed: \(output.lastErrorLine)") }
-        return seconds(ContinuousClock.now - start)
+        return (ContinuousClock.now - start).inSeconds
     }
 
     func best(of count: Int, _ body: () throws -> Double) throws -> Double {
         var best = Double.infinity
         for _ in 0..<max(1, count) { best = min(best, try body()) }
         return best
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// CPU seconds (user + system) used so far by this process and its finished children.

@@ -18,7 +18,7 @@ enum ClientExit {
             printError("failed: \(failed.detail) (request \(failed.requestID))")
             return Self.failed
         case let timedOut as InferenceTimeout:
-            printError("timed out after \(String(format: "%.1f", ProgressDisplay.seconds(timedOut.elapsed))) s; the job goes on. Resume with: "
+            printError("timed out after \(String(format: "%.1f", timedOut.elapsed.inSeconds)) s; the job goes on. Resume with: "
                        + resumeCommand(timedOut.requestID, output: output))
             return timeout
         case let refused as APIError:

@@ -21,12 +21,12 @@ final class ProgressDisplay: Sendable {
 
     func update(_ job: JobState) {
         let now = ContinuousClock.now
-        let elapsed = Self.seconds(now - start)
+        let elapsed = (now - start).inSeconds
         state.withLock { state in
             if job.status == "PROCESSING" && state.processingStart == nil { state.processingStart = now }
             var eta: Double?
             if let processingStart = state.processingStart, job.progress > 0.05, job.progress < 1 {
-                let running = Self.seconds(now - processingStart)
+                let running = (now - processingStart).inSeconds
                 eta = running / job.progress * (1 - job.progress)
             }
             let percent = Int((job.progress * 100).rounded(.down))
@@ -56,10 +56,6 @@ final class ProgressDisplay: Sendable {
     /// Ends the live line so later output starts on a fresh one.
     func finish() {
         if isTerminal { state.withLock { if !$0.line.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) } } }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     static func clock(_ seconds: Double) -> String {

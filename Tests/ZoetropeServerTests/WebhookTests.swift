@@ -141,14 +141,18 @@ final class Receiver: Sendable {
         }
         var logger = Logger(label: "receiver")
         logger.logLevel = .error
-        let port = Mutex<Int?>(nil)
+        let ready = ReadySignal()
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }, logger: logger)
-        let task = Task { try await app.run() }
-        for _ in 0..<500 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-        guard let bound = port.withLock({ $0 }) else { throw TestFailure("the receiver did not start") }
-        return Receiver(baseURL: "http://127.0.0.1:\(bound)", task: task, state: state)
+            onServerRunning: { channel in ready.fire(.success((channel.localAddress?.port ?? 0, ""))) }, logger: logger)
+        let task = Task {
+            do { try await app.run() } catch {
+                ready.fire(.failure(error))
+                throw error
+            }
+        }
+        let (port, _) = try await ready.wait()
+        return Receiver(baseURL: "http://127.0.0.1:\(port)", task: task, state: state)
     }
 
     func stop() async {
