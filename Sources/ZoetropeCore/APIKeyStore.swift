@@ -9,6 +9,8 @@ public struct APIKey: Sendable, Equatable {
         /// Everything a user key may, plus managing keys over the admin API.
         case admin
         case user
+        /// A worker token: only the worker protocol (`/v1/worker/…`).
+        case worker
     }
 
     /// Which requests a key may make.

@@ -1,22 +1,19 @@
 import Foundation
 
-/// The queue's operations on top of a `JobStore`: submitting (with inline inputs saved beside the
-/// job before it is committed), and the input files' life cycle.
+/// The queue's operations on top of a `JobStore`: submitting (with inline inputs stored in the
+/// blob store before the job is committed, so any gateway or worker can reach them), and the
+/// inputs' life cycle.
 public struct JobQueue: Sendable {
     public let store: any JobStore
-    /// Root directory of per-job input files.
-    public let inputsRoot: URL
+    /// Where inline inputs are kept (`BlobKey.input`).
+    public let blobs: any BlobStore
     /// How many times a job may be leased before an expired lease ends it FAILED.
     public let maxAttempts: Int
 
-    public init(store: any JobStore, inputsRoot: URL, maxAttempts: Int = 3) {
+    public init(store: any JobStore, blobs: any BlobStore, maxAttempts: Int = 3) {
         self.store = store
-        self.inputsRoot = inputsRoot
+        self.blobs = blobs
         self.maxAttempts = maxAttempts
-    }
-
-    public func inputDirectory(for jobID: String) -> URL {
-        inputsRoot.appendingPathComponent(jobID, isDirectory: true)
     }
 
     /// An `Idempotency-Key` sent with a submit, and the hash of the body it came with.
@@ -69,46 +66,63 @@ public struct JobQueue: Sendable {
 
     private func commit(_ job: Job) async throws -> Job {
         var job = job
-        let directory = inputDirectory(for: job.id)
+        let (request, inline) = Self.naming(inlineInputsOf: job.request)
+        job.request = request
         do {
-            job.request = try storeInlineInputs(of: job.request, in: directory)
+            for (name, data) in inline {
+                try await blobs.put(data, key: BlobKey.input(jobID: job.id, name: name))
+            }
             try await store.insert(job)
         } catch {
-            removeInputs(of: job.id)
+            await removeInputs(of: job)
             throw error
         }
         return job
     }
 
-    public func removeInputs(of jobID: String) {
-        try? FileManager.default.removeItem(at: inputDirectory(for: jobID))
+    /// Deletes the job's stored inputs (once it has ended, or was never committed).
+    public func removeInputs(of job: Job) async {
+        for name in job.request.storedInputNames {
+            try? await blobs.delete(key: BlobKey.input(jobID: job.id, name: name))
+        }
     }
 
-    private func storeInlineInputs(of request: JobRequest, in directory: URL) throws -> JobRequest {
-        var counter = 0
-        func store(_ input: MediaInput) throws -> MediaInput {
-            guard case .inline(let data) = input else { return input }
-            if counter == 0 {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// Copies the job's stored inputs into `directory` under their names, for an engine.
+    public func download(inputsOf job: Job, to directory: URL) async throws {
+        let names = job.request.storedInputNames
+        guard !names.isEmpty else { return }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for name in names {
+            do {
+                try await blobs.download(
+                    key: BlobKey.input(jobID: job.id, name: name), to: directory.appendingPathComponent(name))
+            } catch is BlobNotFound {
+                throw RenderError("the request's input '\(name)' is no longer stored")
             }
-            counter += 1
-            let name = "input-\(counter).bin"
-            try data.write(to: directory.appendingPathComponent(name), options: .atomic)
+        }
+    }
+
+    /// The request with each inline input replaced by a stored name, and the bytes to store under each name.
+    static func naming(inlineInputsOf request: JobRequest) -> (JobRequest, [(String, Data)]) {
+        var inline: [(String, Data)] = []
+        func name(_ input: MediaInput) -> MediaInput {
+            guard case .inline(let data) = input else { return input }
+            let name = "input-\(inline.count + 1).bin"
+            inline.append((name, data))
             return .stored(name)
         }
         switch request {
         case .video(var video):
-            video.startImage = try store(video.startImage)
-            video.endImage = try video.endImage.map(store)
-            video.elements = try video.elements.map { element in
+            video.startImage = name(video.startImage)
+            video.endImage = video.endImage.map(name)
+            video.elements = video.elements.map { element in
                 GenerationRequest.Element(
-                    frontalImage: try element.frontalImage.map(store),
-                    referenceImages: try element.referenceImages.map(store))
+                    frontalImage: element.frontalImage.map(name), referenceImages: element.referenceImages.map(name))
             }
-            return .video(video)
+            return (.video(video), inline)
         case .voice(var voice):
-            voice.sample = try store(voice.sample)
-            return .voice(voice)
+            voice.sample = name(voice.sample)
+            return (.voice(voice), inline)
         }
     }
 }

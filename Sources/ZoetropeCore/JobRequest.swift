@@ -35,6 +35,19 @@ public enum JobRequest: Sendable, Codable, Equatable {
         }
     }
 
+    /// Every input the request holds, with the field it came from.
+    public var inputs: [(field: String, input: MediaInput)] {
+        switch self {
+        case .video(let request): request.imageInputs
+        case .voice(let request): [("voice_url", request.sample)]
+        }
+    }
+
+    /// The names of the inputs stored beside the job (`MediaInput.stored`).
+    public var storedInputNames: [String] {
+        inputs.compactMap { if case .stored(let name) = $0.input { name } else { nil } }
+    }
+
     /// A line for logs: what is being made.
     public var summary: String {
         switch self {

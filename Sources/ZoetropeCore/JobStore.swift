@@ -41,6 +41,17 @@ public protocol JobStore: Sendable {
     func jobs(apiKeyID: String, filter: JobFilter, limit: Int, offset: Int) async throws -> (jobs: [Job], total: Int)
     /// Deletes every job submitted before `cutoff`; returns them so their files can be deleted.
     func expire(createdBefore cutoff: Date) async throws -> [Job]
+    /// How many of the key's jobs are QUEUED or PROCESSING.
+    func unfinishedJobCount(apiKeyID: String) async throws -> Int
+    /// Jobs by model and state (for `/metrics`).
+    func jobCounts() async throws -> [JobCount]
+    /// Returns when a job may have been queued or handed back (in any process sharing the
+    /// store), or after `timeout`; idle render slots and workers wait here instead of polling.
+    func waitForWork(timeout: Duration) async
+    /// Notes that render slot or remote worker `workerID` asked for work for `models`.
+    func recordWorker(id workerID: String, models: [String], now: Date) async throws
+    /// How many render slots and workers asked for work since `since`.
+    func activeWorkerCount(seenSince since: Date) async throws -> Int
 }
 
 /// Which of a key's jobs a history listing shows.

@@ -55,8 +55,9 @@ public struct WebhookAttempt: Sendable, Equatable {
 /// Durable webhook deliveries. A delivery is queued in the same statement that ends a job with
 /// a webhook, so it survives any crash after that.
 public protocol WebhookStore: Sendable {
-    /// Pending deliveries whose next attempt is due.
-    func dueWebhookDeliveries(now: Date, limit: Int) async throws -> [WebhookDelivery]
+    /// Claims pending deliveries whose next attempt is due by moving their next attempt to
+    /// `claimUntil`, so another gateway sharing the store skips them meanwhile; returns them.
+    func claimDueWebhookDeliveries(now: Date, claimUntil: Date, limit: Int) async throws -> [WebhookDelivery]
     /// Records one attempt: delivered, failed for good, or pending until `nextAttemptAt`.
     func recordWebhookAttempt(
         deliveryID: Int, body: Data, attempt: WebhookAttempt, state: WebhookDelivery.State, nextAttemptAt: Date

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOFoundationCompat
 import ZoetropeCore
 import ZoetropeMedia
 
@@ -98,8 +99,7 @@ struct APIController {
             headers[Self.costHeader] = job.cost.description
             return JSONResponse.make(result, headers: headers)
         }
-        guard job.status == .completed, let key = job.outputKey, let file = (blobs as? LocalFileLocating)?.file(for: key)
-        else {
+        guard job.status == .completed, let key = job.outputKey else {
             return JSONResponse.make(
                 ["request_id": .string(job.id), "status": .string(job.status.rawValue),
                  "error": .string(job.error ?? "the job failed")],
@@ -108,8 +108,15 @@ struct APIController {
         headers[.contentType] = "video/mp4"
         headers[Self.generationTimeHeader] = String(format: "%.3f", job.inferenceTime ?? 0)
         headers[Self.costHeader] = job.cost.description
-        let body = try await FileIO().loadFile(path: file.path, context: context)
-        return Response(status: .ok, headers: headers, body: body)
+        if let file = (blobs as? LocalFileLocating)?.file(for: key) {
+            let body = try await FileIO().loadFile(path: file.path, context: context)
+            return Response(status: .ok, headers: headers, body: body)
+        }
+        do {
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try await blobs.data(key: key))))
+        } catch is BlobNotFound {
+            throw APIError.notFound("request \(job.id)'s video has expired or was deleted")
+        }
     }
 
     /// Cancels a QUEUED or PROCESSING job (a running render stops within a second, and leaves no
@@ -123,7 +130,7 @@ struct APIController {
                 message: "request \(job.id) is \(current.rawValue); only QUEUED or PROCESSING requests can be cancelled")
         }
         // A queued job's inputs go now; a running one's runner removes them when it stops.
-        if job.status == .queued { queue.removeInputs(of: job.id) }
+        if job.status == .queued { await queue.removeInputs(of: job) }
         context.logger.info("request \(job.id) cancelled")
         return try await statusResponse(for: cancelled)
     }
@@ -389,12 +396,11 @@ struct APIController {
         let cost = pricing.cost(of: jobRequest, model: slug)
         let queue = self.queue, limit = maxUnfinishedJobs, claim = idempotency
         let job = try await submitGate.withLock(apiKey.id) {
-            let queued = try await queue.store.jobs(apiKeyID: apiKey.id, filter: JobFilter(status: .queued), limit: 0, offset: 0)
-            let running = try await queue.store.jobs(apiKeyID: apiKey.id, filter: JobFilter(status: .processing), limit: 0, offset: 0)
-            if queued.total + running.total >= limit {
+            let unfinished = try await queue.store.unfinishedJobCount(apiKeyID: apiKey.id)
+            if unfinished >= limit {
                 throw APIError(
                     status: 429,
-                    message: "this API key already has \(queued.total + running.total) unfinished requests (at most \(limit)); wait for one to finish",
+                    message: "this API key already has \(unfinished) unfinished requests (at most \(limit)); wait for one to finish",
                     headers: ["Retry-After": "5"])
             }
             do {

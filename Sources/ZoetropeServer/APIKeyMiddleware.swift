@@ -58,6 +58,13 @@ struct APIKeyMiddleware: RouterMiddleware {
 
     /// 403 for what a submit-only or read-only key may not do, and for admin routes without an admin key.
     static func checkAccess(_ key: APIKey, method: HTTPRequest.Method, path: String) throws {
+        let workerRoute = path.hasPrefix("/v1/worker/")
+        if key.role == .worker && !workerRoute {
+            throw APIError.forbidden("a worker token may only use the worker protocol (/v1/worker/…)")
+        }
+        if workerRoute && key.role != .worker {
+            throw APIError.forbidden("the worker protocol needs a worker token (zoetrope keys create --worker)")
+        }
         if path.hasPrefix("/v1/admin") && key.role != .admin {
             throw APIError.forbidden("this API key is not an admin key")
         }

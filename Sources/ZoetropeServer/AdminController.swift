@@ -43,7 +43,7 @@ struct AdminController {
         var options = KeyOptions()
         if let value = body["role"], value != .null {
             guard case .string(let text) = value, let role = APIKey.Role(rawValue: text) else {
-                throw APIError.badRequest("role must be \"admin\" or \"user\"")
+                throw APIError.badRequest("role must be \"admin\", \"user\" or \"worker\"")
             }
             options.role = role
         }

@@ -4,12 +4,14 @@ import ServiceLifecycle
 import ZoetropeCore
 
 /// Deletes jobs, their inputs and their videos once the retention period after submission has
-/// passed; their ids then answer 404.
+/// passed (their ids then answer 404), and ends FAILED the jobs whose last lease expired (so
+/// abandoned jobs end even on a gateway without render slots).
 struct ExpiryService: Service {
     let queue: JobQueue
     let blobs: any BlobStore
     let retention: Double
     let interval: Double
+    let metrics: GatewayMetrics
     let logger: Logger
 
     func run() async throws {
@@ -23,10 +25,16 @@ struct ExpiryService: Service {
 
     func sweep(now: Date = Date()) async {
         do {
+            let abandoned = try await queue.store.failAbandoned(now: now)
+            metrics.abandoned(abandoned.count)
+            for job in abandoned {
+                logger.warning("request \(job.id) failed: \(job.error ?? "")")
+                await queue.removeInputs(of: job)
+            }
             let expired = try await queue.store.expire(createdBefore: now.addingTimeInterval(-retention))
             for job in expired {
                 if let key = job.outputKey { try? await blobs.delete(key: key) }
-                queue.removeInputs(of: job.id)
+                await queue.removeInputs(of: job)
             }
             if !expired.isEmpty { logger.info("expired \(expired.count) job(s)") }
             try await queue.store.expireIdempotencyKeys(claimedBefore: now.addingTimeInterval(-JobQueue.idempotencyWindow))

@@ -7,9 +7,11 @@ import UnixSignals
 import ZoetropeCore
 import ZoetropeMedia
 import ZoetropeStore
+import ZoetropeWorker
 
-/// The whole server: store, blob store, engine, render slots, expiry sweeps and the HTTP routes,
-/// run under swift-service-lifecycle with graceful shutdown.
+/// The whole server: store, blob store, engines, render slots, expiry sweeps, webhook
+/// deliveries, the worker protocol and the HTTP routes, run under swift-service-lifecycle with
+/// graceful shutdown. Several gateways may share one PostgreSQL store and one S3 bucket.
 public struct Gateway: Sendable {
     public var configuration: ServerConfiguration
     public var logger: Logger
@@ -30,7 +32,7 @@ public struct Gateway: Sendable {
         let config = configuration
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
 
-        let store = try await SQLiteJobStore.open(path: try config.sqlitePath(), logger: logger)
+        let store = try await config.databaseLocation().open(logger: logger)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: InputFetcher.clientConfiguration)
         let outcome: Result<Void, any Error>
         do {
@@ -49,16 +51,15 @@ public struct Gateway: Sendable {
     }
 
     private func serve(
-        store: SQLiteJobStore, httpClient: HTTPClient, signals: [UnixSignal],
+        store: any DataStore, httpClient: HTTPClient, signals: [UnixSignal],
         onReady: @escaping @Sendable (Int, String) async -> Void
     ) async throws {
         let config = configuration
         let publicURL = PublicURL(config.publicURL ?? "http://\(Self.urlHost(config.host)):\(config.port)")
-        let blobs = try LocalBlobStore(
-            root: config.outputsDirectory, signer: try URLSigner.loadOrCreate(secretFile: config.signingKeyFile),
-            publicBase: { publicURL.current })
-        blobs.removeStalePartials()
-        let queue = JobQueue(store: store, inputsRoot: config.inputsDirectory, maxAttempts: config.maxAttempts)
+        let blobLocation = try BlobLocation.open(config, httpClient: httpClient, publicURL: publicURL)
+        let blobs = blobLocation.store
+        try? FileManager.default.removeItem(at: config.workDirectory)
+        let queue = JobQueue(store: store, blobs: blobs, maxAttempts: config.maxAttempts)
         let fetcher = InputFetcher(httpClient: httpClient, allowPrivateInputs: config.allowPrivateInputs)
         let videoEngine = MotionEngine(fetcher: fetcher)
         let voiceEngine = VoiceCloneEngine(fetcher: fetcher)
@@ -75,9 +76,12 @@ public struct Gateway: Sendable {
         }
         let limiter = RateLimiter(requestsPerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
 
+        let metrics = GatewayMetrics()
         let router = Router(context: ZoetropeRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        OperationsController(store: store, blobs: blobs, metrics: metrics).addRoutes(to: router)
         router.get("/openapi.json") { _, _ in try OpenAPIDocument.response() }
         PlaygroundController().addRoutes(to: router)
         let api = APIController(
@@ -86,39 +90,59 @@ public struct Gateway: Sendable {
             parser: GenerationRequestParser(), voices: store, webhooks: store, engines: engines, pricing: pricing,
             maxUnfinishedJobs: config.maxUnfinishedJobs, fetcher: fetcher)
         api.addPublicRoutes(to: router)
-        FileController(blobs: blobs).addRoutes(to: router)
+        if case .local(let local) = blobLocation { FileController(blobs: local).addRoutes(to: router) }
         let authenticated = router.group().add(middleware: APIKeyMiddleware(keys: store, limiter: limiter))
         api.addAuthenticatedRoutes(to: authenticated)
         AdminController(keys: store).addRoutes(to: authenticated)
+        WorkerController(
+            queue: queue, voices: store, catalog: catalog, leaseDuration: config.leaseDuration, metrics: metrics
+        ).addRoutes(to: authenticated)
 
-        let runner = Runner(
-            queue: queue, engines: engines,
-            blobs: blobs, voices: store, concurrency: config.concurrency, leaseDuration: config.leaseDuration,
-            pollInterval: config.pollInterval, logger: logger)
+        var services: [any Service] = []
+        if config.runsLocalEngine {
+            let executor = JobExecutor(
+                engines: engines, workDirectory: config.workDirectory, heartbeatInterval: .milliseconds(500),
+                logger: logger)
+            services.append(Runner(
+                queue: queue, voices: store, executor: executor, concurrency: config.concurrency,
+                leaseDuration: config.leaseDuration, pollInterval: config.pollInterval, metrics: metrics, logger: logger))
+        }
         let webhooks = WebhookService(
             store: store, jobs: store, fetcher: fetcher, httpClient: httpClient, resultBody: { api.resultBody(for: $0).0 },
             retryBase: config.webhookRetryBase, maxAttempts: config.webhookMaxAttempts, pollInterval: 0.25,
             logger: logger)
-        let expiry = ExpiryService(
-            queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, logger: logger)
+        services.append(webhooks)
+        services.append(ExpiryService(
+            queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, metrics: metrics,
+            logger: logger))
 
         let logger = self.logger
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zoetrope"),
-            services: [runner, expiry, webhooks],
+            services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
                 if config.publicURL == nil {
                     publicURL.set("http://\(Self.urlHost(config.host)):\(port)")
                 }
                 logger.info("zoetrope listening on \(config.host):\(port); public URL \(publicURL.current)")
+                logger.info("store \(Self.describe(try? config.databaseLocation())), blobs \(config.blobURL ?? "local"), \(config.runsLocalEngine ? "\(config.concurrency) local render slot(s)" : "no local render slots (remote workers only)")")
                 await onReady(port, publicURL.current)
             },
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger))
         try await group.run()
+    }
+
+    /// The store for the log, without credentials.
+    static func describe(_ location: DatabaseLocation?) -> String {
+        switch location {
+        case .sqlite(let path)?: "sqlite:\(path)"
+        case .postgres(let url)?: "postgres://…@" + (url.split(separator: "@").last.map(String.init) ?? "")
+        case nil: "?"
+        }
     }
 
     /// The host as it appears in a URL (IPv6 in brackets; the wildcard address as loopback).

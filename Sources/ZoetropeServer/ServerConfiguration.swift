@@ -1,4 +1,5 @@
 import Foundation
+import ZoetropeStore
 
 /// Everything `zoetrope serve` can be told, with the defaults of ARCHITECTURE.md's table.
 public struct ServerConfiguration: Sendable {
@@ -6,8 +7,14 @@ public struct ServerConfiguration: Sendable {
     /// 0 picks a free port (the public URL then follows the bound port).
     public var port: Int = 8080
     public var dataDirectory: URL = URL(fileURLWithPath: "zoetrope-data")
-    /// `sqlite:<path>`; nil means `sqlite:<data-dir>/zoetrope.sqlite`.
+    /// `sqlite:<path>` or `postgres://…`; nil means `sqlite:<data-dir>/zoetrope.sqlite`.
     public var databaseURL: String?
+    /// `s3://bucket/prefix` (endpoint and credentials from the environment); nil means the
+    /// `outputs` directory, served by this gateway.
+    public var blobURL: String?
+    /// Whether this process renders jobs itself; false for a gateway that leaves all rendering to
+    /// remote workers (`--no-local-runner`).
+    public var runsLocalEngine: Bool = true
     /// Base of status and file links; nil means `http://<host>:<port>`.
     public var publicURL: String?
     /// How long status, results and files are kept after submission, in seconds.
@@ -42,32 +49,14 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
-    /// The SQLite file this configuration points at.
-    public func sqlitePath() throws -> String {
-        guard let databaseURL else {
-            return dataDirectory.appendingPathComponent("zoetrope.sqlite").path
-        }
-        if databaseURL.hasPrefix("sqlite:") {
-            var path = String(databaseURL.dropFirst("sqlite:".count))
-            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
-            guard !path.isEmpty else { throw ConfigurationError("--database-url sqlite: needs a file path") }
-            return path
-        }
-        if databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") {
-            throw ConfigurationError(
-                "PostgreSQL is not supported yet; use sqlite:<path> (the embedded store) for --database-url")
-        }
-        throw ConfigurationError("--database-url must start with sqlite: (got '\(databaseURL)')")
+    /// The database this configuration points at.
+    public func databaseLocation() throws -> DatabaseLocation {
+        try DatabaseLocation.parse(databaseURL, dataDirectory: dataDirectory)
     }
 
     public var outputsDirectory: URL { dataDirectory.appendingPathComponent("outputs", isDirectory: true) }
-    public var inputsDirectory: URL { dataDirectory.appendingPathComponent("inputs", isDirectory: true) }
+    /// Scratch space for jobs being rendered in this process.
+    public var workDirectory: URL { dataDirectory.appendingPathComponent("work", isDirectory: true) }
     public var signingKeyFile: URL { dataDirectory.appendingPathComponent("signing.key") }
 }
 
-/// A configuration value that cannot work, with a message that says which and why.
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}

@@ -32,7 +32,12 @@ struct WebhookService: Service {
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                for delivery in try await store.dueWebhookDeliveries(now: Date(), limit: 20) {
+                let now = Date()
+                // Claimed for a minute: long enough for an attempt, short enough to be retried soon
+                // if this gateway dies mid-attempt.
+                for delivery in try await store.claimDueWebhookDeliveries(
+                    now: now, claimUntil: now.addingTimeInterval(60), limit: 20)
+                {
                     await attempt(delivery)
                 }
             } catch {

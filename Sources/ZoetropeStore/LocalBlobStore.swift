@@ -1,8 +1,8 @@
 import Foundation
 import ZoetropeCore
 
-/// Finished videos in a local directory, reached through signed, expiring links served by the
-/// gateway at `/files/<key>`.
+/// Inputs and finished videos in a local directory, reached through signed, expiring links
+/// served by the gateway at `/files/<key>` (GET to fetch, PUT to upload).
 public struct LocalBlobStore: BlobStore {
     public let root: URL
     public let signer: URLSigner
@@ -21,13 +21,8 @@ public struct LocalBlobStore: BlobStore {
 
     /// The file a committed key lives at; nil for keys that would escape the root.
     public func file(for key: String) -> URL? {
-        guard Self.isValidKey(key) else { return nil }
+        guard BlobKey.isValid(key) else { return nil }
         return root.appendingPathComponent(key)
-    }
-
-    public static func isValidKey(_ key: String) -> Bool {
-        !key.isEmpty && !key.hasPrefix(".") && key.count <= 200
-            && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
     }
 
     public func temporaryFile(for key: String) throws -> URL {
@@ -39,6 +34,41 @@ public struct LocalBlobStore: BlobStore {
         if rename(temporaryFile.path, destination.path) != 0 {
             throw RenderError("could not move the finished video into place (errno \(errno))")
         }
+    }
+
+    public func put(_ data: Data, key: String) async throws {
+        let temporary = try temporaryFile(for: key)
+        do {
+            try data.write(to: temporary)
+            try await commit(temporaryFile: temporary, key: key)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    public func download(key: String, to destination: URL) async throws {
+        guard let file = file(for: key), FileManager.default.fileExists(atPath: file.path) else {
+            throw BlobNotFound(key: key)
+        }
+        let partial = destination.deletingLastPathComponent()
+            .appendingPathComponent(".\(UUID().uuidString.lowercased()).partial")
+        do {
+            try FileManager.default.copyItem(at: file, to: partial)
+            if rename(partial.path, destination.path) != 0 {
+                throw RenderError("could not write '\(destination.lastPathComponent)' (errno \(errno))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
+    }
+
+    public func data(key: String) async throws -> Data {
+        guard let file = file(for: key), let data = FileManager.default.contents(atPath: file.path) else {
+            throw BlobNotFound(key: key)
+        }
+        return data
     }
 
     public func delete(key: String) async throws {
@@ -55,6 +85,22 @@ public struct LocalBlobStore: BlobStore {
         let path = "/files/\(key)"
         let expiry = Int(expires.timeIntervalSince1970.rounded(.up))
         return "\(publicBase())\(path)?expires=\(expiry)&signature=\(signer.signature(path: path, expires: expiry))"
+    }
+
+    public func signedUploadURL(key: String, expires: Date) -> String {
+        let path = "/files/\(key)"
+        let expiry = Int(expires.timeIntervalSince1970.rounded(.up))
+        return "\(publicBase())\(path)?expires=\(expiry)&signature=\(signer.signature(path: Self.uploadPath(key), expires: expiry))"
+    }
+
+    /// What an upload link's signature covers (so a download link cannot be used to upload).
+    public static func uploadPath(_ key: String) -> String { "PUT /files/\(key)" }
+
+    public func checkReachable() async throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue,
+            FileManager.default.isWritableFile(atPath: root.path)
+        else { throw RenderError("the outputs directory \(root.lastPathComponent) is missing or not writable") }
     }
 
     /// Removes temporary files left by a process that died mid-render.

@@ -7,9 +7,11 @@ import ZoetropeCore
 /// synchronous commits).
 /// Every state change is a single SQL statement, so concurrent callers on one connection can
 /// never interleave inside a change.
-public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, WebhookStore, Sendable {
+public final class SQLiteJobStore: DataStore, Sendable {
     private let connection: SQLiteConnection
     public let path: String
+    /// Wakes this process's idle render slots when a job is queued or handed back.
+    private let workSignal = WorkSignal()
 
     private init(connection: SQLiteConnection, path: String) {
         self.connection = connection
@@ -179,6 +181,17 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, WebhookSto
             END
             """,
         ],
+        [
+            """
+            CREATE TABLE workers (
+                id TEXT PRIMARY KEY,
+                models TEXT NOT NULL,
+                last_seen REAL NOT NULL
+            )
+            """,
+            "CREATE INDEX workers_by_seen ON workers(last_seen)",
+            "CREATE INDEX jobs_unfinished_by_key ON jobs(api_key_id, status)",
+        ],
     ]
 
     private func migrate() async throws {
@@ -223,6 +236,7 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, WebhookSto
             let balance = try await key(id: job.apiKeyID)?.credits ?? .zero
             throw InsufficientCredits(needed: job.cost, available: balance)
         }
+        workSignal.notify()
     }
 
     public func job(id: String) async throws -> Job? {
@@ -318,6 +332,7 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, WebhookSto
             WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
             """,
             [.date(now), .text(id), .text(owner)])
+        workSignal.notify()
     }
 
     public func failAbandoned(now: Date) async throws -> [Job] {
@@ -393,6 +408,45 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, WebhookSto
         return try rows.map(Self.job(from:))
     }
 
+    public func unfinishedJobCount(apiKeyID: String) async throws -> Int {
+        let rows = try await connection.query(
+            "SELECT COUNT(*) AS n FROM jobs WHERE api_key_id = ? AND status IN ('QUEUED', 'PROCESSING')",
+            [.text(apiKeyID)])
+        return Int(rows.first?.column("n")?.integer ?? 0)
+    }
+
+    public func jobCounts() async throws -> [JobCount] {
+        try await connection.query("SELECT model, status, COUNT(*) AS n FROM jobs GROUP BY model, status").compactMap { row in
+            guard let model = row.column("model")?.string,
+                let status = row.column("status")?.string.flatMap(JobStatus.init(rawValue:))
+            else { return nil }
+            return JobCount(model: model, status: status, count: Int(row.column("n")?.integer ?? 0))
+        }
+    }
+
+    public func waitForWork(timeout: Duration) async {
+        await workSignal.wait(timeout: timeout)
+    }
+
+    public func recordWorker(id workerID: String, models: [String], now: Date) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO workers (id, models, last_seen) VALUES (?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET models = excluded.models, last_seen = excluded.last_seen
+            """,
+            [.text(workerID), .text(models.sorted().joined(separator: ",")), .date(now)])
+    }
+
+    public func activeWorkerCount(seenSince since: Date) async throws -> Int {
+        _ = try await connection.query("DELETE FROM workers WHERE last_seen < ?", [.date(since.addingTimeInterval(-3600))])
+        let rows = try await connection.query("SELECT COUNT(*) AS n FROM workers WHERE last_seen >= ?", [.date(since)])
+        return Int(rows.first?.column("n")?.integer ?? 0)
+    }
+
+    public func checkReachable() async throws {
+        _ = try await connection.query("SELECT 1")
+    }
+
     private static func job(from row: SQLiteRow) throws -> Job {
         func text(_ name: String) -> String? { row.column(name)?.string }
         func date(_ name: String) -> Date? {
@@ -448,11 +502,17 @@ public final class SQLiteJobStore: JobStore, APIKeyStore, VoiceStore, WebhookSto
 
     // MARK: - Webhooks
 
-    public func dueWebhookDeliveries(now: Date, limit: Int) async throws -> [WebhookDelivery] {
+    public func claimDueWebhookDeliveries(now: Date, claimUntil: Date, limit: Int) async throws -> [WebhookDelivery] {
         try await connection.query(
-            "SELECT * FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-            [.date(now), .integer(limit)]
-        ).map(Self.delivery(from:))
+            """
+            UPDATE webhook_deliveries SET next_attempt_at = ?
+            WHERE id IN (
+                SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?
+                ORDER BY next_attempt_at LIMIT ?)
+            RETURNING *
+            """,
+            [.date(claimUntil), .date(now), .integer(limit)]
+        ).map(Self.delivery(from:)).sorted { $0.id < $1.id }
     }
 
     public func recordWebhookAttempt(

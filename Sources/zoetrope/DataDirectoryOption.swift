@@ -6,7 +6,7 @@ struct DataDirectoryOption: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory for the SQLite file, outputs and keys (ZOETROPE_DATA_DIR).")
     var dataDirectory: String?
 
-    @Option(name: .customLong("database-url"), help: "sqlite:<path> (ZOETROPE_DATABASE_URL).")
+    @Option(name: .customLong("database-url"), help: "sqlite:<path> or postgres://user:password@host:port/db (ZOETROPE_DATABASE_URL).")
     var databaseURL: String?
 
     var resolvedDataDirectory: URL {

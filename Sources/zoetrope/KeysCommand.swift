@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ZoetropeCore
 import ZoetropeServer
 import ZoetropeStore
@@ -11,11 +12,13 @@ struct KeysCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self, Credit.self])
 
     /// Opens the store named by the options, runs `body`, and closes it.
-    static func withStore<T>(_ options: DataDirectoryOption, _ body: (SQLiteJobStore) async throws -> T) async throws -> T {
+    static func withStore<T>(_ options: DataDirectoryOption, _ body: (any DataStore) async throws -> T) async throws -> T {
         var config = ServerConfiguration()
         config.dataDirectory = options.resolvedDataDirectory
         config.databaseURL = options.resolvedDatabaseURL
-        let store = try await SQLiteJobStore.open(path: try config.sqlitePath())
+        var logger = Logger(label: "zoetrope")
+        logger.logLevel = .warning
+        let store = try await config.databaseLocation().open(logger: logger)
         do {
             let result = try await body(store)
             try await store.close()
@@ -32,6 +35,8 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "A name to recognise the key by.") var name: String
         @Option(help: "Starting balance in credits (a decimal); without it the key is not metered.") var credits: String?
         @Flag(help: "An admin key (may manage keys over /v1/admin).") var admin = false
+        @Flag(help: "A worker token: only for `zoetrope worker` and other workers (the /v1/worker protocol).")
+        var worker = false
         @Option(help: "full, submit-only or read-only.") var access: String = "full"
         @Option(name: .customLong("model"), help: "A model the key may use (repeat); all when none.") var models: [String] = []
         @Option(help: "Default webhook: results are POSTed here when a submit names none.") var webhook: String?
@@ -44,8 +49,9 @@ struct KeysCommand: AsyncParsableCommand {
             if let webhook, !(webhook.hasPrefix("http://") || webhook.hasPrefix("https://")) {
                 throw ValidationError("--webhook must be an http(s) URL")
             }
+            guard !(admin && worker) else { throw ValidationError("--admin and --worker cannot be combined") }
             var options = KeyOptions(
-                role: admin ? .admin : .user, access: access, models: models.isEmpty ? nil : models, webhookURL: webhook)
+                role: admin ? .admin : worker ? .worker : .user, access: access, models: models.isEmpty ? nil : models, webhookURL: webhook)
             if let credits {
                 guard let amount = Credits(credits), amount >= .zero else {
                     throw ValidationError("--credits must be a decimal number ≥ 0, such as 10 or 2.5")

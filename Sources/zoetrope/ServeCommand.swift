@@ -32,8 +32,11 @@ struct ServeCommand: AsyncParsableCommand {
     var rateBurst: Int?
     @Option(name: .customLong("max-unfinished-jobs"), help: "Most queued or running jobs per API key (ZOETROPE_MAX_UNFINISHED_JOBS, default 50).")
     var maxUnfinishedJobs: Int?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error (ZOETROPE_LOG_LEVEL).")
-    var logLevel: String?
+    @Option(name: .customLong("blob-url"), help: "s3://bucket/prefix for inputs and outputs, with the endpoint and credentials from the environment (ZOETROPE_BLOB_URL; default: the data directory's outputs, served by this process).")
+    var blobURL: String?
+    @Flag(name: .customLong("no-local-runner"), help: "Render nothing in this process; leave every job to remote workers (ZOETROPE_NO_LOCAL_RUNNER=1).")
+    var noLocalRunner = false
+    @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         var config = ServerConfiguration()
@@ -70,14 +73,14 @@ struct ServeCommand: AsyncParsableCommand {
             guard value >= 1 else { throw ValidationError("--max-unfinished-jobs must be at least 1") }
             config.maxUnfinishedJobs = value
         }
-        _ = try config.sqlitePath()
-
-        var logger = Logger(label: "zoetrope")
-        let level = logLevel ?? Environment.string("ZOETROPE_LOG_LEVEL") ?? "info"
-        guard let parsedLevel = Logger.Level(rawValue: level) else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        config.blobURL = blobURL ?? Environment.string("ZOETROPE_BLOB_URL")
+        config.runsLocalEngine = !(noLocalRunner || Environment.flag("ZOETROPE_NO_LOCAL_RUNNER"))
+        do {
+            _ = try config.databaseLocation()
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
         }
-        logger.logLevel = parsedLevel
+        let logger = try logging.makeLogger()
         try await Gateway(configuration: config, logger: logger).run()
     }
 

@@ -8,7 +8,7 @@ struct Zoetrope: AsyncParsableCommand {
         commandName: "zoetrope",
         abstract: "A self-hosted, Segmind-compatible image-to-video API.",
         subcommands: [
-            ServeCommand.self, KeysCommand.self, GenerateCommand.self, WaitCommand.self, StatusCommand.self,
+            ServeCommand.self, WorkerCommand.self, KeysCommand.self, GenerateCommand.self, WaitCommand.self, StatusCommand.self,
             BenchCommand.self,
         ])
 

@@ -70,8 +70,8 @@ struct APIErrorTests {
         #expect(broken.status == 400)
         #expect(broken.error?.contains("JSON") == true)
         // Nothing was queued by any refused request.
-        let inputs = (try? FileManager.default.contentsOfDirectory(atPath: server.configuration.inputsDirectory.path)) ?? []
-        #expect(inputs.isEmpty)
+        let stored = (try? FileManager.default.contentsOfDirectory(atPath: server.configuration.outputsDirectory.path)) ?? []
+        #expect(stored.filter { $0 != ".partial" }.isEmpty, "\(stored)")
     }
 
     @Test func authenticationNotFoundAndContentType() async throws {

@@ -21,11 +21,11 @@ struct AccountTests {
         try await HTTPTestClient.send(.GET, "\(server.baseURL)/v1/get-user-credits", apiKey: key).json["credits"] as? Double
     }
 
-    @Test func creditsAreReservedChargedReleasedAndNeverOverspent() async throws {
+    @Test(arguments: TestDatabase.all) func creditsAreReservedChargedReleasedAndNeverOverspent(database: TestDatabase) async throws {
         var metered = ""
         // 0.1 credits a second: a 15 s video costs 1.5; the balance pays for exactly 10. (Long videos,
         // so none finishes before the test cancels it.)
-        let server = try await TestServer.start(prepare: { store, _ in
+        let server = try await TestServer.start(database: database, prepare: { store, _ in
             metered = try await APIKeyGenerator.create(name: "metered", in: store, options: KeyOptions(credits: Credits("15")!)).1
         })
         defer { Task { await server.stopAndClean() } }
@@ -78,9 +78,9 @@ struct AccountTests {
         #expect(free.headers.first(name: "x-remaining-credits") == nil)
     }
 
-    @Test func rateLimitAnswers429WithHeadersThenRecovers() async throws {
+    @Test(arguments: TestDatabase.all) func rateLimitAnswers429WithHeadersThenRecovers(database: TestDatabase) async throws {
         // One token every 5 s: the three quick requests cannot be helped by a refill.
-        let server = try await TestServer.start(configure: { config in
+        let server = try await TestServer.start(database: database, configure: { config in
             config.rateLimitPerMinute = 12
             config.rateLimitBurst = 3
         })
@@ -102,9 +102,9 @@ struct AccountTests {
         #expect(try await HTTPTestClient.send(.GET, url, apiKey: server.apiKey).status == 200)
     }
 
-    @Test func scopesAdminKeysAndRevocation() async throws {
+    @Test(arguments: TestDatabase.all) func scopesAdminKeysAndRevocation(database: TestDatabase) async throws {
         var voiceOnly = "", readOnly = "", submitOnly = "", admin = ""
-        let server = try await TestServer.start(prepare: { store, _ in
+        let server = try await TestServer.start(database: database, prepare: { store, _ in
             voiceOnly = try await APIKeyGenerator.create(
                 name: "voices", in: store, options: KeyOptions(models: [ModelCatalog.klingCreateVoice])).1
             readOnly = try await APIKeyGenerator.create(name: "reader", in: store, options: KeyOptions(access: .readOnly)).1

@@ -22,8 +22,8 @@ struct ControlTests {
         return names.filter { !$0.hasSuffix("/") && $0.contains(".mp4") }
     }
 
-    @Test func cancelStopsQueuedAndRunningJobsAndKeepsNothing() async throws {
-        let server = try await TestServer.start()
+    @Test(arguments: TestDatabase.all) func cancelStopsQueuedAndRunningJobsAndKeepsNothing(database: TestDatabase) async throws {
+        let server = try await TestServer.start(database: database)
         defer { Task { await server.stopAndClean() } }
         let submitURL = "\(server.baseURL)/v2/\(Self.model)"
         let long = try await HTTPTestClient.send(.POST, submitURL, apiKey: server.apiKey, json: try Self.body(duration: 15))
@@ -64,8 +64,8 @@ struct ControlTests {
         #expect(try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/requests/nope/cancel", apiKey: server.apiKey).status == 404)
     }
 
-    @Test func idempotencyKeyReturnsTheSameRequestOrConflicts() async throws {
-        let server = try await TestServer.start()
+    @Test(arguments: TestDatabase.all) func idempotencyKeyReturnsTheSameRequestOrConflicts(database: TestDatabase) async throws {
+        let server = try await TestServer.start(database: database)
         defer { Task { await server.stopAndClean() } }
         let submitURL = "\(server.baseURL)/v2/\(Self.model)"
         let body = try JSONSerialization.data(withJSONObject: try Self.body(duration: 3))
@@ -101,9 +101,9 @@ struct ControlTests {
         #expect(history.json["total"] as? Int == 2)
     }
 
-    @Test func historyListsOwnRequestsWithFiltersAndPages() async throws {
+    @Test(arguments: TestDatabase.all) func historyListsOwnRequestsWithFiltersAndPages(database: TestDatabase) async throws {
         var otherKey = ""
-        let server = try await TestServer.start(prepare: { store, _ in
+        let server = try await TestServer.start(database: database, prepare: { store, _ in
             otherKey = try await APIKeyGenerator.create(name: "other", in: store).1
         })
         defer { Task { await server.stopAndClean() } }
@@ -142,8 +142,8 @@ struct ControlTests {
         #expect(bad.error?.hasPrefix("status must be one of") == true)
     }
 
-    @Test func statusStreamSendsChangesInOrderThenTheResult() async throws {
-        let server = try await TestServer.start()
+    @Test(arguments: TestDatabase.all) func statusStreamSendsChangesInOrderThenTheResult(database: TestDatabase) async throws {
+        let server = try await TestServer.start(database: database)
         defer { Task { await server.stopAndClean() } }
         let submitted = try await HTTPTestClient.send(
             .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, json: try Self.body(duration: 4))

@@ -85,7 +85,7 @@ struct LifecycleTests {
         let server = try await TestServer.start(prepare: { store, config in
             keySecret = try await APIKeyGenerator.create(name: "owner", in: store).1
             let key = try #require(try await store.key(hash: APIKeyGenerator.hash(keySecret)))
-            let queue = JobQueue(store: store, inputsRoot: config.inputsDirectory)
+            let queue = JobQueue(store: store, blobs: try TestServer.localBlobs(config))
             let request = GenerationRequest(prompt: "x", startImage: .inline(image), duration: 3, generateAudio: false)
             let job = try await queue.submit(model: Self.model, request: .video(request), apiKeyID: key.id)
             orphanID = job.id
@@ -109,7 +109,7 @@ struct LifecycleTests {
         let server = try await TestServer.start(prepare: { store, config in
             keySecret = try await APIKeyGenerator.create(name: "owner", in: store).1
             let key = try #require(try await store.key(hash: APIKeyGenerator.hash(keySecret)))
-            let queue = JobQueue(store: store, inputsRoot: config.inputsDirectory, maxAttempts: 1)
+            let queue = JobQueue(store: store, blobs: try TestServer.localBlobs(config), maxAttempts: 1)
             let request = GenerationRequest(prompt: "x", startImage: .inline(Data([1, 2, 3])), duration: 3)
             orphanID = try await queue.submit(model: Self.model, request: .video(request), apiKeyID: key.id).id
             _ = try await store.lease(

@@ -15,12 +15,14 @@ struct TestServer {
     let configuration: ServerConfiguration
     private let task: Task<Void, any Error>
 
-    /// Starts a server; `configure` adjusts the configuration (short retention, SSRF guard on, ...).
-    /// `prepare` runs against the store before the server opens it.
+    /// Starts a server on `database`; `configure` adjusts the configuration (short retention,
+    /// SSRF guard on, ...). `prepare` runs against the store before the server opens it.
+    /// Restarting on the same data directory reuses its PostgreSQL database too.
     static func start(
+        database: TestDatabase = .sqlite,
         dataDirectory: URL? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in },
-        prepare: (SQLiteJobStore, ServerConfiguration) async throws -> Void = { _, _ in }
+        prepare: (any DataStore, ServerConfiguration) async throws -> Void = { _, _ in }
     ) async throws -> TestServer {
         var config = ServerConfiguration()
         config.host = "127.0.0.1"
@@ -29,9 +31,12 @@ struct TestServer {
             .appendingPathComponent("zoetrope-test-\(UUID().uuidString.prefix(8))")
         config.allowPrivateInputs = true
         config.pollInterval = 0.05
+        config.databaseURL = try await database.url(for: config.dataDirectory)
         configure(&config)
 
-        let store = try await SQLiteJobStore.open(path: try config.sqlitePath())
+        var storeLogger = Logger(label: "zoetrope-test")
+        storeLogger.logLevel = .warning
+        let store = try await config.databaseLocation().open(logger: storeLogger)
         let secret: String
         do {
             secret = try await APIKeyGenerator.create(name: "test", in: store).1
@@ -66,10 +71,18 @@ struct TestServer {
         _ = try? await task.value
     }
 
-    /// Stops the server and deletes its data directory.
+    /// Stops the server and deletes its data directory (and its PostgreSQL database).
     func stopAndClean() async {
         await stop()
+        await TestDatabase.dropDatabase(of: dataDirectory)
         try? FileManager.default.removeItem(at: dataDirectory)
+    }
+
+    /// The blob store the server keeps in its data directory (for tests that prepare jobs).
+    static func localBlobs(_ config: ServerConfiguration) throws -> LocalBlobStore {
+        try LocalBlobStore(
+            root: config.outputsDirectory, signer: try URLSigner.loadOrCreate(secretFile: config.signingKeyFile),
+            publicBase: { "" })
     }
 }
 

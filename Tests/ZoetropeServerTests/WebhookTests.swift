@@ -27,9 +27,9 @@ struct WebhookTests {
         return try await condition()
     }
 
-    @Test func deliveredSignedAndRetriedUntilTheReceiverAnswers() async throws {
+    @Test(arguments: TestDatabase.all) func deliveredSignedAndRetriedUntilTheReceiverAnswers(database: TestDatabase) async throws {
         let receiver = try await Receiver.start(failFirst: 2)
-        let server = try await TestServer.start(configure: { $0.webhookRetryBase = 0.2 })
+        let server = try await TestServer.start(database: database, configure: { $0.webhookRetryBase = 0.2 })
         defer { Task { await server.stopAndClean(); await receiver.stop() } }
         let submit = try await HTTPTestClient.send(
             .POST, "\(server.baseURL)/v2/\(Self.model)?webhook=\(receiver.baseURL)/hook", apiKey: server.apiKey,
@@ -63,10 +63,10 @@ struct WebhookTests {
         #expect((delivery["attempts"] as? [[String: Any]])?.map { $0["status_code"] as? Int } == [500, 500, 200])
     }
 
-    @Test func aPendingDeliverySurvivesARestart() async throws {
+    @Test(arguments: TestDatabase.all) func aPendingDeliverySurvivesARestart(database: TestDatabase) async throws {
         let receiver = try await Receiver.start(failFirst: Int.max)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("zoetrope-test-\(UUID().uuidString.prefix(8))")
-        let first = try await TestServer.start(dataDirectory: data, configure: { $0.webhookRetryBase = 0.5 })
+        let first = try await TestServer.start(database: database, dataDirectory: data, configure: { $0.webhookRetryBase = 0.5 })
         let submit = try await HTTPTestClient.send(
             .POST, "\(first.baseURL)/v2/\(Self.model)?webhook=\(receiver.baseURL)/hook", apiKey: first.apiKey,
             json: try Self.body())
@@ -76,15 +76,15 @@ struct WebhookTests {
         receiver.recover()
 
         // A new process on the same data: the delivery goes on and arrives.
-        let second = try await TestServer.start(dataDirectory: data, configure: { $0.webhookRetryBase = 0.5 }, prepare: { _, _ in })
+        let second = try await TestServer.start(database: database, dataDirectory: data, configure: { $0.webhookRetryBase = 0.5 }, prepare: { _, _ in })
         defer { Task { await second.stopAndClean(); await receiver.stop() } }
         #expect(try await Self.eventually(60) { receiver.received.contains { $0.status == 200 } })
         let body = try #require(receiver.received.last { $0.status == 200 }?.body)
         #expect((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["request_id"] as? String == id)
     }
 
-    @Test func webhookTargetsGoThroughTheSSRFGuard() async throws {
-        let server = try await TestServer.start(configure: { $0.allowPrivateInputs = false })
+    @Test(arguments: TestDatabase.all) func webhookTargetsGoThroughTheSSRFGuard(database: TestDatabase) async throws {
+        let server = try await TestServer.start(database: database, configure: { $0.allowPrivateInputs = false })
         defer { Task { await server.stopAndClean() } }
         for target in ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest", "ftp://example.com/x"] {
             let reply = try await HTTPTestClient.send(

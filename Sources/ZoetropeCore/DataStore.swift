@@ -1,0 +1,23 @@
+import Foundation
+
+/// Everything the gateway keeps durably, in one database: jobs, keys, voices and webhook
+/// deliveries. SQLite for one machine, PostgreSQL for several gateways.
+public protocol DataStore: JobStore, APIKeyStore, VoiceStore, WebhookStore {
+    /// Throws when the database cannot be reached (for `/readyz`).
+    func checkReachable() async throws
+    /// Closes connections. Call before releasing the store.
+    func close() async throws
+}
+
+/// How many jobs of one model are in one state (for `/metrics`).
+public struct JobCount: Sendable, Equatable {
+    public var model: String
+    public var status: JobStatus
+    public var count: Int
+
+    public init(model: String, status: JobStatus, count: Int) {
+        self.model = model
+        self.status = status
+        self.count = count
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Metrics
+import Prometheus
+import Synchronization
+import ZoetropeCore
+import ZoetropeWorker
+
+/// The gateway's Prometheus metrics, served at `/metrics`: jobs by model and state, queue depth
+/// by model and active workers (read from the shared store at each scrape, so every gateway
+/// reports the whole cluster), lease expiries and job timings (this process's), and HTTP
+/// request counts and latency (Hummingbird's `MetricsMiddleware` through swift-metrics).
+final class GatewayMetrics: Sendable {
+    /// One registry per process: swift-metrics can be bootstrapped only once.
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    /// A worker counts as active when it asked for work this recently, in seconds.
+    static let workerActivityWindow: Double = 60
+
+    private let registry = GatewayMetrics.registry
+    private let leaseExpiries: Prometheus.Counter
+    private let workers: Prometheus.Gauge
+    /// Label sets of the job gauges seen so far, so a state that empties is reported as 0.
+    private let seenJobLabels = Mutex<Set<[String]>>([])
+
+    init() {
+        leaseExpiries = registry.makeCounter(
+            name: "zoetrope_lease_expiries_total",
+            help: "Jobs leased again after an earlier lease expired, or failed after their last lease expired")
+        workers = registry.makeGauge(
+            name: "zoetrope_workers", help: "Render slots and remote workers that asked for work in the last minute")
+    }
+
+    /// Records a lease taken by this process (a re-lease after an expiry counts as one).
+    func leased(_ job: Job, now: Date) {
+        if job.attempts > 1 { leaseExpiries.increment() }
+        registry.makeValueHistogram(
+            name: "zoetrope_job_queue_wait_seconds", labels: [("model", job.model)],
+            buckets: [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900]
+        ).record(max(0, now.timeIntervalSince(job.createdAt)))
+    }
+
+    /// Jobs that ran out of attempts after their last lease expired.
+    func abandoned(_ count: Int) {
+        if count > 0 { leaseExpiries.increment(by: Int64(count)) }
+    }
+
+    /// Records how a job this process ran (or a remote worker reported) ended.
+    func finished(_ job: Job, outcome: JobExecutor.Outcome, now: Date = Date()) {
+        registry.makeCounter(
+            name: "zoetrope_jobs_finished_total", labels: [("model", job.model), ("outcome", "\(outcome)")]
+        ).increment()
+        guard outcome == .completed, let started = job.startedAt else { return }
+        registry.makeValueHistogram(
+            name: "zoetrope_job_run_seconds", labels: [("model", job.model)],
+            buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
+        ).record(max(0, now.timeIntervalSince(started)))
+    }
+
+    /// The exposition text, with the store-wide gauges read now.
+    func render(store: any JobStore, now: Date = Date()) async throws -> String {
+        let counts = try await store.jobCounts()
+        var seen = Set<[String]>()
+        var depth: [String: Int] = [:]
+        for count in counts {
+            seen.insert([count.model, count.status.rawValue])
+            registry.makeGauge(
+                name: "zoetrope_jobs", labels: [("model", count.model), ("status", count.status.rawValue)]
+            ).set(to: Double(count.count))
+            if count.status == .queued { depth[count.model, default: 0] += count.count }
+        }
+        let stale = seenJobLabels.withLock { known -> Set<[String]> in
+            let stale = known.subtracting(seen)
+            known.formUnion(seen)
+            return stale
+        }
+        for labels in stale {
+            registry.makeGauge(name: "zoetrope_jobs", labels: [("model", labels[0]), ("status", labels[1])]).set(to: 0)
+        }
+        let models = Set(seenJobLabels.withLock { $0 }.map { $0[0] })
+        for model in models {
+            registry.makeGauge(name: "zoetrope_queue_depth", labels: [("model", model)]).set(to: Double(depth[model] ?? 0))
+        }
+        let active = try await store.activeWorkerCount(seenSince: now.addingTimeInterval(-Self.workerActivityWindow))
+        workers.set(to: Double(active))
+        return registry.emitToString()
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import Logging
+import ZoetropeCore
+import ZoetropeMedia
+import ZoetropeWorker
+
+/// The worker protocol's gateway side (`/v1/worker/…`, worker tokens only): long-poll leases
+/// with signed input and upload links, heartbeats with progress, completion, failure and
+/// hand-back. Each call acts on the store through a `StoreLease` owned by the calling token and
+/// worker id, so a worker that lost its lease (cancelled, or expired and taken by another
+/// worker) changes nothing and is told so with a 409.
+struct WorkerController {
+    let queue: JobQueue
+    let voices: any VoiceStore
+    let catalog: ModelCatalog
+    let leaseDuration: Double
+    let metrics: GatewayMetrics
+    /// How long signed input and upload links stay valid, in seconds.
+    let linkLifetime: Double = 6 * 3600
+    /// The longest a lease request may be held open, in seconds.
+    static let maxWait: Double = 30
+
+    func addRoutes(to group: RouterGroup<ZoetropeRequestContext>) {
+        group.post("/v1/worker/lease") { request, context in try await lease(request, context: context) }
+        group.post("/v1/worker/jobs/{id}/heartbeat") { request, context in
+            let beat = try await Self.decode(WorkerProtocol.Heartbeat.self, request)
+            let lease = try await storeLease(context: context, workerID: beat.workerID)
+            guard let expires = try await lease.heartbeat(progress: beat.progress, extendAlways: true) else {
+                throw try await leaseLost(lease.job.id)
+            }
+            return JSONResponse.make([
+                "lease_expires_at": .number(expires.timeIntervalSince1970), "lease_seconds": .number(leaseDuration),
+            ])
+        }
+        group.post("/v1/worker/jobs/{id}/complete") { request, context in
+            let completion = try await Self.decode(WorkerProtocol.Completion.self, request)
+            let lease = try await storeLease(context: context, workerID: completion.workerID)
+            let completed: Bool
+            if let voice = completion.voice {
+                completed = try await lease.complete(voice: voice)
+            } else {
+                guard completion.outputKey == lease.outputKey else {
+                    throw APIError.badRequest("output_key must be the lease's upload key '\(lease.outputKey)'")
+                }
+                guard await queue.blobs.exists(key: lease.outputKey) else {
+                    throw APIError.badRequest("no video was uploaded to '\(lease.outputKey)'; PUT it to the lease's upload URL first")
+                }
+                completed = try await lease.completeStoredVideo()
+            }
+            guard completed else { throw try await leaseLost(lease.job.id) }
+            metrics.finished(lease.job, outcome: .completed)
+            context.logger.info("request \(lease.job.id) completed by worker \(completion.workerID)")
+            return JSONResponse.make(["id": .string(lease.job.id), "status": .string(JobStatus.completed.rawValue)])
+        }
+        group.post("/v1/worker/jobs/{id}/fail") { request, context in
+            let failure = try await Self.decode(WorkerProtocol.Failure.self, request)
+            let message = failure.error?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            guard !message.isEmpty else { throw APIError.badRequest("error is required: the reason the job failed") }
+            let lease = try await storeLease(context: context, workerID: failure.workerID)
+            guard try await queue.store.fail(id: lease.job.id, owner: lease.owner, error: String(message.prefix(2000)), now: Date())
+            else { throw try await leaseLost(lease.job.id) }
+            await queue.removeInputs(of: lease.job)
+            metrics.finished(lease.job, outcome: .failed)
+            return JSONResponse.make(["id": .string(lease.job.id), "status": .string(JobStatus.failed.rawValue)])
+        }
+        group.post("/v1/worker/jobs/{id}/release") { request, context in
+            let failure = try await Self.decode(WorkerProtocol.Failure.self, request)
+            let lease = try await storeLease(context: context, workerID: failure.workerID)
+            await lease.release()
+            return JSONResponse.make(["id": .string(lease.job.id), "status": .string(JobStatus.queued.rawValue)])
+        }
+    }
+
+    private func lease(_ request: Request, context: ZoetropeRequestContext) async throws -> Response {
+        let body = try await Self.decode(WorkerProtocol.LeaseRequest.self, request)
+        let token = try context.requireAPIKey()
+        let owner = try Self.owner(token: token, workerID: body.workerID)
+        guard !body.models.isEmpty else { throw APIError.badRequest("models must list at least one model slug") }
+        for model in body.models where catalog.model(slug: model) == nil {
+            throw APIError.badRequest("unknown model '\(model)'; known: \(catalog.models.map(\.slug).joined(separator: ", "))")
+        }
+        let wait = min(max(body.waitSeconds ?? 0, 0), Self.maxWait)
+        let deadline = Date().addingTimeInterval(wait)
+        while true {
+            let now = Date()
+            metrics.abandoned(try await queue.store.failAbandoned(now: now).count)
+            try await queue.store.recordWorker(id: owner, models: body.models, now: now)
+            if let job = try await queue.store.lease(
+                models: body.models, owner: owner, expiresAt: now.addingTimeInterval(leaseDuration), now: now)
+            {
+                metrics.leased(job, now: now)
+                context.logger.info("request \(job.id) leased to worker \(body.workerID) (attempt \(job.attempts))")
+                return JSONResponse.make(try assignment(for: job, now: now))
+            }
+            let remaining = deadline.timeIntervalSince(now)
+            if remaining <= 0 || Task.isCancelled { return Response(status: .noContent) }
+            // Woken at once by a new job; looks again at least every second for expired leases.
+            await queue.store.waitForWork(timeout: .milliseconds(Int(min(remaining, 1) * 1000)))
+        }
+    }
+
+    private func assignment(for job: Job, now: Date) throws -> JSONValue {
+        let expires = now.addingTimeInterval(linkLifetime)
+        var inputs: [String: String] = [:]
+        for name in job.request.storedInputNames {
+            inputs[name] = queue.blobs.signedURL(key: BlobKey.input(jobID: job.id, name: name), expires: expires)
+        }
+        var upload: WorkerProtocol.Upload?
+        if catalog.model(slug: job.model)?.makesVideo == true {
+            let key = BlobKey.output(jobID: job.id, attempt: job.attempts)
+            upload = WorkerProtocol.Upload(url: queue.blobs.signedUploadURL(key: key, expires: expires), key: key)
+        }
+        let assignment = WorkerProtocol.Assignment(
+            id: job.id, model: job.model, attempt: job.attempts, leaseSeconds: leaseDuration,
+            leaseExpiresAt: (job.leaseExpiresAt ?? now.addingTimeInterval(leaseDuration)).timeIntervalSince1970,
+            request: job.request, inputs: inputs, upload: upload)
+        return try JSONValue.parse(try JSONEncoder().encode(assignment))
+    }
+
+    private func storeLease(context: ZoetropeRequestContext, workerID: String) async throws -> StoreLease {
+        let owner = try Self.owner(token: try context.requireAPIKey(), workerID: workerID)
+        let id = context.parameters.get("id") ?? ""
+        guard let job = try await queue.store.job(id: id) else { throw APIError.notFound("no request with id '\(id)'") }
+        return StoreLease(job: job, owner: owner, queue: queue, voices: voices, leaseDuration: leaseDuration)
+    }
+
+    /// 409: the lease is not (or no longer) this worker's; the body says the job's state.
+    private func leaseLost(_ id: String) async throws -> APIError {
+        let status = try await queue.store.job(id: id)?.status.rawValue ?? "EXPIRED"
+        return APIError(status: 409, message: "lease lost: request \(id) is \(status) and not leased to this worker; stop working on it")
+    }
+
+    static func owner(token: APIKey, workerID: String) throws -> String {
+        guard !workerID.isEmpty, workerID.count <= 200,
+            workerID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) })
+        else { throw APIError.badRequest("worker_id must be 1 to 200 letters, digits, '-', '_', '.' or ':'") }
+        return WorkerProtocol.owner(tokenID: token.id, workerID: workerID)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: 4 * 1024 * 1024)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw APIError.badRequest("invalid body: \(Self.describe(error))")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "\(key.stringValue) is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            "\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+        case .dataCorrupted(let context): context.debugDescription
+        @unknown default: "\(error)"
+        }
+    }
+}
+
+extension ZoetropeRequestContext {
+    /// The authenticated key (routes behind `APIKeyMiddleware` always have one).
+    func requireAPIKey() throws -> APIKey {
+        guard let apiKey else { throw APIError.unauthorized("missing API key") }
+        return apiKey
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import Synchronization
+import ZoetropeCore
+
+/// Runs one leased job to its end: downloads its inputs, runs the engine while heartbeating the
+/// lease with progress, then completes it with its output, fails it with a reason, or hands it
+/// back when the process is stopping. Shared by the gateway's render slots and remote workers.
+public struct JobExecutor: Sendable {
+    public let engines: [String: any Engine]
+    /// Where each job gets a scratch directory for its inputs and output.
+    public let workDirectory: URL
+    /// How often progress is reported (and the lease kept alive).
+    public let heartbeatInterval: Duration
+    public let logger: Logger
+
+    public init(engines: [String: any Engine], workDirectory: URL, heartbeatInterval: Duration, logger: Logger) {
+        self.engines = engines
+        self.workDirectory = workDirectory
+        self.heartbeatInterval = heartbeatInterval
+        self.logger = logger
+    }
+
+    /// How a job ended in this process.
+    public enum Outcome: Sendable, Equatable {
+        case completed, failed, cancelled, leaseLost, released
+    }
+
+    @discardableResult
+    public func execute(_ lease: some JobLease) async -> Outcome {
+        let job = lease.job
+        var log = logger
+        log[metadataKey: "request_id"] = .string(job.id)
+        guard let engine = engines[job.model] else {
+            await lease.fail("no engine serves model '\(job.model)'")
+            return .failed
+        }
+        log.info("job started (attempt \(job.attempts), \(job.request.summary))")
+        let started = ContinuousClock.now
+        let scratch = workDirectory.appendingPathComponent("\(job.id)-\(job.attempts)-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let progress = ProgressCell()
+        let outcome: Result<EngineOutput, any Error>
+        let outputFile = scratch.appendingPathComponent("output.mp4")
+        do {
+            let inputs = scratch.appendingPathComponent("inputs", isDirectory: true)
+            try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+            try await lease.downloadInputs(to: inputs)
+            let context = RenderContext(
+                jobID: job.id, inputDirectory: inputs, outputFile: outputFile, progress: { progress.set($0) })
+            let output = try await withThrowingTaskGroup(of: EngineOutput?.self) { group in
+                group.addTask {
+                    try await engine.run(job.request, context: context)
+                }
+                group.addTask {
+                    try await self.keepLease(lease, progress: progress)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            guard let output else { throw CancellationError() }
+            outcome = .success(output)
+        } catch {
+            outcome = .failure(error)
+        }
+
+        switch outcome {
+        case .success(.voice(let voice)):
+            do {
+                guard try await lease.complete(voice: voice) else {
+                    log.warning("voice made after the job's lease was lost")
+                    return .leaseLost
+                }
+                log.info("voice \(voice.id) created (\(voice.pitchHz) Hz, \(voice.espeakVariant) p\(voice.espeakPitch) s\(voice.wordsPerMinute))")
+                return .completed
+            } catch {
+                log.error("could not store the voice: \(error)")
+                await lease.fail("could not store the voice")
+                return .failed
+            }
+        case .success(.video):
+            do {
+                guard try await lease.complete(video: outputFile) else {
+                    log.warning("job finished after its lease was lost or it expired; output discarded")
+                    return .leaseLost
+                }
+                log.info("job completed in \(String(format: "%.2f", (ContinuousClock.now - started).inSeconds)) s")
+                return .completed
+            } catch {
+                log.error("could not store the output: \(error)")
+                await lease.fail("could not store the output video")
+                return .failed
+            }
+        case .failure(let error):
+            if error is LeaseLost {
+                if await lease.wasCancelled() {
+                    log.info("job cancelled; render stopped, nothing kept")
+                    return .cancelled
+                }
+                log.warning("lease lost; another worker owns the job now")
+                return .leaseLost
+            }
+            if error is CancellationError || Task.isCancelled {
+                // A fresh task: this one is cancelled, and stores refuse work from cancelled tasks.
+                await Task { await lease.release() }.value
+                log.info("stopping: job released back to the queue")
+                return .released
+            }
+            let message = (error as? RenderError)?.message ?? "internal error while rendering: \(error)"
+            log.info("job failed: \(message)")
+            await lease.fail(message)
+            return .failed
+        }
+    }
+
+    /// Reports progress every `heartbeatInterval`; throws `LeaseLost` when the lease is no longer
+    /// ours, which stops the render (and its ffmpeg).
+    private func keepLease(_ lease: some JobLease, progress: ProgressCell) async throws {
+        while true {
+            try await Task.sleep(for: heartbeatInterval)
+            guard try await lease.heartbeat(progress: progress.get()) else { throw LeaseLost() }
+        }
+    }
+}
+
+/// The latest progress fraction, written by the render thread and read by the heartbeat task.
+final class ProgressCell: Sendable {
+    private let value = Mutex<Double>(0)
+    func set(_ fraction: Double) { value.withLock { $0 = fraction } }
+    func get() -> Double { value.withLock { $0 } }
+}

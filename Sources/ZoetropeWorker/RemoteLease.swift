@@ -1,0 +1,50 @@
+import Foundation
+import ZoetropeCore
+
+/// A lease held over the worker protocol: every operation is a call to the gateway.
+struct RemoteLease: JobLease {
+    let assignment: WorkerProtocol.Assignment
+    let job: Job
+    let workerID: String
+    let client: WorkerClient
+
+    init(assignment: WorkerProtocol.Assignment, workerID: String, client: WorkerClient) {
+        self.assignment = assignment
+        self.workerID = workerID
+        self.client = client
+        self.job = Job(
+            id: assignment.id, apiKeyID: "", model: assignment.model, request: assignment.request, status: .processing,
+            attempts: assignment.attempt, leaseOwner: workerID)
+    }
+
+    func downloadInputs(to directory: URL) async throws {
+        for (name, url) in assignment.inputs.sorted(by: { $0.key < $1.key }) {
+            guard BlobKey.isValid(name) else { throw RenderError("the gateway named an invalid input '\(name)'") }
+            try await client.download(url, to: directory.appendingPathComponent(name))
+        }
+    }
+
+    func heartbeat(progress: Double) async throws -> Bool {
+        try await client.heartbeat(jobID: job.id, WorkerProtocol.Heartbeat(workerID: workerID, progress: progress))
+    }
+
+    func complete(video file: URL) async throws -> Bool {
+        guard let upload = assignment.upload else { throw RenderError("the gateway gave no upload link for the video") }
+        try await client.upload(file, to: upload)
+        return try await client.complete(jobID: job.id, WorkerProtocol.Completion(workerID: workerID, outputKey: upload.key))
+    }
+
+    func complete(voice: VoiceProfile) async throws -> Bool {
+        try await client.complete(jobID: job.id, WorkerProtocol.Completion(workerID: workerID, voice: voice))
+    }
+
+    func fail(_ message: String) async {
+        try? await client.fail(jobID: job.id, WorkerProtocol.Failure(workerID: workerID, error: message))
+    }
+
+    func release() async {
+        try? await client.release(jobID: job.id, workerID: workerID)
+    }
+
+    func wasCancelled() async -> Bool { false }
+}
