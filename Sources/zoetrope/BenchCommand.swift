@@ -8,10 +8,17 @@ import ZoetropeMedia
 import Glibc
 #endif
 
-/// `zoetrope bench`: times the built-in engine against ffmpeg on the same machine, in one run.
+/// `zoetrope bench`: the benchmarks, `render` (the default) and `queue`.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "bench", abstract: "Benchmarks (use a release build).",
+        subcommands: [RenderBenchCommand.self, QueueBenchCommand.self], defaultSubcommand: RenderBenchCommand.self)
+}
+
+/// `zoetrope bench [render]`: times the built-in engine against ffmpeg on the same machine, in one run.
+struct RenderBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
         abstract: "Benchmark render+encode of 1080p clips against ffmpeg (use a release build).")
 
     @Option(help: "Seconds of video for the timed comparison.") var duration = 5

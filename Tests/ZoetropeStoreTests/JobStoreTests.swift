@@ -377,22 +377,23 @@ struct JobStoreTests {
             #expect(idle >= .milliseconds(250))
 
             let started = clock.now
-            let waiting = Task { await waiter.waitForWork(timeout: .seconds(10)); return clock.now }
+            let waiting = Task { await waiter.waitForWork(timeout: .seconds(120)); return clock.now }
             try await Task.sleep(for: .milliseconds(200))  // the waiter is waiting
             try await submitter.insert(job(Date()))
             let woke = await waiting.value
-            #expect(woke - started < .seconds(2), "woke after \(woke - started)")
+            // Woken, not timed out: a wake-up, whatever the machine's load (no latency assertion).
+            #expect(woke - started < .seconds(60), "woke after \(woke - started)")
 
             // A job handed back (release) wakes waiters too.
             _ = try #require(try await submitter.lease(models: [Self.model], owner: "w", expiresAt: Date() + 60, now: Date()))
             let leasedJob = try #require(
                 try await submitter.jobs(apiKeyID: "key", filter: JobFilter(), limit: 1, offset: 0).jobs.first)
             let started2 = clock.now
-            let waiting2 = Task { await waiter.waitForWork(timeout: .seconds(10)); return clock.now }
+            let waiting2 = Task { await waiter.waitForWork(timeout: .seconds(120)); return clock.now }
             try await Task.sleep(for: .milliseconds(200))
             try await submitter.release(id: leasedJob.id, owner: "w", now: Date())
             let woke2 = await waiting2.value
-            #expect(woke2 - started2 < .seconds(2), "woke after \(woke2 - started2)")
+            #expect(woke2 - started2 < .seconds(60), "woke after \(woke2 - started2)")
         }
     }
 
@@ -448,7 +449,8 @@ struct JobStoreTests {
         await #expect(throws: (any Error).self) {
             try await PostgresJobStore.open(url: "postgres://postgres@127.0.0.1:1/postgres", logger: StoreFixture.logger)
         }
-        #expect(clock.now - started < .seconds(5))
+        // Refused at once rather than after the pool's minute of retries (generous: machines are shared).
+        #expect(clock.now - started < .seconds(40))
         #expect(try PostgresJobStore.url("postgresql://u:p@h:5433/db?sslmode=disable", database: "t_1") ==
             "postgresql://u:p@h:5433/t_1?sslmode=disable")
     }

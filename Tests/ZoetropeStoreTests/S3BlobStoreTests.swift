@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import ZoetropeCore
-@testable import ZoetropeStore
+import ZoetropeStore
 
 /// Against a running S3-compatible server named by `ZOETROPE_TEST_S3_ENDPOINT` (e.g. moto_server behind
 /// Scripts/s3-verify-proxy.py, which checks signatures and expiry as S3 does), credentials `test`/`test`.

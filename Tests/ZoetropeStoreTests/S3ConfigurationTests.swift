@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Testing
 import ZoetropeCore
-@testable import ZoetropeStore
+import ZoetropeStore
 
 /// `S3Configuration.parse` and the store's addressing, with no server.
 @Suite struct S3ConfigurationTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ZoetropeStore
+import ZoetropeStore
 
 /// AWS's published Signature Version 4 examples for S3
 /// (docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html and sigv4-query-string-auth.html).
