@@ -9,6 +9,8 @@ public protocol JobStore: Sendable {
     func job(id: String) async throws -> Job?
     /// 1-based position among queued jobs (1 = next to start); 0 when the job is not queued.
     func queuePosition(of job: Job) async throws -> Int
+    /// The ids of the first `limit` queued jobs, in the order they will start.
+    func queuedJobIDs(limit: Int) async throws -> [String]
     /// Takes the oldest job that is queued, or whose lease expired with attempts left, for `owner`
     /// until `expiresAt`, counting one more attempt.
     func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job?

@@ -25,6 +25,8 @@ struct APIController {
     let maxUnfinishedJobs: Int
     /// Checks webhook targets against the SSRF guard at submit.
     let fetcher: InputFetcher
+    /// Queue positions for status answers.
+    let positions: QueuePositions
     /// One submit at a time per key, so the unfinished-jobs cap holds under concurrent submits.
     let submitGate = KeyedMutex()
 
@@ -150,7 +152,7 @@ struct APIController {
             "request_id": .string(job.id),
             "status": .string(job.status.rawValue),
             "progress": .number((job.progress * 1000).rounded() / 1000),
-            "queue_position": .number(Double(try await queue.store.queuePosition(of: job))),
+            "queue_position": .number(Double(try await positions.position(of: job))),
             "created_at": .string(job.createdAt.iso8601),
             "updated_at": .string(job.updatedAt.iso8601),
         ]

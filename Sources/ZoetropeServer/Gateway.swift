@@ -88,7 +88,7 @@ public struct Gateway: Sendable {
             catalog: catalog, queue: queue, blobs: blobs, publicURL: publicURL, retention: config.retention,
             syncTimeout: config.syncTimeout, maxBodyBytes: config.maxBodyBytes,
             parser: GenerationRequestParser(), voices: store, webhooks: store, engines: engines, pricing: pricing,
-            maxUnfinishedJobs: config.maxUnfinishedJobs, fetcher: fetcher)
+            maxUnfinishedJobs: config.maxUnfinishedJobs, fetcher: fetcher, positions: QueuePositions(store: store))
         api.addPublicRoutes(to: router)
         if case .local(let local) = blobLocation { FileController(blobs: local).addRoutes(to: router) }
         let authenticated = router.group().add(middleware: APIKeyMiddleware(keys: store, limiter: limiter))

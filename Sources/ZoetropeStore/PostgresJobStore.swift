@@ -498,6 +498,11 @@ public final class PostgresJobStore: DataStore, Sendable {
         return ahead + 1
     }
 
+    public func queuedJobIDs(limit: Int) async throws -> [String] {
+        try await rows("SELECT id FROM jobs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT \(limit)")
+            .map { try $0.decode(String.self) }
+    }
+
     public func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job? {
         guard !models.isEmpty else { return nil }
         let now = now.timeIntervalSince1970

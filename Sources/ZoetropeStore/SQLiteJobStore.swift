@@ -251,6 +251,12 @@ public final class SQLiteJobStore: DataStore, Sendable {
         return Int(rows.first?.column("ahead")?.integer ?? 0) + 1
     }
 
+    public func queuedJobIDs(limit: Int) async throws -> [String] {
+        try await connection.query(
+            "SELECT id FROM jobs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT ?", [.integer(limit)]
+        ).compactMap { $0.column("id")?.string }
+    }
+
     public func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job? {
         guard !models.isEmpty else { return nil }
         let placeholders = Array(repeating: "?", count: models.count).joined(separator: ", ")

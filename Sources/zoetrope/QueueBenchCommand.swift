@@ -57,7 +57,7 @@ struct QueueBenchCommand: AsyncParsableCommand {
         config.rateLimitBurst = 100_000_000
         config.maxUnfinishedJobs = 100_000_000
         var logger = Logger(label: "bench")
-        logger.logLevel = .error
+        logger.logLevel = .critical  // the gateway's own shutdown chatter would interleave with the table
         let store = try await config.databaseLocation().open(logger: logger)
         let secret: String
         let filler: APIKey

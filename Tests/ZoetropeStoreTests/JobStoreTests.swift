@@ -28,6 +28,8 @@ struct JobStoreTests {
             for item in [third, first, second] { try await store.insert(item) }
             #expect(try await store.queuePosition(of: first) == 1)
             #expect(try await store.queuePosition(of: third) == 3)
+            #expect(try await store.queuedJobIDs(limit: 10) == [first.id, second.id, third.id])
+            #expect(try await store.queuedJobIDs(limit: 2) == [first.id, second.id])
 
             let leased = try #require(try await store.lease(models: [Self.model], owner: "a", expiresAt: t0 + 30, now: t0))
             #expect(leased.id == first.id)
@@ -36,6 +38,7 @@ struct JobStoreTests {
             #expect(leased.leaseOwner == "a")
             #expect(try await store.queuePosition(of: try #require(try await store.job(id: third.id))) == 2)
             #expect(try await store.queuePosition(of: leased) == 0)
+            #expect(try await store.queuedJobIDs(limit: 10) == [second.id, third.id])
             // Another model's runner sees nothing.
             #expect(try await store.lease(models: ["other"], owner: "b", expiresAt: t0 + 30, now: t0) == nil)
         }
