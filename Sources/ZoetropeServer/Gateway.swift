@@ -61,12 +61,8 @@ public struct Gateway: Sendable {
         try? FileManager.default.removeItem(at: config.workDirectory)
         let queue = JobQueue(store: store, blobs: blobs, maxAttempts: config.maxAttempts)
         let fetcher = InputFetcher(httpClient: httpClient, allowPrivateInputs: config.allowPrivateInputs)
-        let videoEngine = MotionEngine(fetcher: fetcher)
-        let voiceEngine = VoiceCloneEngine(fetcher: fetcher)
-        let catalog = ModelCatalog.standard(videoEngine: videoEngine.name, voiceEngine: voiceEngine.name)
-        let engines: [String: any Engine] = Dictionary(uniqueKeysWithValues: catalog.models.map {
-            ($0.slug, $0.makesVideo ? videoEngine as any Engine : voiceEngine)
-        })
+        let builtIn = BuiltInEngines(fetcher: fetcher)
+        let catalog = builtIn.catalog, engines = builtIn.engines
 
         var pricing = ModelPricing.standard
         for assignment in config.prices {

@@ -10,8 +10,8 @@ import ZoetropeWorker
 /// reports the whole cluster), lease expiries and job timings (this process's), and HTTP
 /// request counts and latency (Hummingbird's `MetricsMiddleware` through swift-metrics).
 final class GatewayMetrics: Sendable {
-    /// One registry per process: swift-metrics can be bootstrapped only once.
-    static let registry: PrometheusCollectorRegistry = {
+    /// The HTTP metrics' registry, one per process: swift-metrics can be bootstrapped only once.
+    static let httpRegistry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return registry
@@ -20,13 +20,15 @@ final class GatewayMetrics: Sendable {
     /// A worker counts as active when it asked for work this recently, in seconds.
     static let workerActivityWindow: Double = 60
 
-    private let registry = GatewayMetrics.registry
+    /// This gateway's own metrics (several gateways may share a process in tests).
+    private let registry = PrometheusCollectorRegistry()
     private let leaseExpiries: Prometheus.Counter
     private let workers: Prometheus.Gauge
     /// Label sets of the job gauges seen so far, so a state that empties is reported as 0.
     private let seenJobLabels = Mutex<Set<[String]>>([])
 
     init() {
+        _ = Self.httpRegistry
         leaseExpiries = registry.makeCounter(
             name: "zoetrope_lease_expiries_total",
             help: "Jobs leased again after an earlier lease expired, or failed after their last lease expired")
@@ -86,6 +88,6 @@ final class GatewayMetrics: Sendable {
         }
         let active = try await store.activeWorkerCount(seenSince: now.addingTimeInterval(-Self.workerActivityWindow))
         workers.set(to: Double(active))
-        return registry.emitToString()
+        return registry.emitToString() + Self.httpRegistry.emitToString()
     }
 }

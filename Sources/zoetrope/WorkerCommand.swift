@@ -40,13 +40,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let fetcher = InputFetcher(
             httpClient: httpClient,
             allowPrivateInputs: allowPrivateInputs || Environment.flag("ZOETROPE_ALLOW_PRIVATE_INPUTS"))
-        let videoEngine = MotionEngine(fetcher: fetcher)
-        let voiceEngine = VoiceCloneEngine(fetcher: fetcher)
-        let catalog = ModelCatalog.standard(videoEngine: videoEngine.name, voiceEngine: voiceEngine.name)
-        var engines: [String: any Engine] = [:]
-        for model in catalog.models {
-            engines[model.slug] = model.makesVideo ? videoEngine : voiceEngine
-        }
+        let engines = BuiltInEngines(fetcher: fetcher).engines
         let served = models.isEmpty ? engines.keys.sorted() : models
         for model in served where engines[model] == nil {
             throw ValidationError("no built-in engine serves '\(model)'; known: \(engines.keys.sorted().joined(separator: ", "))")

@@ -1,0 +1,19 @@
+import ZoetropeCore
+
+/// The built-in engines and the catalog of models they serve: the motion engine for
+/// `kling-3-pro-image2video`, the voice engine for `kling-create-voice`. Used by the gateway's
+/// own render slots and by `zoetrope worker`.
+public struct BuiltInEngines: Sendable {
+    public let catalog: ModelCatalog
+    /// The engine of each model, by slug.
+    public let engines: [String: any Engine]
+
+    public init(fetcher: InputFetcher) {
+        let videoEngine = MotionEngine(fetcher: fetcher)
+        let voiceEngine = VoiceCloneEngine(fetcher: fetcher)
+        catalog = ModelCatalog.standard(videoEngine: videoEngine.name, voiceEngine: voiceEngine.name)
+        engines = Dictionary(uniqueKeysWithValues: catalog.models.map {
+            ($0.slug, $0.makesVideo ? videoEngine as any Engine : voiceEngine)
+        })
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import ZoetropeCore
+import ZoetropeServer
+import ZoetropeStore
+
+/// The worker protocol as a remote worker speaks it, against a gateway with no render slots of
+/// its own: who may call it, long-poll leases with signed input and upload links, heartbeats,
+/// completion, failure, hand-back, and the 409 a worker gets once its lease is gone.
+struct WorkerProtocolTests {
+    static let model = "kling-3-pro-image2video"
+
+    static func submit(_ server: TestServer, image: Data) async throws -> String {
+        let reply = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(model)", apiKey: server.apiKey,
+            json: ["prompt": "a push in", "start_image_url": image.base64EncodedString(), "duration": "3"])
+        #expect(reply.status == 200, "\(reply.json)")
+        return try #require(reply.json["request_id"] as? String)
+    }
+
+    static func call(_ server: TestServer, _ path: String, token: String, _ body: [String: Any]) async throws -> HTTPReply {
+        try await HTTPTestClient.send(.POST, "\(server.baseURL)\(path)", apiKey: token, json: body)
+    }
+
+    @Test(arguments: TestDatabase.all) func leaseHeartbeatUploadCompleteFailReleaseAndLostLeases(database: TestDatabase) async throws {
+        var token = ""
+        let server = try await TestServer.start(
+            database: database, configure: { $0.runsLocalEngine = false },
+            prepare: { store, _ in
+                token = try await APIKeyGenerator.create(name: "farm", in: store, options: KeyOptions(role: .worker)).1
+            })
+        defer { Task { await server.stopAndClean() } }
+        let image = try ImageServer.testImage(width: 320, height: 180)
+        let me = ["worker_id": "w-1", "models": [Self.model]] as [String: Any]
+
+        // Who may speak it: worker tokens only, and they may do nothing else.
+        #expect(try await Self.call(server, "/v1/worker/lease", token: server.apiKey, me).status == 403)
+        let asUser = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v1/requests", apiKey: token)
+        #expect(asUser.status == 403)
+        #expect(asUser.error?.contains("worker") == true)
+        // Bad leases name the field.
+        let unknown = try await Self.call(server, "/v1/worker/lease", token: token, ["worker_id": "w-1", "models": ["nope"]])
+        #expect(unknown.status == 400 && unknown.error?.contains("unknown model 'nope'") == true, "\(unknown.json)")
+        let noWorker = try await Self.call(server, "/v1/worker/lease", token: token, ["models": [Self.model]])
+        #expect(noWorker.status == 400 && noWorker.error?.contains("worker_id") == true, "\(noWorker.json)")
+        let badWorker = try await Self.call(server, "/v1/worker/lease", token: token, ["worker_id": "a b", "models": [Self.model]])
+        #expect(badWorker.status == 400)
+        // Nothing queued: a long poll ends 204.
+        #expect(try await Self.call(server, "/v1/worker/lease", token: token, me.merging(["wait_seconds": 0.3]) { $1 }).status == 204)
+
+        // A job submitted while a worker long-polls is handed to it, with a signed link to its input.
+        let workerToken = token
+        let waiting = Task {
+            try await Self.call(
+                server, "/v1/worker/lease", token: workerToken,
+                ["worker_id": "w-1", "models": [Self.model], "wait_seconds": 20])
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let id = try await Self.submit(server, image: image)
+        let lease = try await waiting.value
+        #expect(lease.status == 200, "\(lease.json)")
+        #expect(lease.json["id"] as? String == id)
+        #expect(lease.json["attempt"] as? Int == 1)
+        let inputs = try #require(lease.json["inputs"] as? [String: String])
+        let inputURL = try #require(inputs["input-1.bin"])
+        #expect(try await HTTPTestClient.send(.GET, inputURL).body == image)
+        let upload = try #require(lease.json["upload"] as? [String: Any])
+        let uploadURL = try #require(upload["url"] as? String)
+        let key = try #require(upload["key"] as? String)
+
+        // Heartbeats: progress shows to the client; another worker id has no lease.
+        let beat = try await Self.call(server, "/v1/worker/jobs/\(id)/heartbeat", token: token, ["worker_id": "w-1", "progress": 0.5])
+        #expect(beat.status == 200 && beat.json["lease_expires_at"] != nil, "\(beat.json)")
+        let status = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/\(id)/status", apiKey: server.apiKey)
+        #expect(status.json["status"] as? String == "PROCESSING")
+        #expect(status.json["progress"] as? Double == 0.5)
+        let stranger = try await Self.call(server, "/v1/worker/jobs/\(id)/heartbeat", token: token, ["worker_id": "w-2", "progress": 0.9])
+        #expect(stranger.status == 409 && stranger.error?.contains("lease lost") == true, "\(stranger.json)")
+
+        // Completion needs the upload first, to the lease's own key; a tampered upload link is refused.
+        let early = try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": key])
+        #expect(early.status == 400 && early.error?.contains("no video was uploaded") == true, "\(early.json)")
+        let wrongKey = try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": "x.mp4"])
+        #expect(wrongKey.status == 400)
+        let video = Data("not really an mp4, but bytes the client gets back".utf8)
+        let tampered = uploadURL.replacingOccurrences(of: "signature=", with: "signature=00")
+        #expect(try await HTTPTestClient.send(.PUT, tampered, body: video).status == 403)
+        #expect(try await HTTPTestClient.send(.PUT, uploadURL, body: video, contentType: "video/mp4").status == 200)
+        let done = try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": key])
+        #expect(done.status == 200, "\(done.json)")
+        let result = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/\(id)", apiKey: server.apiKey)
+        #expect(result.json["status"] as? String == "COMPLETED")
+        let output = try #require(result.json["output"] as? String)
+        #expect(try await HTTPTestClient.send(.GET, output).body == video)
+        // Its input is gone once it ended.
+        #expect(try await HTTPTestClient.send(.GET, inputURL).status == 404)
+        // A second completion has no lease.
+        #expect(try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": key]).status == 409)
+
+        // A cancelled job: the worker's next heartbeat says so.
+        let cancelled = try await Self.submit(server, image: image)
+        #expect(try await Self.call(server, "/v1/worker/lease", token: token, me).json["id"] as? String == cancelled)
+        #expect(try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/requests/\(cancelled)/cancel", apiKey: server.apiKey).status == 200)
+        let afterCancel = try await Self.call(server, "/v1/worker/jobs/\(cancelled)/heartbeat", token: token, ["worker_id": "w-1", "progress": 0.1])
+        #expect(afterCancel.status == 409 && afterCancel.error?.contains("CANCELLED") == true, "\(afterCancel.json)")
+
+        // A failure's reason reaches the client; a hand-back queues the job again.
+        let failing = try await Self.submit(server, image: image)
+        #expect(try await Self.call(server, "/v1/worker/lease", token: token, me).json["id"] as? String == failing)
+        #expect(try await Self.call(server, "/v1/worker/jobs/\(failing)/fail", token: token, ["worker_id": "w-1"]).status == 400)
+        #expect(try await Self.call(server, "/v1/worker/jobs/\(failing)/fail", token: token, ["worker_id": "w-1", "error": "the GPU ran out of memory"]).status == 200)
+        let failed = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/\(failing)/status", apiKey: server.apiKey)
+        #expect(failed.status == 422 && failed.error == "the GPU ran out of memory", "\(failed.json)")
+
+        let handedBack = try await Self.submit(server, image: image)
+        #expect(try await Self.call(server, "/v1/worker/lease", token: token, me).json["id"] as? String == handedBack)
+        #expect(try await Self.call(server, "/v1/worker/jobs/\(handedBack)/release", token: token, ["worker_id": "w-1"]).status == 200)
+        let again = try await Self.call(server, "/v1/worker/lease", token: token, ["worker_id": "w-2", "models": [Self.model]])
+        #expect(again.json["id"] as? String == handedBack)
+        #expect(again.json["attempt"] as? Int == 1)
+
+        // Operations: ready, and the metrics see the jobs and the workers.
+        #expect(try await HTTPTestClient.send(.GET, "\(server.baseURL)/readyz").json["status"] as? String == "ready")
+        let metrics = String(decoding: try await HTTPTestClient.send(.GET, "\(server.baseURL)/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"zoetrope_jobs{model="kling-3-pro-image2video",status="FAILED"} 1"#), "\(metrics)")
+        #expect(metrics.contains("zoetrope_workers 2"), "\(metrics)")
+    }
+}
