@@ -4,6 +4,7 @@ AWS signatures). Needs ZOETROPE_TEST_DATABASE_URL and ZOETROPE_TEST_S3_ENDPOINT,
 `scripts/test.sh` sets (it starts both servers)."""
 
 import base64
+import json
 import os
 import re
 import signal
@@ -54,11 +55,11 @@ class Cluster:
         self.processes.append(process)
         return process
 
-    def gateway(self, name):
+    def gateway(self, name, *flags):
         data = os.path.join(self.directory, name)
         return self.spawn(
             name, "serve", "--port", "0", "--data-dir", data, "--blob-url", f"s3://{self.bucket}/run",
-            "--no-local-runner", "--lease", LEASE, "--expiry-interval", "1s", "--allow-private-inputs")
+            "--no-local-runner", "--lease", LEASE, "--expiry-interval", "1s", "--allow-private-inputs", *flags)
 
     def base_url(self, process, timeout=90):
         deadline = time.time() + timeout
@@ -66,7 +67,7 @@ class Cluster:
             text = open(process.log_path).read()
             if process.poll() is not None:
                 raise RuntimeError(f"process exited:\n{text}")
-            match = re.search(r"public URL (http://\S+)", text)
+            match = re.search(r"public URL (http://[^\s\"]+)", text)
             if match:
                 return match.group(1)
             time.sleep(0.1)
@@ -142,7 +143,7 @@ def assert_mp4(url):
 
 def test_two_gateways_two_workers_one_database_one_bucket(cluster, still):
     # Two gateways start at the same moment against the empty database: migrations apply once.
-    first, second = cluster.gateway("gateway-1"), cluster.gateway("gateway-2")
+    first, second = cluster.gateway("gateway-1", "--log-format", "json"), cluster.gateway("gateway-2")
     bases = [cluster.base_url(first), cluster.base_url(second)]
     assert psql(cluster.database_url, "SELECT count(*) FROM zoetrope_migrations") == \
         psql(cluster.database_url, "SELECT count(DISTINCT version) FROM zoetrope_migrations")
@@ -167,6 +168,12 @@ def test_two_gateways_two_workers_one_database_one_bucket(cluster, still):
     metrics = httpx.get(bases[1] + "/metrics").text
     assert re.search(r'zoetrope_jobs\{model="kling-3-pro-image2video",status="COMPLETED"\} 20', metrics), metrics
     assert re.search(r"zoetrope_workers 2", metrics), metrics
+
+    # Structured logs: every line of the JSON gateway is an object, and each request's lines
+    # carry its id.
+    lines = [json.loads(line) for line in open(first.log_path) if line.strip()]
+    assert all({"ts", "level", "message"} <= set(line) for line in lines)
+    assert any("http_request_id" in line and line["message"].startswith("Request") for line in lines), lines[:5]
 
     # A worker killed mid-job: after its lease expires the other worker completes the job.
     long_job = submit(bases[0], key, still, duration=10)
