@@ -37,7 +37,7 @@ public struct JobQueue: Sendable {
         model: String, request: JobRequest, apiKeyID: String, cost: Credits = .zero, webhookURL: String? = nil,
         idempotency: Idempotency? = nil, now: Date = Date()
     ) async throws -> Job {
-        var job = Job(
+        let job = Job(
             apiKeyID: apiKeyID, model: model, request: request, maxAttempts: maxAttempts, cost: cost,
             webhookURL: webhookURL, createdAt: now)
         if let idempotency {

@@ -17,6 +17,37 @@ final class GatewayMetrics: Sendable {
         return registry
     }()
 
+    static var jobsName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_jobs", unitName: "", helpText: "Jobs in the store by model and state")
+    }
+    static var queueDepthName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_queue_depth", unitName: "", helpText: "Queued jobs by model")
+    }
+    static var workersName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_workers", unitName: "",
+            helpText: "Render slots and remote workers that asked for work in the last minute")
+    }
+    static var leaseExpiriesName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_lease_expiries", unitName: "total",
+            helpText: "Jobs leased again after an earlier lease expired, or failed after their last lease expired")
+    }
+    static var queueWaitName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_job_queue_wait", unitName: "seconds", helpText: "Time from submit to lease")
+    }
+    static var runName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_job_run", unitName: "seconds", helpText: "Time from lease to completion")
+    }
+    static var finishedName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_jobs_finished", unitName: "total", helpText: "Jobs this process saw end, by outcome")
+    }
+
     /// A worker counts as active when it asked for work this recently, in seconds.
     static let workerActivityWindow: Double = 60
 
@@ -29,18 +60,15 @@ final class GatewayMetrics: Sendable {
 
     init() {
         _ = Self.httpRegistry
-        leaseExpiries = registry.makeCounter(
-            name: "zoetrope_lease_expiries_total",
-            help: "Jobs leased again after an earlier lease expired, or failed after their last lease expired")
-        workers = registry.makeGauge(
-            name: "zoetrope_workers", help: "Render slots and remote workers that asked for work in the last minute")
+        leaseExpiries = registry.makeCounter(descriptor: Self.leaseExpiriesName)
+        workers = registry.makeGauge(descriptor: Self.workersName)
     }
 
     /// Records a lease taken by this process (a re-lease after an expiry counts as one).
     func leased(_ job: Job, now: Date) {
         if job.attempts > 1 { leaseExpiries.increment() }
         registry.makeValueHistogram(
-            name: "zoetrope_job_queue_wait_seconds", labels: [("model", job.model)],
+            descriptor: Self.queueWaitName, labels: [("model", job.model)],
             buckets: [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900]
         ).record(max(0, now.timeIntervalSince(job.createdAt)))
     }
@@ -53,11 +81,11 @@ final class GatewayMetrics: Sendable {
     /// Records how a job this process ran (or a remote worker reported) ended.
     func finished(_ job: Job, outcome: JobExecutor.Outcome, now: Date = Date()) {
         registry.makeCounter(
-            name: "zoetrope_jobs_finished_total", labels: [("model", job.model), ("outcome", "\(outcome)")]
+            descriptor: Self.finishedName, labels: [("model", job.model), ("outcome", "\(outcome)")]
         ).increment()
         guard outcome == .completed, let started = job.startedAt else { return }
         registry.makeValueHistogram(
-            name: "zoetrope_job_run_seconds", labels: [("model", job.model)],
+            descriptor: Self.runName, labels: [("model", job.model)],
             buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
         ).record(max(0, now.timeIntervalSince(started)))
     }
@@ -70,7 +98,7 @@ final class GatewayMetrics: Sendable {
         for count in counts {
             seen.insert([count.model, count.status.rawValue])
             registry.makeGauge(
-                name: "zoetrope_jobs", labels: [("model", count.model), ("status", count.status.rawValue)]
+                descriptor: Self.jobsName, labels: [("model", count.model), ("status", count.status.rawValue)]
             ).set(to: Double(count.count))
             if count.status == .queued { depth[count.model, default: 0] += count.count }
         }
@@ -80,11 +108,11 @@ final class GatewayMetrics: Sendable {
             return stale
         }
         for labels in stale {
-            registry.makeGauge(name: "zoetrope_jobs", labels: [("model", labels[0]), ("status", labels[1])]).set(to: 0)
+            registry.makeGauge(descriptor: Self.jobsName, labels: [("model", labels[0]), ("status", labels[1])]).set(to: 0)
         }
         let models = Set(seenJobLabels.withLock { $0 }.map { $0[0] })
         for model in models {
-            registry.makeGauge(name: "zoetrope_queue_depth", labels: [("model", model)]).set(to: Double(depth[model] ?? 0))
+            registry.makeGauge(descriptor: Self.queueDepthName, labels: [("model", model)]).set(to: Double(depth[model] ?? 0))
         }
         let active = try await store.activeWorkerCount(seenSince: now.addingTimeInterval(-Self.workerActivityWindow))
         workers.set(to: Double(active))

@@ -20,15 +20,13 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var fields: [String: Any] = [
-            "ts": Self.timestamp(Date()), "level": level.rawValue, "logger": label, "message": message.description,
-            "source": source,
+            "ts": Self.timestamp(Date()), "level": event.level.rawValue, "logger": label,
+            "message": event.message.description, "source": event.source,
         ]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
+        if let error = event.error { fields["error"] = "\(error)" }
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             fields[key == "hb.request.id" ? "http_request_id" : key] = Self.plain(value)
         }
         guard var data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])

@@ -41,7 +41,7 @@ struct Runner: Service {
                     metrics.leased(job, now: now)
                     let lease = StoreLease(
                         job: job, owner: owner, queue: queue, voices: voices, leaseDuration: leaseDuration)
-                    try? await cancelWhenGracefulShutdown {
+                    await cancelWhenGracefulShutdown {
                         let outcome = await self.executor.execute(lease)
                         self.metrics.finished(job, outcome: outcome)
                     }
@@ -50,7 +50,7 @@ struct Runner: Service {
             } catch {
                 logger.error("queue error: \(error)")
             }
-            try? await cancelWhenGracefulShutdown {
+            await cancelWhenGracefulShutdown {
                 await self.queue.store.waitForWork(timeout: .seconds(self.pollInterval))
             }
         }

@@ -47,7 +47,7 @@ public struct RemoteWorker: Service {
                 backoff = 0.5
                 guard let assignment else { continue }
                 let lease = RemoteLease(assignment: assignment, workerID: workerID, client: client)
-                try? await cancelWhenGracefulShutdown { await self.executor.execute(lease) }
+                _ = await cancelWhenGracefulShutdown { await self.executor.execute(lease) }
             } catch is CancellationError {
                 return
             } catch {
