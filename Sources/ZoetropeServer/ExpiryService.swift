@@ -11,7 +11,7 @@ struct ExpiryService: Service {
     let blobs: any BlobStore
     let retention: Double
     let interval: Double
-    let metrics: GatewayMetrics
+    let desk: LeaseDesk
     let logger: Logger
 
     func run() async throws {
@@ -25,12 +25,7 @@ struct ExpiryService: Service {
 
     func sweep(now: Date = Date()) async {
         do {
-            let abandoned = try await queue.store.failAbandoned(now: now)
-            metrics.abandoned(abandoned.count)
-            for job in abandoned {
-                logger.warning("request \(job.id) failed: \(job.error ?? "")")
-                await queue.removeInputs(of: job)
-            }
+            try await desk.failAbandoned(now: now)
             let expired = try await queue.store.expire(createdBefore: now.addingTimeInterval(-retention))
             for job in expired {
                 if let key = job.outputKey { try? await blobs.delete(key: key) }

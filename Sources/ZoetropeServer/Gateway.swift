@@ -90,9 +90,8 @@ public struct Gateway: Sendable {
         let authenticated = router.group().add(middleware: APIKeyMiddleware(keys: store, limiter: limiter))
         api.addAuthenticatedRoutes(to: authenticated)
         AdminController(keys: store).addRoutes(to: authenticated)
-        WorkerController(
-            queue: queue, voices: store, catalog: catalog, leaseDuration: config.leaseDuration, metrics: metrics
-        ).addRoutes(to: authenticated)
+        let desk = LeaseDesk(queue: queue, leaseDuration: config.leaseDuration, metrics: metrics, logger: logger)
+        WorkerController(desk: desk, voices: store, catalog: catalog).addRoutes(to: authenticated)
 
         var services: [any Service] = []
         if config.runsLocalEngine {
@@ -100,8 +99,8 @@ public struct Gateway: Sendable {
                 engines: engines, workDirectory: config.workDirectory, heartbeatInterval: .milliseconds(500),
                 logger: logger)
             services.append(Runner(
-                queue: queue, voices: store, executor: executor, concurrency: config.concurrency,
-                leaseDuration: config.leaseDuration, pollInterval: config.pollInterval, metrics: metrics, logger: logger))
+                desk: desk, voices: store, executor: executor, concurrency: config.concurrency,
+                pollInterval: config.pollInterval, logger: logger))
         }
         let webhooks = WebhookService(
             store: store, jobs: store, fetcher: fetcher, httpClient: httpClient, resultBody: { api.resultBody(for: $0).0 },
@@ -109,7 +108,7 @@ public struct Gateway: Sendable {
             logger: logger)
         services.append(webhooks)
         services.append(ExpiryService(
-            queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, metrics: metrics,
+            queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, desk: desk,
             logger: logger))
 
         let logger = self.logger

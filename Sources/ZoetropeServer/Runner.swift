@@ -9,14 +9,12 @@ import ZoetropeWorker
 /// PostgreSQL) rather than polling. On graceful shutdown in-flight jobs are handed back, so
 /// another process picks them up.
 struct Runner: Service {
-    let queue: JobQueue
+    let desk: LeaseDesk
     let voices: any VoiceStore
     let executor: JobExecutor
     let concurrency: Int
-    let leaseDuration: Double
     /// The longest an idle slot waits before looking again (leases that expire send no signal).
     let pollInterval: Double
-    let metrics: GatewayMetrics
     let logger: Logger
     let ownerPrefix = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
 
@@ -33,17 +31,12 @@ struct Runner: Service {
         let models = Array(executor.engines.keys).sorted()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let now = Date()
-                try await queue.store.recordWorker(id: owner, models: models, now: now)
-                if let job = try await queue.store.lease(
-                    models: models, owner: owner, expiresAt: now.addingTimeInterval(leaseDuration), now: now)
-                {
-                    metrics.leased(job, now: now)
+                if let job = try await desk.lease(models: models, owner: owner) {
                     let lease = StoreLease(
-                        job: job, owner: owner, queue: queue, voices: voices, leaseDuration: leaseDuration)
+                        job: job, owner: owner, queue: desk.queue, voices: voices, leaseDuration: desk.leaseDuration)
                     await cancelWhenGracefulShutdown {
                         let outcome = await self.executor.execute(lease)
-                        self.metrics.finished(job, outcome: outcome)
+                        self.desk.metrics.finished(job, outcome: outcome)
                     }
                     continue
                 }
@@ -51,7 +44,7 @@ struct Runner: Service {
                 logger.error("queue error: \(error)")
             }
             await cancelWhenGracefulShutdown {
-                await self.queue.store.waitForWork(timeout: .seconds(self.pollInterval))
+                await self.desk.queue.store.waitForWork(timeout: .seconds(self.pollInterval))
             }
         }
     }

@@ -11,11 +11,12 @@ import ZoetropeWorker
 /// worker id, so a worker that lost its lease (cancelled, or expired and taken by another
 /// worker) changes nothing and is told so with a 409.
 struct WorkerController {
-    let queue: JobQueue
+    let desk: LeaseDesk
     let voices: any VoiceStore
     let catalog: ModelCatalog
-    let leaseDuration: Double
-    let metrics: GatewayMetrics
+    var queue: JobQueue { desk.queue }
+    var leaseDuration: Double { desk.leaseDuration }
+    var metrics: GatewayMetrics { desk.metrics }
     /// How long signed input and upload links stay valid, in seconds.
     let linkLifetime: Double = 6 * 3600
     /// The longest a lease request may be held open, in seconds.
@@ -58,9 +59,7 @@ struct WorkerController {
             let message = failure.error?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             guard !message.isEmpty else { throw APIError.badRequest("error is required: the reason the job failed") }
             let lease = try await storeLease(context: context, workerID: failure.workerID)
-            guard try await queue.store.fail(id: lease.job.id, owner: lease.owner, error: String(message.prefix(2000)), now: Date())
-            else { throw try await leaseLost(lease.job.id) }
-            await queue.removeInputs(of: lease.job)
+            guard try await lease.failIfHeld(String(message.prefix(2000))) else { throw try await leaseLost(lease.job.id) }
             metrics.finished(lease.job, outcome: .failed)
             return JSONResponse.make(["id": .string(lease.job.id), "status": .string(JobStatus.failed.rawValue)])
         }
@@ -84,12 +83,7 @@ struct WorkerController {
         let deadline = Date().addingTimeInterval(wait)
         while true {
             let now = Date()
-            metrics.abandoned(try await queue.store.failAbandoned(now: now).count)
-            try await queue.store.recordWorker(id: owner, models: body.models, now: now)
-            if let job = try await queue.store.lease(
-                models: body.models, owner: owner, expiresAt: now.addingTimeInterval(leaseDuration), now: now)
-            {
-                metrics.leased(job, now: now)
+            if let job = try await desk.lease(models: body.models, owner: owner, now: now) {
                 context.logger.info("request \(job.id) leased to worker \(body.workerID) (attempt \(job.attempts))")
                 return JSONResponse.make(try assignment(for: job, now: now))
             }

@@ -92,9 +92,14 @@ public struct StoreLease: JobLease {
     }
 
     public func fail(_ message: String) async {
-        if (try? await queue.store.fail(id: job.id, owner: owner, error: message, now: Date())) == true {
-            await queue.removeInputs(of: job)
-        }
+        _ = try? await failIfHeld(message)
+    }
+
+    /// Ends the job FAILED and deletes its inputs; false when the lease is no longer this owner's.
+    public func failIfHeld(_ message: String) async throws -> Bool {
+        guard try await queue.store.fail(id: job.id, owner: owner, error: message, now: Date()) else { return false }
+        await queue.removeInputs(of: job)
+        return true
     }
 
     public func release() async {
