@@ -29,6 +29,11 @@ public struct ModelDescriptor: Sendable {
 public struct ModelCatalog: Sendable {
     public static let klingImageToVideo = "kling-3-pro-image2video"
     public static let klingCreateVoice = "kling-create-voice"
+    /// Lightricks' LTX-2 image-to-video with generated audio, served only by GPU workers
+    /// (`ltx-worker/`); jobs wait in the queue until such a worker leases them.
+    public static let ltx2ImageToVideo = "ltx-2-image2video"
+    /// The engine name of models that only remote workers run.
+    public static let remoteEngine = "remote-worker"
 
     public var models: [ModelDescriptor]
 
@@ -36,7 +41,8 @@ public struct ModelCatalog: Sendable {
 
     public func model(slug: String) -> ModelDescriptor? { models.first { $0.slug == slug } }
 
-    /// The catalog with the seed's video model and the create-voice model, served by the given engines.
+    /// The catalog with the seed's video model and the create-voice model, served by the given engines,
+    /// and `ltx-2-image2video`, served by remote GPU workers only (same parameters as the seed's model).
     public static func standard(videoEngine: String, voiceEngine: String) -> ModelCatalog {
         ModelCatalog(models: [
             ModelDescriptor(
@@ -47,6 +53,12 @@ public struct ModelCatalog: Sendable {
                 slug: klingCreateVoice, engine: voiceEngine,
                 description: "A voice for voice_ids, made from 5 to 30 s of one voice; output {voice_id, voice_name}.",
                 parameters: createVoiceParametersSchema, output: "application/json"),
+            ModelDescriptor(
+                slug: ltx2ImageToVideo, engine: remoteEngine,
+                description: "LTX-2 image-to-video with generated audio (subject motion, start and end frames), run by "
+                    + "GPU workers; jobs wait in the queue until a worker serving this model is connected. "
+                    + "elements and voice_ids are not supported by this model yet.",
+                parameters: klingParametersSchema),
         ])
     }
 

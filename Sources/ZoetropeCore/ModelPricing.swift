@@ -11,9 +11,12 @@ public struct ModelPricing: Sendable, Equatable {
         self.perJob = perJob
     }
 
-    /// The defaults: 0.1 credits per second of Kling video, 1 credit per created voice.
+    /// The defaults: 0.1 credits per second of video (Kling or LTX-2), 1 credit per created voice.
     public static let standard = ModelPricing(
-        perSecond: [ModelCatalog.klingImageToVideo: Credits(micros: 100_000)],
+        perSecond: [
+            ModelCatalog.klingImageToVideo: Credits(micros: 100_000),
+            ModelCatalog.ltx2ImageToVideo: Credits(micros: 100_000),
+        ],
         perJob: [ModelCatalog.klingCreateVoice: Credits(micros: 1_000_000)])
 
     /// The price of one request.

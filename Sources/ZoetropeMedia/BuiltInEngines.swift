@@ -2,7 +2,8 @@ import ZoetropeCore
 
 /// The built-in engines and the catalog of models they serve: the motion engine for
 /// `kling-3-pro-image2video`, the voice engine for `kling-create-voice`. Used by the gateway's
-/// own render slots and by `zoetrope worker`.
+/// own render slots and by `zoetrope worker`. Models of the catalog that only remote GPU workers
+/// run (`ltx-2-image2video`) have no engine here.
 public struct BuiltInEngines: Sendable {
     public let catalog: ModelCatalog
     /// The engine of each model, by slug.
@@ -12,8 +13,12 @@ public struct BuiltInEngines: Sendable {
         let videoEngine = MotionEngine(fetcher: fetcher)
         let voiceEngine = VoiceCloneEngine(fetcher: fetcher)
         catalog = ModelCatalog.standard(videoEngine: videoEngine.name, voiceEngine: voiceEngine.name)
-        engines = Dictionary(uniqueKeysWithValues: catalog.models.map {
-            ($0.slug, $0.makesVideo ? videoEngine as any Engine : voiceEngine)
+        engines = Dictionary(uniqueKeysWithValues: catalog.models.compactMap { model -> (String, any Engine)? in
+            switch model.engine {
+            case videoEngine.name: (model.slug, videoEngine)
+            case voiceEngine.name: (model.slug, voiceEngine)
+            default: nil
+            }
         })
     }
 }

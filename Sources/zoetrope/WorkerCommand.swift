@@ -43,7 +43,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let engines = BuiltInEngines(fetcher: fetcher).engines
         let served = models.isEmpty ? engines.keys.sorted() : models
         for model in served where engines[model] == nil {
-            throw ValidationError("no built-in engine serves '\(model)'; known: \(engines.keys.sorted().joined(separator: ", "))")
+            let hint = model == ModelCatalog.ltx2ImageToVideo ? " (the LTX-2 GPU worker in ltx-worker/ serves it)" : ""
+            throw ValidationError(
+                "no built-in engine serves '\(model)'\(hint); known: \(engines.keys.sorted().joined(separator: ", "))")
         }
         let work = workDirectory.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("zoetrope-worker-\(UUID().uuidString.prefix(8))")

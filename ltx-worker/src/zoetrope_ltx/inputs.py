@@ -1,0 +1,73 @@
+"""Fetching a job's images: stored inputs through the lease's signed links, remote URLs directly
+(refusing private addresses, as the gateway's own fetcher does), decoded with ffmpeg."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import subprocess
+from urllib.parse import urlsplit
+
+import requests
+from PIL import Image, ImageOps
+
+from .protocol import GatewayClient, Refused, download
+from .request import Input
+from .plan import Unsupported
+
+MAX_INPUT_BYTES = 52_428_800
+
+
+def refusal(host: str) -> str | None:
+    """Why `host` may not be fetched (it resolves to a non-public address), or None."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        return f"its host {host} does not resolve ({error.strerror})"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        mapped = getattr(address, "ipv4_mapped", None)
+        if not (mapped or address).is_global or address.is_multicast:
+            return f"its host {host} is a non-public address ({address})"
+    return None
+
+
+class InputFetcher:
+    """Brings a job's inputs into its scratch directory."""
+
+    def __init__(self, client: GatewayClient, allow_private: bool = False):
+        self.client = client
+        self.allow_private = allow_private
+        self.public = requests.Session()
+
+    def fetch(self, item: Input, links: dict[str, str], field: str, path: str) -> str:
+        try:
+            if item.stored is not None:
+                link = links.get(item.stored)
+                if link is None:
+                    raise Unsupported(f"{field}: the gateway sent no link for the stored input")
+                self.client.download(link, path, MAX_INPUT_BYTES)
+            else:
+                parts = urlsplit(item.url or "")
+                if parts.scheme not in ("http", "https") or not parts.hostname:
+                    raise Unsupported(f"{field}: only http(s) URLs can be fetched")
+                if not self.allow_private and (reason := refusal(parts.hostname)):
+                    raise Unsupported(f"{field}: cannot fetch {item.url}: {reason}")
+                download(self.public, item.url, path, MAX_INPUT_BYTES)
+        except Refused as error:
+            raise Unsupported(f"{field}: could not be fetched (HTTP {error.status})") from error
+        except (requests.RequestException, ValueError) as error:
+            raise Unsupported(f"{field}: could not be fetched: {error}") from error
+        return path
+
+
+def decode_image(path: str, field: str, size: tuple[int, int]) -> Image.Image:
+    """Decodes any image ffmpeg reads, scaled to cover `size` (width, height) and centre-cropped."""
+    png = path + ".png"
+    result = subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", path, "-frames:v", "1", png], capture_output=True, text=True)
+    if result.returncode != 0 or not os.path.exists(png):
+        raise Unsupported(f"{field}: not a decodable image ({result.stderr.strip()[:200] or 'no picture'})")
+    with Image.open(png) as image:
+        return ImageOps.fit(image.convert("RGB"), size, method=Image.Resampling.LANCZOS)

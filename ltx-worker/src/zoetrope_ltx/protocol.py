@@ -1,0 +1,136 @@
+"""The worker protocol's calls to a Zoetrope gateway (`/v1/worker/…`, a worker token)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+import requests
+
+
+class Refused(Exception):
+    """The gateway answered with an error status."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(f"the gateway answered {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Upload:
+    url: str
+    method: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One leased job: the validated request, signed links to its stored inputs and where the
+    video goes."""
+
+    id: str
+    model: str
+    attempt: int
+    lease_seconds: float
+    request: dict
+    inputs: dict[str, str]
+    upload: Upload | None
+
+    @staticmethod
+    def parse(body: dict) -> "Assignment":
+        upload = body.get("upload")
+        return Assignment(
+            id=body["id"], model=body["model"], attempt=int(body["attempt"]),
+            lease_seconds=float(body["lease_seconds"]), request=body["request"], inputs=dict(body.get("inputs", {})),
+            upload=Upload(upload["url"], upload.get("method", "PUT"), upload["key"]) if upload else None)
+
+
+class GatewayClient:
+    """Lease, heartbeat, upload, complete, fail and release, authenticated by a worker token."""
+
+    def __init__(self, gateway: str, token: str, worker_id: str, session: requests.Session | None = None):
+        self.gateway = gateway.rstrip("/")
+        self.worker_id = worker_id
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def lease(self, models: list[str], wait_seconds: float = 25) -> Assignment | None:
+        """Waits up to `wait_seconds` for a job; None when none came."""
+        response = self._post(
+            "/v1/worker/lease", {"worker_id": self.worker_id, "models": models, "wait_seconds": wait_seconds},
+            timeout=wait_seconds + 30)
+        if response.status_code == 204:
+            return None
+        self._raise_unless_ok(response)
+        return Assignment.parse(response.json())
+
+    def heartbeat(self, job_id: str, progress: float) -> bool:
+        """False when the lease is lost (cancelled, or expired and taken by another worker)."""
+        progress = min(max(progress, 0.0), 1.0)
+        return self._lease_call(f"/v1/worker/jobs/{job_id}/heartbeat", {"progress": progress})
+
+    def complete(self, job_id: str, output_key: str) -> bool:
+        return self._lease_call(f"/v1/worker/jobs/{job_id}/complete", {"output_key": output_key})
+
+    def fail(self, job_id: str, reason: str) -> bool:
+        return self._lease_call(f"/v1/worker/jobs/{job_id}/fail", {"error": reason})
+
+    def release(self, job_id: str) -> bool:
+        """Hands the job back to the queue (this worker is stopping)."""
+        return self._lease_call(f"/v1/worker/jobs/{job_id}/release", {})
+
+    def upload(self, path: str, upload: Upload) -> None:
+        with open(path, "rb") as handle:
+            response = self.session.request(
+                upload.method, upload.url, data=handle, timeout=600,
+                headers={"Content-Type": "video/mp4", "Content-Length": str(os.path.getsize(path)),
+                         "Authorization": None})
+        if not 200 <= response.status_code < 300:
+            raise Refused(response.status_code, "upload refused: " + response.text[:300])
+
+    def download(self, url: str, path: str, max_bytes: int = 52_428_800) -> None:
+        """Fetches a signed link into `path`, through a temporary name in the same directory."""
+        download(self.session, url, path, max_bytes, headers={"Authorization": None})
+
+    def _lease_call(self, path: str, body: dict) -> bool:
+        response = self._post(path, {"worker_id": self.worker_id, **body}, timeout=60)
+        if response.status_code == 409:
+            return False
+        self._raise_unless_ok(response)
+        return True
+
+    def _post(self, path: str, body: dict, timeout: float) -> requests.Response:
+        return self.session.post(self.gateway + path, json=body, timeout=timeout)
+
+    @staticmethod
+    def _raise_unless_ok(response: requests.Response) -> None:
+        if 200 <= response.status_code < 300:
+            return
+        try:
+            message = response.json().get("error", response.text)
+        except ValueError:
+            message = response.text[:300]
+        raise Refused(response.status_code, message)
+
+
+def download(session: requests.Session, url: str, path: str, max_bytes: int, headers: dict | None = None) -> None:
+    """Streams `url` into `path` (through a temporary name), refusing bodies over `max_bytes`."""
+    with session.get(url, stream=True, timeout=(10, 120), headers=headers or {}) as response:
+        if response.status_code != 200:
+            raise Refused(response.status_code, f"fetching {url.split('?')[0]}")
+        directory = os.path.dirname(os.path.abspath(path))
+        handle = tempfile.NamedTemporaryFile(dir=directory, prefix=".partial-", delete=False)
+        try:
+            size = 0
+            with handle:
+                for chunk in response.iter_content(1 << 16):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ValueError(f"larger than {max_bytes // (1 << 20)} MB")
+                    handle.write(chunk)
+            os.replace(handle.name, path)
+        except BaseException:
+            os.unlink(handle.name)
+            raise

@@ -1,0 +1,176 @@
+"""The worker loop: lease a job, fetch its images, generate with heartbeats carrying progress,
+encode, upload, complete — or fail with a reason, or hand the job back when stopping."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import traceback
+from typing import Callable, Protocol
+
+import requests
+
+from .encoder import Clip, encode
+from .inputs import InputFetcher, decode_image
+from .plan import GenerationPlan, SizeProfile, Unsupported, plan as make_plan
+from .protocol import Assignment, GatewayClient, Refused
+from .request import RequestError, VideoRequest
+
+log = logging.getLogger("zoetrope_ltx")
+
+
+class Interrupted(Exception):
+    """Generation stopped between two denoising steps: the lease was lost or the worker is stopping."""
+
+
+class Generator(Protocol):
+    """Renders a plan's shots; calls `step(done, total)` after every denoising step and raises
+    `Interrupted` when `should_stop()` turns true."""
+
+    def render(self, plan: GenerationPlan, start_image, end_image, step: Callable[[int, int], None],
+               should_stop: Callable[[], bool]) -> list[Clip]: ...
+
+
+class Heartbeat:
+    """Posts the job's progress every `interval` seconds on a thread; notes a lost lease."""
+
+    def __init__(self, client: GatewayClient, job_id: str, interval: float):
+        self.client, self.job_id, self.interval = client, job_id, interval
+        self.progress = 0.0
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id[:8]}", daemon=True)
+
+    def start(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=70)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                if not self.client.heartbeat(self.job_id, self.progress):
+                    self.lost = True
+                    log.warning("job %s: the lease is lost (cancelled, or expired and taken by another worker)",
+                                self.job_id)
+                    return
+            except (requests.RequestException, Refused) as error:
+                log.warning("job %s: heartbeat failed: %s", self.job_id, error)
+
+
+class Worker:
+    """Runs one job at a time on one generator (one GPU)."""
+
+    def __init__(self, client: GatewayClient, generator: Generator, models: list[str], work_dir: str,
+                 fetcher: InputFetcher, sizes: SizeProfile = SizeProfile(), recipe: str = "distilled",
+                 grid: int = 32):
+        self.client, self.generator, self.models = client, generator, models
+        self.work_dir, self.fetcher, self.sizes, self.recipe, self.grid = work_dir, fetcher, sizes, recipe, grid
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        log.info("worker %s serving %s from %s", self.client.worker_id, ", ".join(self.models), self.client.gateway)
+        backoff = 1.0
+        while not self.stopping.is_set():
+            try:
+                assignment = self.client.lease(self.models, wait_seconds=20)
+                backoff = 1.0
+            except Refused as error:
+                if 400 <= error.status < 500 and error.status != 429:
+                    raise  # a bad token or an unknown model: the operator must fix the command
+                log.warning("lease refused: %s; retrying in %.0f s", error, backoff)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            except requests.RequestException as error:
+                log.warning("gateway unreachable: %s; retrying in %.0f s", error, backoff)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            if assignment is not None:
+                self.run_job(assignment)
+        log.info("worker stopped")
+
+    def run_job(self, assignment: Assignment) -> None:
+        job = assignment.id
+        log.info("job %s: leased (model %s, attempt %d)", job, assignment.model, assignment.attempt)
+        started = time.monotonic()
+        scratch = tempfile.mkdtemp(prefix=f"job-{job[:8]}-", dir=self.work_dir)
+        heartbeat = Heartbeat(self.client, job, interval=min(max(assignment.lease_seconds / 4, 0.5), 10)).start()
+        try:
+            output = self.render(assignment, scratch, heartbeat)
+            heartbeat.progress = 1.0
+            if assignment.upload is None:
+                raise Unsupported("the gateway sent no upload link for a video job")
+            self.client.upload(output, assignment.upload)
+            heartbeat.stop()
+            if self.client.complete(job, assignment.upload.key):
+                log.info("job %s: completed in %.1f s", job, time.monotonic() - started)
+            else:
+                log.warning("job %s: the lease was lost before completion", job)
+        except Interrupted:
+            heartbeat.stop()
+            if heartbeat.lost:
+                log.warning("job %s: stopped, the lease is lost", job)
+            else:
+                self._quietly(lambda: self.client.release(job))
+                log.info("job %s: handed back to the queue (the worker is stopping)", job)
+        except (Unsupported, RequestError) as error:
+            heartbeat.stop()
+            log.warning("job %s: failed: %s", job, error)
+            self._quietly(lambda: self.client.fail(job, str(error)))
+        except Exception as error:  # noqa: BLE001 — anything else ends the job with its reason
+            heartbeat.stop()
+            log.error("job %s: generation failed:\n%s", job, traceback.format_exc())
+            self._quietly(lambda: self.client.fail(job, describe(error)))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def render(self, assignment: Assignment, scratch: str, heartbeat: Heartbeat) -> str:
+        request = VideoRequest.parse(assignment.request)
+        plan = make_plan(request, self.sizes, self.recipe, self.grid)
+        size = plan.generation_size
+        start = decode_image(
+            self.fetcher.fetch(request.start_image, assignment.inputs, "start_image_url", os.path.join(scratch, "start")),
+            "start_image_url", size)
+        end = None
+        if request.end_image is not None:
+            end = decode_image(
+                self.fetcher.fetch(request.end_image, assignment.inputs, "end_image_url", os.path.join(scratch, "end")),
+                "end_image_url", size)
+        heartbeat.progress = 0.02
+
+        def step(done: int, total: int) -> None:
+            heartbeat.progress = 0.02 + 0.93 * done / max(total, 1)
+
+        def should_stop() -> bool:
+            return heartbeat.lost or self.stopping.is_set()
+
+        clips = self.generator.render(plan, start, end, step, should_stop)
+        if should_stop():
+            raise Interrupted()
+        output = os.path.join(scratch, "output.mp4")
+        encode(clips, output, plan.output_size, plan.frame_rate, plan.with_audio)
+        return output
+
+    @staticmethod
+    def _quietly(call: Callable[[], object]) -> None:
+        try:
+            call()
+        except (requests.RequestException, Refused) as error:
+            log.warning("the gateway did not take the answer: %s (the lease will expire)", error)
+
+
+def describe(error: Exception) -> str:
+    """A FAILED reason a client can act on."""
+    name = type(error).__name__
+    if "OutOfMemory" in name or "out of memory" in str(error).lower():
+        return "the GPU ran out of memory for this video; try a shorter duration or fewer shots"
+    return f"generation failed: {name}: {str(error)[:300]}"
