@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -80,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     client = GatewayClient(args.gateway, args.token, args.worker_id)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix="zoetrope-ltx-")
     os.makedirs(work_dir, exist_ok=True)
+    if not args.work_dir:
+        atexit.register(shutil.rmtree, work_dir, True)
     models = [LTX2_MODEL] + ([KLING_MODEL] if args.also_kling else [])
     worker = Worker(client, generator, models, work_dir, InputFetcher(client, args.allow_private_inputs),
                     SizeProfile(args.size_divisor), args.recipe, generator.grid)

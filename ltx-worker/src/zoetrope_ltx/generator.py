@@ -10,7 +10,6 @@ import logging
 import random
 from typing import Callable
 
-import numpy as np
 import PIL.Image
 import torch
 from diffusers import (
@@ -107,22 +106,23 @@ class LTX2Generator:
         generator = torch.Generator("cpu").manual_seed(seed)
         clips: list[Clip] = []
         first = start_image
-        for shot in plan.shots:
-            end = end_image if shot.ends_on_end_image else None
-            log.info("shot %d/%d with %s (%s): %d frames at %d×%d, seed %d", shot.index + 1, len(plan.shots),
-                     shot.pipeline, "start frame at latent index 0, end frame at latent index -1" if end is not None
-                     else ("start frame: the previous shot's last frame" if shot.starts_from_previous
-                           else "start frame: the start image"),
-                     shot.num_frames, *plan.generation_size, seed)
-            frames, audio, rate = self._shot(shot, plan, first, end, generator, on_step)
-            clips.append(Clip(frames, audio, rate, shot.keep_frames))
-            first = PIL.Image.fromarray(frames[-1])
-        if self.device.startswith("cuda"):
-            torch.cuda.empty_cache()
+        try:
+            for shot in plan.shots:
+                end = end_image if shot.ends_on_end_image else None
+                log.info("shot %d/%d with %s (%s): %d frames at %d×%d, seed %d", shot.index + 1, len(plan.shots),
+                         shot.pipeline, "start frame at latent index 0, end frame at latent index -1"
+                         if end is not None else ("start frame: the previous shot's last frame"
+                                                  if shot.starts_from_previous else "start frame: the start image"),
+                         shot.num_frames, *plan.generation_size, seed)
+                clips.append(self._shot(shot, plan, first, end, generator, on_step))
+                first = PIL.Image.fromarray(clips[-1].frames[-1])
+        finally:
+            if self.device.startswith("cuda"):
+                torch.cuda.empty_cache()  # also after an out-of-memory error, so the next job starts clean
         return clips
 
     def _shot(self, shot: ShotPlan, plan: GenerationPlan, first: PIL.Image.Image, end: PIL.Image.Image | None,
-              generator: torch.Generator, on_step) -> tuple[np.ndarray, np.ndarray, int]:
+              generator: torch.Generator, on_step) -> Clip:
         if end is not None:
             pipe = self.condition
             conditioning = dict(conditions=[LTX2VideoCondition(frames=first, index=0),
@@ -157,7 +157,7 @@ class LTX2Generator:
             # (batch, frames, channels, height, width) in [0, 1] → frames × height × width × RGB bytes
             frames = (video[0].clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
             sound = audio[0].float().cpu().numpy() if audio is not None else None
-        return frames, sound, int(self.i2v.vocoder.config.output_sampling_rate)
+        return Clip(frames, sound, int(self.i2v.vocoder.config.output_sampling_rate), shot.keep_frames)
 
     def _place(self, pipe) -> None:
         """With offloading, only the pipeline about to run holds accelerate's hooks (the three

@@ -49,12 +49,14 @@ class InputFetcher:
                     raise Unsupported(f"{field}: the gateway sent no link for the stored input")
                 self.client.download(link, path, MAX_INPUT_BYTES)
             else:
-                parts = urlsplit(item.url or "")
-                if parts.scheme not in ("http", "https") or not parts.hostname:
-                    raise Unsupported(f"{field}: only http(s) URLs can be fetched")
-                if not self.allow_private and (reason := refusal(parts.hostname)):
-                    raise Unsupported(f"{field}: cannot fetch {item.url}: {reason}")
-                download(self.public, item.url, path, MAX_INPUT_BYTES)
+                def check(url: str) -> None:
+                    parts = urlsplit(url)
+                    if parts.scheme not in ("http", "https") or not parts.hostname:
+                        raise Unsupported(f"{field}: only http(s) URLs can be fetched, not {url}")
+                    if not self.allow_private and (reason := refusal(parts.hostname)):
+                        raise Unsupported(f"{field}: cannot fetch {url}: {reason}")
+
+                download(self.public, item.url or "", path, MAX_INPUT_BYTES, check=check)
         except Refused as error:
             raise Unsupported(f"{field}: could not be fetched (HTTP {error.status})") from error
         except (requests.RequestException, ValueError) as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from typing import Callable
 
 import requests
 
@@ -115,9 +116,23 @@ class GatewayClient:
         raise Refused(response.status_code, message)
 
 
-def download(session: requests.Session, url: str, path: str, max_bytes: int, headers: dict | None = None) -> None:
-    """Streams `url` into `path` (through a temporary name), refusing bodies over `max_bytes`."""
-    with session.get(url, stream=True, timeout=(10, 120), headers=headers or {}) as response:
+def download(session: requests.Session, url: str, path: str, max_bytes: int, headers: dict | None = None,
+             check: Callable[[str], None] | None = None, max_redirects: int = 5) -> None:
+    """Streams `url` into `path` (through a temporary name), refusing bodies over `max_bytes`.
+    With `check`, redirects are followed one hop at a time and every URL is checked first."""
+    for _ in range(max_redirects + 1):
+        if check:
+            check(url)
+        response = session.get(url, stream=True, timeout=(10, 120), headers=headers or {},
+                               allow_redirects=check is None)
+        if check and response.is_redirect:
+            url = requests.compat.urljoin(url, response.headers["Location"])
+            response.close()
+            continue
+        break
+    else:
+        raise ValueError(f"more than {max_redirects} redirects")
+    with response:
         if response.status_code != 200:
             raise Refused(response.status_code, f"fetching {url.split('?')[0]}")
         directory = os.path.dirname(os.path.abspath(path))

@@ -94,7 +94,9 @@ class Worker:
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 30)
                 continue
-            if assignment is not None:
+            if assignment is not None and self.stopping.is_set():
+                self._quietly(lambda: self.client.release(assignment.id))  # leased while stopping
+            elif assignment is not None:
                 self.run_job(assignment)
         log.info("worker stopped")
 
