@@ -105,6 +105,15 @@ def test_playground_generates_and_plays_a_video(zoetrope, browser, start_png):
     key = browser.find_element(By.ID, "api-key")
     key.clear()
     key.send_keys(api_key)
+    # The server's video models are offered; the built-in one is chosen.
+    _wait(browser, 10, lambda d: "ltx-2-image2video" in [
+        o.get_attribute("value") for o in Select(d.find_element(By.ID, "model")).options], "models did not load")
+    model = Select(browser.find_element(By.ID, "model"))
+    assert [o.get_attribute("value") for o in model.options] == ["kling-3-pro-image2video", "ltx-2-image2video"]
+    assert model.first_selected_option.get_attribute("value") == "kling-3-pro-image2video"
+    model.select_by_value("ltx-2-image2video")
+    assert "GPU workers" in browser.find_element(By.ID, "model-hint").text
+    model.select_by_value("kling-3-pro-image2video")
     browser.find_element(By.ID, "start-image").send_keys(start_png)
     _wait(browser, 10, lambda d: d.execute_script(
         "const img = document.querySelector('#start-preview');"

@@ -51,11 +51,16 @@ class Assignment:
 class GatewayClient:
     """Lease, heartbeat, upload, complete, fail and release, authenticated by a worker token."""
 
-    def __init__(self, gateway: str, token: str, worker_id: str, session: requests.Session | None = None):
+    def __init__(self, gateway: str, token: str, worker_id: str):
         self.gateway = gateway.rstrip("/")
         self.worker_id = worker_id
-        self.session = session or requests.Session()
+        self._token = token
+        self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def clone(self) -> "GatewayClient":
+        """The same worker on its own connections (a requests session is not shared across threads)."""
+        return GatewayClient(self.gateway, self._token, self.worker_id)
 
     def lease(self, models: list[str], wait_seconds: float = 25) -> Assignment | None:
         """Waits up to `wait_seconds` for a job; None when none came."""

@@ -39,7 +39,7 @@ class Heartbeat:
     """Posts the job's progress every `interval` seconds on a thread; notes a lost lease."""
 
     def __init__(self, client: GatewayClient, job_id: str, interval: float):
-        self.client, self.job_id, self.interval = client, job_id, interval
+        self.client, self.job_id, self.interval = client.clone(), job_id, interval
         self.progress = 0.0
         self.lost = False
         self._stop = threading.Event()

@@ -452,7 +452,7 @@
     setStatus("SUBMITTING", null, 0);
     let res;
     try {
-      res = await api("POST", "v2/" + MODEL, buildBody());
+      res = await api("POST", "v2/" + encodeURIComponent($("model").value || MODEL), buildBody());
     } finally {
       button.disabled = false;
     }
@@ -564,8 +564,34 @@
       const input = $(slot + "-image");
       if (input.files && input.files[0]) state.pending[slot] = takeImage(slot, input.files[0]);
     });
+    $("model").addEventListener("change", describeModel);
     updateShots();
     loadVoices();
+    loadModels();
+  }
+
+  /** Fills the model list with the server's video models (GET /v1/models needs no key). */
+  async function loadModels() {
+    const res = await api("GET", "v1/models");
+    const models = (res.ok && res.data && res.data.models) || [];
+    const select = $("model");
+    const chosen = select.value;
+    const video = models.filter((m) => m.output === "video/mp4");
+    if (!video.length) return;
+    select.replaceChildren(...video.map((m) => {
+      const option = document.createElement("option");
+      option.value = m.slug;
+      option.textContent = m.slug;
+      option.dataset.description = m.description || "";
+      return option;
+    }));
+    if (video.some((m) => m.slug === chosen)) select.value = chosen;
+    describeModel();
+  }
+
+  function describeModel() {
+    const option = $("model").selectedOptions[0];
+    if (option && option.dataset.description) $("model-hint").textContent = "(" + option.dataset.description + ")";
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
