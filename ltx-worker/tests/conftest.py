@@ -1,9 +1,13 @@
 """Shared fixtures: a tiny random LTX-2 checkpoint written by the package itself, test images
-made by ffmpeg, and ffprobe."""
+made by ffmpeg and served on loopback, and ffprobe."""
 
+import functools
+import http.server
 import json
 import os
+import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -30,6 +34,30 @@ def images(tmp_path_factory):
         subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", source, "-frames:v", "1", path], check=True)
         paths[name] = path
     return paths
+
+
+@pytest.fixture
+def web(tmp_path, images):
+    """A loopback web server with a picture, a non-picture and a redirect to the picture."""
+    shutil.copy(images["start"], tmp_path / "photo.png")
+    (tmp_path / "broken.png").write_bytes(b"these bytes are not an image")
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/hop":
+                self.send_response(302)
+                self.send_header("Location", "/photo.png")
+                self.end_headers()
+                return
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
 
 
 def probe(path):

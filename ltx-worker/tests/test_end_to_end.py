@@ -66,7 +66,7 @@ class Cluster:
     def worker(self, *flags):
         process = self._spawn("worker", [
             sys.executable, "-m", "zoetrope_ltx", "--gateway", self.base, "--token", self.token,
-            "--model-dir", self.checkpoint, "--size-divisor", "30", "--seed", "0", *flags])
+            "--model-dir", self.checkpoint, "--size-divisor", "30", "--seed", "0", "--allow-private-inputs", *flags])
         self._wait_for(process, r"worker \S+ serving")
         return process
 
@@ -125,7 +125,7 @@ def data_uri(path):
     return "data:image/png;base64," + base64.b64encode(open(path, "rb").read()).decode()
 
 
-def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, images):
+def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, images, web):
     worker = cluster.worker()
     start_only = cluster.submit(prompt='a robot waves and says "hello"', start_image_url=data_uri(images["start"]),
                                 duration=10)
@@ -139,11 +139,11 @@ def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, im
     assert (streams["audio"]["codec_name"], streams["audio"]["sample_rate"]) == ("aac", "48000")
     assert abs(float(streams["audio"]["duration"]) - 10.0) < 0.05
 
-    # Start and end frames: the condition pipeline, at index 0 and -1; an end image by URL-less
-    # base64 and no audio track when generate_audio is false.
-    both = cluster.submit(prompt="a door opens", start_image_url=data_uri(images["start"]),
-                          end_image_url=base64.b64encode(open(images["end"], "rb").read()).decode(), duration=3,
-                          aspect_ratio="1:1", generate_audio=False)
+    # Start and end frames: the condition pipeline, at index 0 and -1. The start image is bare
+    # base64, the end image a URL the worker fetches itself (through a redirect); no audio track
+    # when generate_audio is false.
+    both = cluster.submit(prompt="a door opens", start_image_url=base64.b64encode(open(images["start"], "rb").read())
+                          .decode(), end_image_url=web + "/hop", duration=3, aspect_ratio="1:1", generate_audio=False)
     body, _ = cluster.wait(both)
     assert body["status"] == "COMPLETED", f"{body}\n{cluster.logs()}"
     streams = cluster.fetch(body["output"])
@@ -193,8 +193,14 @@ def test_sigterm_hands_the_job_back_and_kling_jobs_run_when_asked(cluster, image
     assert first.wait(timeout=60) == 0
     assert "handed back to the queue" in open(first.log_path).read()
     assert cluster.status(job)["status"] == "QUEUED"
-    cluster.worker("--also-kling")
+    second = cluster.worker("--also-kling")
     body, _ = cluster.wait(job)
     assert body["status"] == "COMPLETED", f"{body}\n{cluster.logs()}"
     assert body["metrics"]["retry_count"] == 0, body
     assert int(cluster.fetch(body["output"])["video"]["nb_read_frames"]) == 360
+
+    # An idle worker (in its long poll for a lease) stops at once on SIGTERM.
+    time.sleep(1)
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=10) == 0, open(second.log_path).read()
+    assert "worker stopped" in open(second.log_path).read()

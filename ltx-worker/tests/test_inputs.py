@@ -1,41 +1,12 @@
 """Fetching and decoding a job's images: signed links, remote URLs behind the SSRF guard (redirects
 checked hop by hop), and errors that name the field."""
 
-import functools
-import http.server
-import shutil
-import threading
-
 import pytest
 
 from zoetrope_ltx.inputs import InputFetcher, decode_image, refusal
 from zoetrope_ltx.plan import Unsupported
 from zoetrope_ltx.protocol import GatewayClient
 from zoetrope_ltx.request import Input
-
-
-@pytest.fixture
-def web(tmp_path, images):
-    """A loopback web server with a picture, a non-picture and a redirect to the picture."""
-    shutil.copy(images["start"], tmp_path / "photo.png")
-    (tmp_path / "broken.png").write_bytes(b"these bytes are not an image")
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self):
-            if self.path == "/hop":
-                self.send_response(302)
-                self.send_header("Location", "/photo.png")
-                self.end_headers()
-                return
-            super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 def fetcher(allow_private):

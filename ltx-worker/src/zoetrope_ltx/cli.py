@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def stop(signum, _frame):
         log.info("%s: finishing (a job in progress is handed back)", signal.Signals(signum).name)
-        worker.stopping.set()
+        worker.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

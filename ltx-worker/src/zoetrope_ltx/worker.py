@@ -27,6 +27,10 @@ class Interrupted(Exception):
     """Generation stopped between two denoising steps: the lease was lost or the worker is stopping."""
 
 
+class Stopped(BaseException):
+    """Raised by `Worker.stop` from a signal handler to end an idle long poll at once."""
+
+
 class Generator(Protocol):
     """Renders a plan's shots; calls `step(done, total)` after every denoising step and raises
     `Interrupted` when `should_stop()` turns true."""
@@ -74,14 +78,28 @@ class Worker:
         self.client, self.generator, self.models = client, generator, models
         self.work_dir, self.fetcher, self.sizes, self.recipe, self.grid = work_dir, fetcher, sizes, recipe, grid
         self.stopping = threading.Event()
+        self._idle = False
+
+    def stop(self) -> None:
+        """For a signal handler: an idle worker stops at once; a running job stops after its current
+        denoising step and is handed back."""
+        self.stopping.set()
+        if self._idle:
+            raise Stopped()
 
     def run(self) -> None:
         log.info("worker %s serving %s from %s", self.client.worker_id, ", ".join(self.models), self.client.gateway)
         backoff = 1.0
         while not self.stopping.is_set():
             try:
-                assignment = self.client.lease(self.models, wait_seconds=20)
+                self._idle = True
+                try:
+                    assignment = self.client.lease(self.models, wait_seconds=20)
+                finally:
+                    self._idle = False
                 backoff = 1.0
+            except Stopped:
+                break
             except Refused as error:
                 if 400 <= error.status < 500 and error.status != 429:
                     raise  # a bad token or an unknown model: the operator must fix the command
