@@ -204,3 +204,12 @@ def test_sigterm_hands_the_job_back_and_kling_jobs_run_when_asked(cluster, image
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=10) == 0, open(second.log_path).read()
     assert "worker stopped" in open(second.log_path).read()
+
+
+def test_a_refused_token_stops_the_worker_with_the_gateways_answer(cluster):
+    process = cluster._spawn("worker", [
+        sys.executable, "-m", "zoetrope_ltx", "--gateway", cluster.base, "--token", cluster.key,
+        "--model-dir", cluster.checkpoint])
+    assert process.wait(timeout=120) == 1
+    log = open(process.log_path).read()
+    assert "worker stopped: the gateway answered 403" in log, log

@@ -75,10 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     from .protocol import GatewayClient
     from .worker import Worker
 
-    generator = LTX2Generator.load(
-        model_dir=args.model_dir, upsampler_dir=args.upsampler_dir, device=args.device,
-        dtype=args.dtype, offload=args.offload, vae_tiling=args.vae_tiling, recipe=args.recipe, steps=args.steps,
-        seed=args.seed)
+    try:
+        generator = LTX2Generator.load(
+            model_dir=args.model_dir, upsampler_dir=args.upsampler_dir, device=args.device,
+            dtype=args.dtype, offload=args.offload, vae_tiling=args.vae_tiling, recipe=args.recipe, steps=args.steps,
+            seed=args.seed)
+    except Exception as error:  # noqa: BLE001 — a missing or partial checkpoint, no GPU, …
+        log.error("could not load LTX-2 from %s: %s: %s", args.model_dir, type(error).__name__, error)
+        return 2
     client = GatewayClient(args.gateway, args.token, args.worker_id)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix="zoetrope-ltx-")
     os.makedirs(work_dir, exist_ok=True)
