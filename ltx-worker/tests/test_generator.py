@@ -110,3 +110,15 @@ def test_model_offload_switches_between_pipelines(tiny_checkpoint, tmp_path):
     clips, _, streams = render(offloaded, request, tmp_path)
     assert [c.frames.shape[0] for c in clips] == [25, 49]
     assert int(streams["video"]["nb_read_frames"]) == 72
+
+
+def test_an_offloaded_render_that_stops_early_leaves_the_next_job_a_clean_start(tiny_checkpoint, tmp_path):
+    offloaded = LTX2Generator.load(tiny_checkpoint, device="cpu", offload="model", seed=3)
+    the_plan = plan(VideoRequest(prompt="p", start_image=Input(stored="a"), duration=3), TINY)
+    steps = []
+    with pytest.raises(Interrupted):
+        offloaded.render(the_plan, picture(the_plan.generation_size, (0, 0, 0)), None,
+                         lambda done, total: steps.append(done), lambda: len(steps) >= 3)
+    assert offloaded._placed is None
+    clips, _, streams = render(offloaded, VideoRequest(prompt="p", start_image=Input(stored="a"), duration=3), tmp_path)
+    assert int(streams["video"]["nb_read_frames"]) == 72

@@ -41,7 +41,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", choices=("bfloat16", "float32"), help="default: bfloat16 on GPU, float32 on CPU")
     p.add_argument("--offload", choices=("none", "model", "sequential"), default="none",
                    help="CPU offloading for smaller GPUs: whole models (model) or layer by layer (sequential, slowest)")
-    p.add_argument("--vae-tiling", action="store_true", help="decode the video in tiles (less GPU memory)")
+    p.add_argument("--vae-tiling", action=argparse.BooleanOptionalAction, default=True,
+                   help="decode the video in tiles (on by default: a 1080p decode in one piece needs many GB more)")
     p.add_argument("--size-divisor", type=int, default=1,
                    help="divide the 1080p output sizes by this (the tests' tiny checkpoint uses 30)")
     p.add_argument("--work-dir", default=None, help="scratch directory for jobs (default: a temporary one)")

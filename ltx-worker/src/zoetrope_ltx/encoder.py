@@ -68,17 +68,22 @@ def encode(clips: list[Clip], path: str, output_size: tuple[int, int], frame_rat
         if with_audio:
             command += ["-c:a", "aac", "-ar", "48000", "-b:a", "192k"]
         command += ["-movflags", "+faststart", "-f", "mp4", partial]
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            for clip in clips:
-                for frame in clip.frames[: clip.keep_frames]:
-                    process.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
-            process.stdin.close()
-        except BrokenPipeError:
-            pass
-        errors = process.stderr.read().decode(errors="replace")
-        if process.wait() != 0:
-            raise EncodeError(f"ffmpeg failed: {errors.strip()[:500]}")
+        with tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=errors)
+            try:
+                for clip in clips:
+                    for frame in clip.frames[: clip.keep_frames]:
+                        process.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+                process.stdin.close()
+            except BrokenPipeError:
+                pass  # ffmpeg stopped early: its exit status and message say why
+            except BaseException:
+                process.kill()
+                process.wait()
+                raise
+            if process.wait() != 0:
+                errors.seek(0)
+                raise EncodeError(f"ffmpeg failed: {errors.read().decode(errors='replace').strip()[:500]}")
         os.replace(partial, path)
     finally:
         for leftover in (partial, audio_file):

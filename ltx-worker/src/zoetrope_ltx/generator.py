@@ -49,12 +49,18 @@ class LTX2Generator:
         self.upsample = LTX2LatentUpsamplePipeline(vae=i2v.vae, latent_upsampler=upsampler) if upsampler else None
         self.device, self.offload, self.recipe, self.steps, self.seed = device, offload, recipe, steps, seed
         self._placed = None
+        # LTX-2.3 and later modulate cross-attention by the other modality's timestep; LTX-2.0 does
+        # not. The pipelines default to the newer behaviour, so the checkpoint decides here.
+        self.cross_timestep = bool(getattr(i2v.transformer, "prompt_modulation", False))
+        for pipe in (self.i2v, self.condition, self.upsample):
+            if pipe is not None:
+                pipe.set_progress_bar_config(disable=True)
         if recipe == DISTILLED:
             if self.upsample is None:
                 raise ValueError("the distilled recipe needs the latent upsampler")
-            # The distilled sigmas are used as they are: no dynamic shifting, no terminal shift.
+            # The distilled sigmas are used as they are: no shift, dynamic or terminal.
             scheduler = FlowMatchEulerDiscreteScheduler.from_config(
-                i2v.scheduler.config, use_dynamic_shifting=False, shift_terminal=None)
+                i2v.scheduler.config, shift=1.0, use_dynamic_shifting=False, shift_terminal=None)
             self.i2v.scheduler = scheduler
             self.condition.scheduler = scheduler
         if offload == "none":
@@ -64,7 +70,7 @@ class LTX2Generator:
 
     @classmethod
     def load(cls, model_dir: str, upsampler_dir: str | None = None, device: str | None = None,
-             dtype: str | None = None, offload: str = "none", vae_tiling: bool = False, recipe: str = DISTILLED,
+             dtype: str | None = None, offload: str = "none", vae_tiling: bool = True, recipe: str = DISTILLED,
              steps: int = 40, seed: int | None = None) -> "LTX2Generator":
         """Loads a diffusers-format checkpoint: a directory, or a repo id in the Hugging Face cache."""
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -80,10 +86,8 @@ class LTX2Generator:
                                                                   dtype=torch_dtype))
         if vae_tiling:
             i2v.vae.enable_tiling()
-        for pipe in (i2v,):
-            pipe.set_progress_bar_config(disable=True)
         generator = cls(i2v, upsampler, device, offload, recipe, steps, seed)
-        log.info("LTX-2 loaded")
+        log.info("LTX-2 loaded (%s transformer)", "LTX-2.3+" if generator.cross_timestep else "LTX-2.0")
         return generator
 
     def steps_per_shot(self) -> int:
@@ -116,9 +120,17 @@ class LTX2Generator:
                          shot.num_frames, *plan.generation_size, seed)
                 clips.append(self._shot(shot, plan, first, end, generator, on_step))
                 first = PIL.Image.fromarray(clips[-1].frames[-1])
+        except BaseException:
+            # A call that stops early keeps its models where they are (diffusers frees offloaded models
+            # only at the end of a call): drop the hooks, so the next job offloads from a clean start.
+            if self._placed is not None:
+                self._placed.remove_all_hooks()
+                self._placed.to("cpu")
+                self._placed = None
+            raise
         finally:
             if self.device.startswith("cuda"):
-                torch.cuda.empty_cache()  # also after an out-of-memory error, so the next job starts clean
+                torch.cuda.empty_cache()
         return clips
 
     def _shot(self, shot: ShotPlan, plan: GenerationPlan, first: PIL.Image.Image, end: PIL.Image.Image | None,
@@ -132,7 +144,7 @@ class LTX2Generator:
             conditioning = dict(image=first)
         common = dict(prompt=shot.prompt, negative_prompt=plan.negative_prompt, num_frames=shot.num_frames,
                       frame_rate=plan.frame_rate, generator=generator, return_dict=False, callback_on_step_end=on_step,
-                      **conditioning)
+                      use_cross_timestep=self.cross_timestep, **conditioning)
         width, height = plan.generation_size
         with torch.inference_mode():
             if self.recipe == DISTILLED:
@@ -151,11 +163,16 @@ class LTX2Generator:
                     noise_scale=STAGE_2_DISTILLED_SIGMA_VALUES[0], output_type="pt")
             else:
                 self._place(pipe)
+                # Spatio-temporal guidance skips the block each family was tuned for.
                 video, audio = pipe(
                     **common, width=width, height=height, num_inference_steps=self.steps,
-                    guidance_scale=plan.guidance_scale, output_type="pt")
-            # (batch, frames, channels, height, width) in [0, 1] → frames × height × width × RGB bytes
-            frames = (video[0].clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+                    guidance_scale=plan.guidance_scale, output_type="pt",
+                    spatio_temporal_guidance_blocks=[28] if self.cross_timestep else [29])
+            # (batch, frames, channels, height, width) in [0, 1] → frames × height × width × RGB bytes,
+            # a few frames at a time (a whole 1080p clip at once would need gigabytes more).
+            frames = torch.cat([(chunk.float().clamp(0, 1) * 255).round().to(torch.uint8).cpu()
+                                for chunk in video[0].split(8)]).permute(0, 2, 3, 1).numpy()
+            del video
             sound = audio[0].float().cpu().numpy() if audio is not None else None
         return Clip(frames, sound, int(self.i2v.vocoder.config.output_sampling_rate), shot.keep_frames)
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import requests
 from PIL import Image, ImageOps
 
-from .protocol import GatewayClient, Refused, download
+from .protocol import GatewayClient, Refused, download, with_retries
 from .request import Input
 from .plan import Unsupported
 
@@ -47,7 +47,7 @@ class InputFetcher:
                 link = links.get(item.stored)
                 if link is None:
                     raise Unsupported(f"{field}: the gateway sent no link for the stored input")
-                self.client.download(link, path, MAX_INPUT_BYTES)
+                with_retries(lambda: self.client.download(link, path, MAX_INPUT_BYTES), f"download of {field}")
             else:
                 def check(url: str) -> None:
                     parts = urlsplit(url)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from typing import Callable
 
 import requests
+
+log = logging.getLogger("zoetrope_ltx")
+
+
+class Transient(Exception):
+    """The gateway could not be reached or answered 5xx: the job goes back to the queue for a later
+    try instead of failing."""
 
 
 class Refused(Exception):
@@ -154,3 +163,18 @@ def download(session: requests.Session, url: str, path: str, max_bytes: int, hea
         except BaseException:
             os.unlink(handle.name)
             raise
+
+
+def with_retries(call: Callable[[], object], what: str, attempts: int = 4, delay: float = 1.0) -> object:
+    """Runs a call to the gateway, retrying transport errors and 5xx answers with backoff (1, 2, 4 s);
+    raises `Transient` when they persist. Other refusals (4xx) are raised as they are."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except (requests.RequestException, Refused) as error:
+            if isinstance(error, Refused) and error.status < 500:
+                raise
+            if attempt == attempts - 1:
+                raise Transient(f"the {what} did not reach the gateway: {error}") from error
+            log.warning("%s failed (%s); retrying", what, error)
+            time.sleep(delay * 2 ** attempt)

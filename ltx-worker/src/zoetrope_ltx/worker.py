@@ -17,18 +17,17 @@ import requests
 from .encoder import Clip, encode
 from .inputs import InputFetcher, decode_image
 from .plan import GenerationPlan, SizeProfile, Unsupported, plan as make_plan
-from .protocol import Assignment, GatewayClient, Refused
+from .protocol import Assignment, GatewayClient, Refused, Transient, with_retries
 from .request import RequestError, VideoRequest
 
 log = logging.getLogger("zoetrope_ltx")
 
+POLL_SECONDS = 5
+"""How long one lease request waits for a job: short, so a stopping worker is not kept waiting."""
+
 
 class Interrupted(Exception):
     """Generation stopped between two denoising steps: the lease was lost or the worker is stopping."""
-
-
-class Stopped(BaseException):
-    """Raised by `Worker.stop` from a signal handler to end an idle long poll at once."""
 
 
 class Generator(Protocol):
@@ -78,28 +77,19 @@ class Worker:
         self.client, self.generator, self.models = client, generator, models
         self.work_dir, self.fetcher, self.sizes, self.recipe, self.grid = work_dir, fetcher, sizes, recipe, grid
         self.stopping = threading.Event()
-        self._idle = False
 
     def stop(self) -> None:
-        """For a signal handler: an idle worker stops at once; a running job stops after its current
-        denoising step and is handed back."""
+        """For a signal handler: an idle worker stops after its current poll (at most `POLL_SECONDS`);
+        a running job stops after its current denoising step and is handed back."""
         self.stopping.set()
-        if self._idle:
-            raise Stopped()
 
     def run(self) -> None:
         log.info("worker %s serving %s from %s", self.client.worker_id, ", ".join(self.models), self.client.gateway)
         backoff = 1.0
         while not self.stopping.is_set():
             try:
-                self._idle = True
-                try:
-                    assignment = self.client.lease(self.models, wait_seconds=20)
-                finally:
-                    self._idle = False
+                assignment = self.client.lease(self.models, wait_seconds=POLL_SECONDS)
                 backoff = 1.0
-            except Stopped:
-                break
             except Refused as error:
                 if 400 <= error.status < 500 and error.status != 429:
                     raise  # a bad token or an unknown model: the operator must fix the command
@@ -129,9 +119,10 @@ class Worker:
             heartbeat.progress = 1.0
             if assignment.upload is None:
                 raise Unsupported("the gateway sent no upload link for a video job")
-            self.client.upload(output, assignment.upload)
+            upload = assignment.upload
+            with_retries(lambda: self.client.upload(output, upload), "upload")
             heartbeat.stop()
-            if self.client.complete(job, assignment.upload.key):
+            if with_retries(lambda: self.client.complete(job, upload.key), "completion"):
                 log.info("job %s: completed in %.1f s", job, time.monotonic() - started)
             else:
                 log.warning("job %s: the lease was lost before completion", job)
@@ -142,6 +133,10 @@ class Worker:
             else:
                 self._quietly(lambda: self.client.release(job))
                 log.info("job %s: handed back to the queue (the worker is stopping)", job)
+        except Transient as error:
+            heartbeat.stop()
+            log.warning("job %s: %s; handing it back to the queue", job, error)
+            self._quietly(lambda: self.client.release(job))
         except (Unsupported, RequestError) as error:
             heartbeat.stop()
             log.warning("job %s: failed: %s", job, error)
