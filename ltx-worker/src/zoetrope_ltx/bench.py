@@ -6,6 +6,9 @@
   configuration: 48 layers, 32 × 128 video heads, 32 × 64 audio heads) with random weights, at a
   1920×1088×121 video and its audio, as one distilled stage-2 step runs. No weights are fetched.
   `--layers`, `--width`, `--height`, `--frames` shrink it (a CPU check of the code path).
+- `decode`: a full-size LTX-2 video VAE (the configuration published with the diffusers-format
+  LTX-2.3 checkpoint) with random weights decoding 1920×1088×121 from its latents, with tiling
+  (the worker's default) and without.
 """
 
 from __future__ import annotations
@@ -130,10 +133,63 @@ def bench_transformer(device: str, runs: int, layers: int, width: int, height: i
     print(f"peak memory: {peak_memory(device)}")
 
 
+LTX23_VAE = dict(
+    block_out_channels=(256, 512, 1024, 1024), decoder_block_out_channels=(256, 512, 512, 1024),
+    layers_per_block=(4, 6, 4, 2, 2), decoder_layers_per_block=(4, 6, 4, 2, 2),
+    spatio_temporal_scaling=(True,) * 4, decoder_spatio_temporal_scaling=(True,) * 4,
+    decoder_inject_noise=(False,) * 5, downsample_type=("spatial", "temporal", "spatiotemporal", "spatiotemporal"),
+    upsample_type=("spatiotemporal", "spatiotemporal", "temporal", "spatial"), upsample_residual=(False,) * 4,
+    upsample_factor=(2, 2, 1, 2), patch_size=4, patch_size_t=1, decoder_causal=False,
+    decoder_spatial_padding_mode="zeros", timestep_conditioning=False, spatial_compression_ratio=32,
+    temporal_compression_ratio=8)
+"""The video VAE's configuration in the diffusers-format LTX-2.3 checkpoint (vae/config.json)."""
+
+
+def bench_decode(device: str, runs: int, width: int, height: int, frames: int) -> None:
+    from diffusers import AutoencoderKLLTX2Video
+
+    dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        with torch.device(device):
+            vae = AutoencoderKLLTX2Video(**LTX23_VAE).eval()
+    finally:
+        torch.set_default_dtype(default)
+    latents = torch.randn(1, vae.config.latent_channels, (frames - 1) // vae.temporal_compression_ratio + 1,
+                          height // vae.spatial_compression_ratio, width // vae.spatial_compression_ratio,
+                          device=device, dtype=dtype)
+    print(f"LTX-2 video VAE, random weights, {dtype}, on {device_name(device)}, torch {torch.__version__}: "
+          f"latents {tuple(latents.shape)} → {width}×{height}×{frames}")
+    for tiled in (True, False):
+        if tiled:
+            vae.enable_tiling()
+        else:
+            vae.disable_tiling()
+        if device.startswith("cuda"):
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+        times = []
+        try:
+            with torch.inference_mode():
+                for _ in range(runs):
+                    sync(device)
+                    started = time.perf_counter()
+                    video = vae.decode(latents, return_dict=False)[0]
+                    sync(device)
+                    times.append(time.perf_counter() - started)
+            assert video.shape[2:] == (frames, height, width), video.shape
+            del video
+            print(f"tiling {'on ' if tiled else 'off'}: s/decode median {statistics.median(times):.3f} over {runs}; "
+                  f"peak memory {peak_memory(device)}")
+        except torch.OutOfMemoryError:
+            print(f"tiling {'on ' if tiled else 'off'}: out of memory; peak {peak_memory(device)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m zoetrope_ltx.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=("tiny", "transformer"))
+    p.add_argument("what", choices=("tiny", "transformer", "decode"))
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--layers", type=int, default=48)
@@ -143,6 +199,8 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if args.what == "tiny":
         bench_tiny(args.device, args.runs)
+    elif args.what == "decode":
+        bench_decode(args.device, args.runs, args.width, args.height, args.frames)
     else:
         bench_transformer(args.device, args.runs, args.layers, args.width, args.height, args.frames)
 
