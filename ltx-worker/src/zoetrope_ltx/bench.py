@@ -40,6 +40,17 @@ def device_name(device: str) -> str:
     return f"CPU ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
 
 
+def build(factory, device: str, dtype: torch.dtype):
+    """A model built in its dtype directly on the device: no float32 copy of billions of weights."""
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        with torch.device(device):
+            return factory().eval()
+    finally:
+        torch.set_default_dtype(default)
+
+
 def bench_tiny(device: str, runs: int) -> None:
     from PIL import Image
 
@@ -80,13 +91,7 @@ def bench_transformer(device: str, runs: int, layers: int, width: int, height: i
 
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
     started = time.perf_counter()
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)  # built in its dtype, on the device: no float32 copy of 19 B weights
-    try:
-        with torch.device(device):
-            model = LTX2VideoTransformer3DModel(num_layers=layers).eval()
-    finally:
-        torch.set_default_dtype(default)
+    model = build(lambda: LTX2VideoTransformer3DModel(num_layers=layers), device, dtype)
     sync(device)
     config = model.config
     parameters = sum(p.numel() for p in model.parameters())
@@ -149,13 +154,7 @@ def bench_decode(device: str, runs: int, width: int, height: int, frames: int) -
     from diffusers import AutoencoderKLLTX2Video
 
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    try:
-        with torch.device(device):
-            vae = AutoencoderKLLTX2Video(**LTX23_VAE).eval()
-    finally:
-        torch.set_default_dtype(default)
+    vae = build(lambda: AutoencoderKLLTX2Video(**LTX23_VAE), device, dtype)
     latents = torch.randn(1, vae.config.latent_channels, (frames - 1) // vae.temporal_compression_ratio + 1,
                           height // vae.spatial_compression_ratio, width // vae.spatial_compression_ratio,
                           device=device, dtype=dtype)

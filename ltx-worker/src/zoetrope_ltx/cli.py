@@ -55,13 +55,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    arguments = parser()
+    args = arguments.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stdout)
     log = logging.getLogger("zoetrope_ltx")
     if not args.gateway or not args.token:
-        parser().error("--gateway and --token are required (or ZOETROPE_GATEWAY and ZOETROPE_WORKER_TOKEN)")
+        arguments.error("--gateway and --token are required (or ZOETROPE_GATEWAY and ZOETROPE_WORKER_TOKEN)")
     if not args.model_dir:
-        parser().error("--model-dir is required (a diffusers-format LTX-2 checkpoint, or ZOETROPE_LTX_MODEL_DIR)")
+        arguments.error("--model-dir is required (a diffusers-format LTX-2 checkpoint, or ZOETROPE_LTX_MODEL_DIR)")
 
     from .media import check_media_tools
     try:
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         atexit.register(shutil.rmtree, work_dir, True)
     models = [LTX2_MODEL] + ([KLING_MODEL] if args.also_kling else [])
     worker = Worker(client, generator, models, work_dir, InputFetcher(client, args.allow_private_inputs),
-                    SizeProfile(args.size_divisor), args.recipe, generator.grid)
+                    SizeProfile(args.size_divisor))
 
     def stop(signum, _frame):
         log.info("%s: finishing (a job in progress is handed back)", signal.Signals(signum).name)

@@ -32,7 +32,10 @@ class Interrupted(Exception):
 
 class Generator(Protocol):
     """Renders a plan's shots; calls `step(done, total)` after every denoising step and raises
-    `Interrupted` when `should_stop()` turns true."""
+    `Interrupted` when `should_stop()` turns true. Its `recipe` and `grid` shape the plans."""
+
+    recipe: str
+    grid: int
 
     def render(self, plan: GenerationPlan, start_image, end_image, step: Callable[[int, int], None],
                should_stop: Callable[[], bool]) -> list[Clip]: ...
@@ -72,10 +75,9 @@ class Worker:
     """Runs one job at a time on one generator (one GPU)."""
 
     def __init__(self, client: GatewayClient, generator: Generator, models: list[str], work_dir: str,
-                 fetcher: InputFetcher, sizes: SizeProfile = SizeProfile(), recipe: str = "distilled",
-                 grid: int = 32):
+                 fetcher: InputFetcher, sizes: SizeProfile = SizeProfile()):
         self.client, self.generator, self.models = client, generator, models
-        self.work_dir, self.fetcher, self.sizes, self.recipe, self.grid = work_dir, fetcher, sizes, recipe, grid
+        self.work_dir, self.fetcher, self.sizes = work_dir, fetcher, sizes
         self.stopping = threading.Event()
 
     def stop(self) -> None:
@@ -90,15 +92,10 @@ class Worker:
             try:
                 assignment = self.client.lease(self.models, wait_seconds=POLL_SECONDS)
                 backoff = 1.0
-            except Refused as error:
-                if 400 <= error.status < 500 and error.status != 429:
+            except (Refused, requests.RequestException) as error:
+                if isinstance(error, Refused) and 400 <= error.status < 500 and error.status != 429:
                     raise  # a bad token or an unknown model: the operator must fix the command
-                log.warning("lease refused: %s; retrying in %.0f s", error, backoff)
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 30)
-                continue
-            except requests.RequestException as error:
-                log.warning("gateway unreachable: %s; retrying in %.0f s", error, backoff)
+                log.warning("no lease (%s); retrying in %.0f s", error, backoff)
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 30)
                 continue
@@ -115,34 +112,33 @@ class Worker:
         scratch = tempfile.mkdtemp(prefix=f"job-{job[:8]}-", dir=self.work_dir)
         heartbeat = Heartbeat(self.client, job, interval=min(max(assignment.lease_seconds / 4, 0.5), 10)).start()
         try:
-            output = self.render(assignment, scratch, heartbeat)
-            heartbeat.progress = 1.0
-            if assignment.upload is None:
-                raise Unsupported("the gateway sent no upload link for a video job")
-            upload = assignment.upload
-            with_retries(lambda: self.client.upload(output, upload), "upload")
-            heartbeat.stop()
+            # Heartbeats run until the video is uploaded, and stop before any answer that ends the lease.
+            try:
+                if assignment.upload is None:
+                    raise Unsupported("the gateway sent no upload link for a video job")
+                upload = assignment.upload
+                output = self.render(assignment, scratch, heartbeat)
+                heartbeat.progress = 1.0
+                with_retries(lambda: self.client.upload(output, upload), "upload")
+            finally:
+                heartbeat.stop()
             if with_retries(lambda: self.client.complete(job, upload.key), "completion"):
                 log.info("job %s: completed in %.1f s", job, time.monotonic() - started)
             else:
                 log.warning("job %s: the lease was lost before completion", job)
         except Interrupted:
-            heartbeat.stop()
             if heartbeat.lost:
                 log.warning("job %s: stopped, the lease is lost", job)
             else:
                 self._quietly(lambda: self.client.release(job))
                 log.info("job %s: handed back to the queue (the worker is stopping)", job)
         except Transient as error:
-            heartbeat.stop()
             log.warning("job %s: %s; handing it back to the queue", job, error)
             self._quietly(lambda: self.client.release(job))
         except (Unsupported, RequestError) as error:
-            heartbeat.stop()
             log.warning("job %s: failed: %s", job, error)
             self._quietly(lambda: self.client.fail(job, str(error)))
         except Exception as error:  # noqa: BLE001 — anything else ends the job with its reason
-            heartbeat.stop()
             log.error("job %s: generation failed:\n%s", job, traceback.format_exc())
             self._quietly(lambda: self.client.fail(job, describe(error)))
         finally:
@@ -150,7 +146,7 @@ class Worker:
 
     def render(self, assignment: Assignment, scratch: str, heartbeat: Heartbeat) -> str:
         request = VideoRequest.parse(assignment.request)
-        plan = make_plan(request, self.sizes, self.recipe, self.grid)
+        plan = make_plan(request, self.sizes, self.generator.recipe, self.generator.grid)
         size = plan.generation_size
         start = decode_image(
             self.fetcher.fetch(request.start_image, assignment.inputs, "start_image_url", os.path.join(scratch, "start")),
