@@ -73,7 +73,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("Resources/openapi.json"), .copy("Resources/playground")]
+            resources: [.copy("Resources/playground")]
         ),
         .target(
             name: "ZoetropeClient",

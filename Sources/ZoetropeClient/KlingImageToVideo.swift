@@ -56,7 +56,7 @@ public struct KlingImageToVideo: Sendable, Encodable, Equatable {
     public var aspectRatio: AspectRatio?
     /// 0...1.
     public var cfgScale: Double?
-    /// Seconds, 3...15; sent as a string, as the product page does.
+    /// Seconds, 3...15; sent as a string, as Segmind's own API takes it.
     public var duration: Int?
     public var negativePrompt: String?
     public var generateAudio: Bool?

@@ -68,7 +68,7 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
         voices = try container.decodeIfPresent([VoiceProfile].self, forKey: .voices) ?? []
     }
 
-    public static let defaultNegativePrompt = "blur, distort, and low quality"
+    public static let defaultNegativePrompt = VideoParameters.defaultNegativePrompt
 
     /// Exactly `duration × 24` frames.
     public var frameCount: Int { duration * Self.framesPerSecond }

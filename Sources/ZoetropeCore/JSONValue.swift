@@ -65,20 +65,6 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// A request body's parameters: a 400 unless this is an object whose keys are all `known`
-    /// (an unknown one, a typo, is refused by name rather than ignored).
-    public func parameters(known: Set<String>) throws -> [String: JSONValue] {
-        guard case .object(let fields) = self else {
-            throw APIError.badRequest("request body must be a JSON object, got \(typeName)")
-        }
-        let unknown = fields.keys.filter { !known.contains($0) }.sorted()
-        if !unknown.isEmpty {
-            throw APIError.badRequest(
-                "unknown parameter\(unknown.count == 1 ? "" : "s"): \(unknown.joined(separator: ", "))")
-        }
-        return fields
-    }
-
     /// Serializes to compact JSON with sorted keys.
     public func encoded() -> Data {
         let encoder = JSONEncoder()
@@ -99,4 +85,18 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     public init(nilLiteral: ()) { self = .null }
+}
+
+extension JSONValue {
+    public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
+    public var numberValue: Double? { if case .number(let value) = self { value } else { nil } }
+    public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
+    /// A whole number, when this is one.
+    public var intValue: Int? {
+        guard case .number(let value) = self, value.rounded() == value, abs(value) < 1e15 else { return nil }
+        return Int(value)
+    }
+    /// The field of an object.
+    public subscript(key: String) -> JSONValue? { if case .object(let fields) = self { fields[key] } else { nil } }
 }

@@ -11,13 +11,16 @@ public struct ModelPricing: Sendable, Equatable {
         self.perJob = perJob
     }
 
-    /// The defaults: 0.1 credits per second of video (Kling or LTX-2), 1 credit per created voice.
-    public static let standard = ModelPricing(
-        perSecond: [
-            ModelCatalog.klingImageToVideo: Credits(micros: 100_000),
-            ModelCatalog.ltx2ImageToVideo: Credits(micros: 100_000),
-        ],
-        perJob: [ModelCatalog.klingCreateVoice: Credits(micros: 1_000_000)])
+    /// Each model's own price rule (`ModelDescriptor.price`).
+    public init(catalog: ModelCatalog) {
+        self.init()
+        for model in catalog.models {
+            switch model.price {
+            case .perSecond(let amount): perSecond[model.slug] = amount
+            case .perJob(let amount): perJob[model.slug] = amount
+            }
+        }
+    }
 
     /// The price of one request.
     public func cost(of request: JobRequest, model: String) -> Credits {

@@ -9,10 +9,13 @@ public struct BuiltInEngines: Sendable {
     /// The engine of each model, by slug.
     public let engines: [String: any Engine]
 
+    /// The catalog these engines serve (also what `zoetrope openapi` documents).
+    public static let catalog = ModelCatalog.standard(videoEngine: MotionEngine.engineName, voiceEngine: VoiceCloneEngine.engineName)
+
     public init(fetcher: InputFetcher) {
         let videoEngine = MotionEngine(fetcher: fetcher)
         let voiceEngine = VoiceCloneEngine(fetcher: fetcher)
-        catalog = ModelCatalog.standard(videoEngine: videoEngine.name, voiceEngine: voiceEngine.name)
+        catalog = Self.catalog
         engines = Dictionary(uniqueKeysWithValues: catalog.models.compactMap { model -> (String, any Engine)? in
             switch model.engine {
             case videoEngine.name: (model.slug, videoEngine)

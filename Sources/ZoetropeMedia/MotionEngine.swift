@@ -5,7 +5,8 @@ import ZoetropeCore
 /// end image when one is given), renders each frame into `yuv420p` and streams it to ffmpeg.
 /// It animates a still; it does not invent new content.
 public struct MotionEngine: Engine {
-    public let name = "motion"
+    public static let engineName = "motion"
+    public var name: String { Self.engineName }
     public let inputs: InputFiles
     public let soundtrack: Soundtrack
     public let decoder: ImageDecoder

@@ -5,7 +5,8 @@ import ZoetropeCore
 /// speaking rate, and makes the espeak-ng voice profile that speaks in its place. The gateway
 /// stores the profile under the caller's key.
 public struct VoiceCloneEngine: Engine {
-    public let name = "voice"
+    public static let engineName = "voice"
+    public var name: String { Self.engineName }
     public let inputs: InputFiles
     public let decoder = VoiceSampleDecoder()
     public let analyzer = VoiceAnalyzer()

@@ -15,8 +15,6 @@ struct APIController {
     let retention: Double
     let syncTimeout: Double
     let maxBodyBytes: Int
-    let parser: GenerationRequestParser
-    let voiceParser = VoiceRequestParser()
     let voices: any VoiceStore
     let webhooks: any WebhookStore
     /// The engine serving each model, asked for the plan it follows.
@@ -210,35 +208,8 @@ struct APIController {
     /// `GET /v1/requests`: the caller's own requests, newest first, filtered and paged.
     private func history(_ request: Request, context: ZoetropeRequestContext) async throws -> Response {
         guard let apiKey = context.apiKey else { throw APIError.unauthorized("missing API key") }
-        let query = request.uri.queryParameters
-        var filter = JobFilter()
-        if let value = query["status"].map(String.init), !value.isEmpty {
-            guard let status = JobStatus(rawValue: value.uppercased()) else {
-                throw APIError.badRequest(
-                    "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(value)\"")
-            }
-            filter.status = status
-        }
-        if let value = query["model"].map(String.init), !value.isEmpty { filter.model = value }
-        func date(_ name: String) throws -> Date? {
-            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
-            if let seconds = Double(value) { return Date(timeIntervalSince1970: seconds) }
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if let date = formatter.date(from: value) ?? ISO8601DateFormatter().date(from: value) { return date }
-            throw APIError.badRequest("\(name) must be an ISO 8601 time (2026-01-31T12:00:00Z) or Unix seconds; got \"\(value)\"")
-        }
-        filter.from = try date("from")
-        filter.to = try date("to")
-        func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
-            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return fallback }
-            guard let number = Int(value), range.contains(number) else {
-                throw APIError.badRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound); got \"\(value)\"")
-            }
-            return number
-        }
-        let page = try number("page", default: 1, range: 1...1_000_000)
-        let perPage = try number("per_page", default: 20, range: 1...100)
+        let query = try HistoryQuery(request)
+        let (page, perPage, filter) = (query.page, query.perPage, query.filter)
         let (jobs, total) = try await queue.store.jobs(
             apiKeyID: apiKey.id, filter: filter, limit: perPage, offset: (page - 1) * perPage)
         return JSONResponse.make([
@@ -375,14 +346,12 @@ struct APIController {
         let buffer = try await request.collectBody(upTo: maxBodyBytes)
         let json = try JSONValue.parse(Data(buffer.readableBytesView))
         guard let apiKey = context.apiKey else { throw APIError.unauthorized("missing API key") }
-        let jobRequest: JobRequest
-        if model.makesVideo {
-            var generation = try await parser.parse(json)
+        var parsed = try await model.parse(json)
+        if case .video(var generation) = parsed {
             generation.voices = try await resolveVoices(generation.voiceIDs, apiKeyID: apiKey.id)
-            jobRequest = .video(generation)
-        } else {
-            jobRequest = .voice(try voiceParser.parse(json))
+            parsed = .video(generation)
         }
+        let jobRequest = parsed
         try await engines[slug]?.validate(jobRequest)
         var idempotency: JobQueue.Idempotency?
         if let key = request.headers[Self.idempotencyHeader] {

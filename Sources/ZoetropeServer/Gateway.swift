@@ -50,10 +50,49 @@ public struct Gateway: Sendable {
         try outcome.get()
     }
 
+    /// Every route the router serves, as `METHOD /path/{parameter}`, wired exactly as `run` wires
+    /// them (for comparing with the OpenAPI document).
+    public func routes() async throws -> [String] {
+        let config = configuration
+        try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
+        let store = try await config.databaseLocation().open(logger: logger)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: InputFetcher.clientConfiguration)
+        let result = Result { try wire(store: store, httpClient: httpClient).router.routes.map { "\($0.method) \($0.path)" } }
+        try? await httpClient.shutdown()
+        try? await store.close()
+        return try result.get()
+    }
+
     private func serve(
         store: any DataStore, httpClient: HTTPClient, signals: [UnixSignal],
         onReady: @escaping @Sendable (Int, String) async -> Void
     ) async throws {
+        let config = configuration
+        let (router, services, publicURL) = try wire(store: store, httpClient: httpClient)
+        let logger = self.logger
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zoetrope"),
+            services: services,
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? config.port
+                if config.publicURL == nil {
+                    publicURL.set("http://\(Self.urlHost(config.host)):\(port)")
+                }
+                logger.info("zoetrope listening on \(config.host):\(port); public URL \(publicURL.current)")
+                logger.info("store \(Self.describe(try? config.databaseLocation())), blobs \(config.blobURL ?? "local"), \(config.runsLocalEngine ? "\(config.concurrency) local render slot(s)" : "no local render slots (remote workers only)")")
+                await onReady(port, publicURL.current)
+            },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger))
+        try await group.run()
+    }
+
+    /// The router with every route and middleware, and the services that run beside it.
+    private func wire(store: any DataStore, httpClient: HTTPClient) throws
+        -> (router: Router<ZoetropeRequestContext>, services: [any Service], publicURL: PublicURL)
+    {
         let config = configuration
         let publicURL = PublicURL(config.publicURL ?? "http://\(Self.urlHost(config.host)):\(config.port)")
         let blobLocation = try BlobLocation.open(config, httpClient: httpClient, publicURL: publicURL)
@@ -64,7 +103,7 @@ public struct Gateway: Sendable {
         let builtIn = BuiltInEngines(fetcher: fetcher)
         let catalog = builtIn.catalog, engines = builtIn.engines
 
-        var pricing = ModelPricing.standard
+        var pricing = ModelPricing(catalog: catalog)
         for assignment in config.prices {
             do { try pricing.set(assignment, catalog: catalog) } catch let error as APIError {
                 throw ConfigurationError("--price: \(error.message)")
@@ -77,13 +116,15 @@ public struct Gateway: Sendable {
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(methods: OpenAPIDocument.methods(catalog: catalog)))
         OperationsController(store: store, blobs: blobs, metrics: metrics).addRoutes(to: router)
-        router.get("/openapi.json") { _, _ in try OpenAPIDocument.response() }
+        let openAPI = OpenAPIDocument.data(catalog: catalog)
+        router.get("/openapi.json") { _, _ in OpenAPIDocument.response(openAPI) }
         PlaygroundController().addRoutes(to: router)
         let api = APIController(
             catalog: catalog, queue: queue, blobs: blobs, publicURL: publicURL, retention: config.retention,
             syncTimeout: config.syncTimeout, maxBodyBytes: config.maxBodyBytes,
-            parser: GenerationRequestParser(), voices: store, webhooks: store, engines: engines, pricing: pricing,
+            voices: store, webhooks: store, engines: engines, pricing: pricing,
             maxUnfinishedJobs: config.maxUnfinishedJobs, fetcher: fetcher, positions: QueuePositions(store: store))
         api.addPublicRoutes(to: router)
         if case .local(let local) = blobLocation { FileController(blobs: local).addRoutes(to: router) }
@@ -111,24 +152,7 @@ public struct Gateway: Sendable {
             queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, desk: desk,
             logger: logger))
 
-        let logger = self.logger
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zoetrope"),
-            services: services,
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? config.port
-                if config.publicURL == nil {
-                    publicURL.set("http://\(Self.urlHost(config.host)):\(port)")
-                }
-                logger.info("zoetrope listening on \(config.host):\(port); public URL \(publicURL.current)")
-                logger.info("store \(Self.describe(try? config.databaseLocation())), blobs \(config.blobURL ?? "local"), \(config.runsLocalEngine ? "\(config.concurrency) local render slot(s)" : "no local render slots (remote workers only)")")
-                await onReady(port, publicURL.current)
-            },
-            logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger))
-        try await group.run()
+        return (router, services, publicURL)
     }
 
     /// The store for the log, without credentials.

@@ -1,7 +1,7 @@
 import Foundation
 import ZoetropeStore
 
-/// Everything `zoetrope serve` can be told, with the defaults of ARCHITECTURE.md's table.
+/// Everything `zoetrope serve` can be told, with the defaults of the README's configuration table.
 public struct ServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// 0 picks a free port (the public URL then follows the bound port).

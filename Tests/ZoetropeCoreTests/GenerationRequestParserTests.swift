@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ZoetropeCore
 
-/// The JSON → `GenerationRequest` rules of SPEC.md's parameter table.
+/// The JSON → `GenerationRequest` rules of the parameter table in docs/API.md.
 struct GenerationRequestParserTests {
     let parser = GenerationRequestParser()
     let image = "https://example.com/photo.jpg"

@@ -4,7 +4,7 @@ import ZoetropeCore
 import ZoetropeServer
 import ZoetropeStore
 
-/// `ltx-2-image2video`: listed with the seed model's parameters, validated like it at submit, and
+/// `ltx-2-image2video`: listed with `kling-3-pro-image2video`'s parameters, validated like it at submit, and
 /// run only by remote workers — the gateway's own render slots leave its jobs queued.
 struct RemoteModelTests {
     static let model = "ltx-2-image2video"
@@ -22,7 +22,7 @@ struct RemoteModelTests {
         #expect(listed["engine"] as? String == "remote-worker")
         #expect(((listed["parameters"] as? [String: Any])?["properties"] as? [String: Any])?["end_image_url"] != nil)
 
-        // Validated at submit like the seed model.
+        // Validated at submit like kling-3-pro-image2video.
         let bad = try await HTTPTestClient.send(
             .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
             json: ["prompt": "x", "start_image_url": image, "duration": "99"])

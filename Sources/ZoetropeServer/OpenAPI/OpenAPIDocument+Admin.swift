@@ -1,0 +1,166 @@
+import ZoetropeCore
+
+/// The OpenAPI operations tagged `admin`.
+extension OpenAPIDocument {
+    /// `GET /v1/admin/keys`.
+    static let adminListKeys: JSONValue = [
+        "operationId": "adminListKeys",
+        "tags": ["admin"],
+        "summary": "List keys (admin)",
+        "security": [["ApiKeyAuth": []]],
+        "responses": [
+            "200": [
+                "description": "Keys, never their secrets.",
+                "content": [
+                    "application/json": [
+                        "schema": [
+                            "type": "object",
+                            "properties": ["keys": ["type": "array", "items": ["$ref": "#/components/schemas/APIKey"]]],
+                        ],
+                    ],
+                ],
+            ],
+            "401": [
+                "description": "Missing or invalid API key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+            "403": [
+                "description": "Not an admin key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+        ],
+    ]
+
+    /// `POST /v1/admin/keys`.
+    static let adminCreateKey: JSONValue = [
+        "operationId": "adminCreateKey",
+        "tags": ["admin"],
+        "summary": "Create a key (admin)",
+        "security": [["ApiKeyAuth": []]],
+        "requestBody": [
+            "required": true,
+            "content": [
+                "application/json": [
+                    "schema": [
+                        "type": "object",
+                        "required": ["name"],
+                        "properties": [
+                            "name": ["type": "string"],
+                            "role": ["type": "string", "enum": ["admin", "user"]],
+                            "access": ["type": "string", "enum": ["full", "submit-only", "read-only"]],
+                            "models": ["type": "array", "items": ["type": "string"]],
+                            "credits": [
+                                "type": ["string", "number"],
+                                "description": "Starting balance; omitted: not metered.",
+                            ],
+                            "webhook": ["type": "string"],
+                        ],
+                    ],
+                ],
+            ],
+        ],
+        "responses": [
+            "200": [
+                "description": "The key, with its secret (shown once).",
+                "content": [
+                    "application/json": [
+                        "schema": [
+                            "allOf": [
+                                ["$ref": "#/components/schemas/APIKey"],
+                                ["type": "object", "properties": ["secret": ["type": "string"]]],
+                            ],
+                        ],
+                    ],
+                ],
+            ],
+            "400": [
+                "description": "Invalid field.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+            "401": [
+                "description": "Missing or invalid API key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+            "403": [
+                "description": "Not an admin key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+        ],
+    ]
+
+    /// `POST /v1/admin/keys/{id}/revoke`.
+    static let adminRevokeKey: JSONValue = [
+        "operationId": "adminRevokeKey",
+        "tags": ["admin"],
+        "summary": "Revoke a key (admin); refused at its next request",
+        "security": [["ApiKeyAuth": []]],
+        "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
+        "responses": [
+            "200": [
+                "description": "The key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/APIKey"]]],
+            ],
+            "401": [
+                "description": "Missing or invalid API key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+            "403": [
+                "description": "Not an admin key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+            "404": [
+                "description": "No such key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+        ],
+    ]
+
+    /// `POST /v1/admin/keys/{id}/credits`.
+    static let adminChangeCredits: JSONValue = [
+        "operationId": "adminChangeCredits",
+        "tags": ["admin"],
+        "summary": "Add to or set a key's credits (admin)",
+        "security": [["ApiKeyAuth": []]],
+        "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
+        "requestBody": [
+            "required": true,
+            "content": [
+                "application/json": [
+                    "schema": [
+                        "type": "object",
+                        "properties": [
+                            "add": ["type": ["string", "number"]],
+                            "set": [
+                                "type": ["string", "number", "null"],
+                                "description": "null stops metering the key.",
+                            ],
+                        ],
+                    ],
+                ],
+            ],
+        ],
+        "responses": [
+            "200": [
+                "description": "The key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/APIKey"]]],
+            ],
+            "400": [
+                "description": "Invalid amount.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+            "401": [
+                "description": "Missing or invalid API key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+            "403": [
+                "description": "Not an admin key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+            "404": [
+                "description": "No such key.",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ],
+        ],
+    ]
+
+}

@@ -1,0 +1,621 @@
+import ZoetropeCore
+
+/// The OpenAPI document's shared schemas: the bodies the routes answer with.
+extension OpenAPIDocument {
+    static let errorSchema: JSONValue = [
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": false,
+        "properties": ["error": ["type": "string", "description": "One human sentence naming the field or cause."]],
+        "example": ["error": "unknown parameter: promt"],
+    ]
+
+    static let jobStatusSchema: JSONValue = [
+        "type": "string",
+        "enum": ["QUEUED", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"],
+        "description": "QUEUED (waiting for a render slot), PROCESSING (rendering), COMPLETED (the video is ready), FAILED (see error), CANCELLED (stopped by its client).",
+    ]
+
+    static let healthSchema: JSONValue = [
+        "type": "object",
+        "required": ["status"],
+        "properties": ["status": ["type": "string", "const": "ok"]],
+        "example": ["status": "ok"],
+    ]
+
+    static let modelSchema: JSONValue = [
+        "type": "object",
+        "required": ["slug", "engine", "description", "output", "parameters"],
+        "properties": [
+            "slug": [
+                "type": "string",
+                "description": "The path segment to call, as in POST /v1/{slug}.",
+                "examples": ["kling-3-pro-image2video"],
+            ],
+            "engine": ["type": "string", "description": "The engine that renders this model on this server."],
+            "description": ["type": "string"],
+            "output": [
+                "type": "string",
+                "enum": ["video/mp4", "application/json"],
+                "description": "What a finished job's output is.",
+            ],
+            "parameters": [
+                "type": "object",
+                "description": "JSON Schema of the request body (the same schema as the model's request body in components/schemas).",
+            ],
+        ],
+    ]
+
+    static let modelListSchema: JSONValue = [
+        "type": "object",
+        "required": ["models"],
+        "properties": ["models": ["type": "array", "items": ["$ref": "#/components/schemas/Model"]]],
+    ]
+
+    static let syncFailureSchema: JSONValue = [
+        "type": "object",
+        "required": ["request_id", "status", "error"],
+        "properties": [
+            "request_id": ["type": "string", "format": "uuid", "description": "The request id (a lowercase UUID)."],
+            "status": ["type": "string", "const": "FAILED"],
+            "error": [
+                "type": "string",
+                "description": "Why the job failed (for example a content block or an unreadable image).",
+            ],
+        ],
+        "example": [
+            "request_id": "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
+            "status": "FAILED",
+            "error": "start_image_url could not be decoded as an image",
+        ],
+    ]
+
+    static let submitResponseSchema: JSONValue = [
+        "type": "object",
+        "required": ["request_id", "status", "poll_url", "status_url", "response_url"],
+        "properties": [
+            "request_id": ["type": "string", "format": "uuid", "description": "The request id (a lowercase UUID)."],
+            "status": ["type": "string", "const": "QUEUED"],
+            "poll_url": ["type": "string", "format": "uri", "description": "Same as response_url."],
+            "status_url": [
+                "type": "string",
+                "format": "uri",
+                "description": "Absolute URL of GET /v2/requests/{id}/status, built from the server's public base URL.",
+            ],
+            "response_url": ["type": "string", "format": "uri", "description": "Absolute URL of GET /v2/requests/{id}."],
+        ],
+        "example": [
+            "request_id": "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
+            "status": "QUEUED",
+            "poll_url": "http://127.0.0.1:8080/v2/requests/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
+            "status_url": "http://127.0.0.1:8080/v2/requests/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a/status",
+            "response_url": "http://127.0.0.1:8080/v2/requests/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
+        ],
+    ]
+
+    static let requestStatusSchema: JSONValue = [
+        "type": "object",
+        "required": ["request_id", "status", "progress", "queue_position", "created_at", "updated_at"],
+        "properties": [
+            "request_id": ["type": "string", "format": "uuid", "description": "The request id (a lowercase UUID)."],
+            "status": ["$ref": "#/components/schemas/JobStatus"],
+            "progress": [
+                "type": "number",
+                "minimum": 0,
+                "maximum": 1,
+                "description": "Fraction done, 0 to 1 (three decimals).",
+            ],
+            "queue_position": [
+                "type": "integer",
+                "minimum": 0,
+                "description": "1-based position among all queued jobs while QUEUED; 0 when not queued.",
+            ],
+            "created_at": [
+                "type": "string",
+                "format": "date-time",
+                "description": "When the request was submitted. RFC 3339, UTC, with milliseconds.",
+            ],
+            "updated_at": [
+                "type": "string",
+                "format": "date-time",
+                "description": "When the job last changed. RFC 3339, UTC, with milliseconds.",
+            ],
+            "error": ["type": "string", "description": "Only when status is FAILED (served with HTTP 422)."],
+        ],
+        "example": [
+            "request_id": "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
+            "status": "PROCESSING",
+            "progress": 0.42,
+            "queue_position": 0,
+            "created_at": "2025-01-01T12:00:00.000Z",
+            "updated_at": "2025-01-01T12:00:07.250Z",
+        ],
+    ]
+
+    static let metricsSchema: JSONValue = [
+        "type": "object",
+        "required": ["retry_count"],
+        "properties": [
+            "queue_time": [
+                "type": "number",
+                "description": "Seconds waiting in the queue before the (last) start; present once started.",
+            ],
+            "inference_time": ["type": "number", "description": "Seconds from start to completion; present once finished."],
+            "total_time": [
+                "type": "number",
+                "description": "Seconds from submission to completion; present once finished.",
+            ],
+            "retry_count": [
+                "type": "integer",
+                "minimum": 0,
+                "description": "How many times the job was restarted after an interruption.",
+            ],
+            "cost": [
+                "type": "number",
+                "description": "Cost of the request; present when COMPLETED (always 0 on a self-hosted server).",
+            ],
+            "remaining_credits": ["type": "number", "description": "The key's balance, for metered keys."],
+        ],
+    ]
+
+    static let requestResultSchema: JSONValue = [
+        "type": "object",
+        "required": ["request_id", "model", "status", "progress", "metrics", "created_at", "completed_at"],
+        "properties": [
+            "request_id": ["type": "string", "format": "uuid", "description": "The request id (a lowercase UUID)."],
+            "model": ["type": "string", "description": "The model slug the request was sent to."],
+            "status": ["$ref": "#/components/schemas/JobStatus"],
+            "progress": [
+                "type": "number",
+                "minimum": 0,
+                "maximum": 1,
+                "description": "Fraction done, 0 to 1 (three decimals).",
+            ],
+            "metrics": ["$ref": "#/components/schemas/Metrics"],
+            "created_at": [
+                "type": "string",
+                "format": "date-time",
+                "description": "When the request was submitted. RFC 3339, UTC, with milliseconds.",
+            ],
+            "completed_at": [
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "When the job finished (RFC 3339, UTC); null until then.",
+            ],
+            "output": [
+                "description": "When COMPLETED: for video models the MP4's signed URL (no API key needed); for kling-create-voice the VoiceOutput object.",
+                "oneOf": [["type": "string", "format": "uri"], ["$ref": "#/components/schemas/VoiceOutput"]],
+            ],
+            "error": ["type": "string", "description": "Only when status is FAILED (served with HTTP 422)."],
+            "plan": ["$ref": "#/components/schemas/RenderPlan"],
+        ],
+        "example": [
+            "request_id": "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
+            "model": "kling-3-pro-image2video",
+            "status": "COMPLETED",
+            "progress": 1,
+            "metrics": ["queue_time": 0.12, "inference_time": 18.734, "total_time": 18.854, "retry_count": 0, "cost": 0],
+            "created_at": "2025-01-01T12:00:00.000Z",
+            "completed_at": "2025-01-01T12:00:18.854Z",
+            "output": "http://127.0.0.1:8080/files/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a-1.mp4?expires=1735736400&signature=9c1e...",
+            "plan": [
+                "engine": "motion",
+                "frames": 120,
+                "shots": [
+                    [
+                        "start_frame": 0,
+                        "frames": 120,
+                        "moves": ["push_in", "truck_right"],
+                        "speed": "slow",
+                        "strength": 0.625,
+                        "summary": "slow push in and truck right",
+                        "source": "start_image_url",
+                        "default": true,
+                        "motion_blur_frames": 0,
+                    ],
+                ],
+            ],
+        ],
+    ]
+
+    static let renderPlanSchema: JSONValue = [
+        "type": "object",
+        "description": "How the built-in motion engine reads the request: one entry per shot (one shot without multi_prompt, one per segment with it), the camera moves it recognised in that shot's prompt, and the transition to end_image_url when one is given.",
+        "required": ["engine", "frames", "shots"],
+        "properties": [
+            "engine": ["type": "string", "example": "motion"],
+            "frames": ["type": "integer", "description": "Total frames (duration × 24)."],
+            "transition": [
+                "type": "string",
+                "description": "Present with end_image_url: the last shot morphs into the end image (optical flow; a dissolve when the pictures do not correspond).",
+            ],
+            "shots": [
+                "type": "array",
+                "items": [
+                    "type": "object",
+                    "required": [
+                        "start_frame",
+                        "frames",
+                        "moves",
+                        "speed",
+                        "strength",
+                        "summary",
+                        "source",
+                        "default",
+                        "motion_blur_frames",
+                    ],
+                    "properties": [
+                        "start_frame": ["type": "integer"],
+                        "frames": ["type": "integer"],
+                        "moves": [
+                            "type": "array",
+                            "items": [
+                                "type": "string",
+                                "enum": [
+                                    "push_in",
+                                    "pull_out",
+                                    "pan_left",
+                                    "pan_right",
+                                    "tilt_up",
+                                    "tilt_down",
+                                    "truck_left",
+                                    "truck_right",
+                                    "pedestal_up",
+                                    "pedestal_down",
+                                    "orbit_left",
+                                    "orbit_right",
+                                    "roll_left",
+                                    "roll_right",
+                                    "handheld",
+                                    "static",
+                                ],
+                            ],
+                        ],
+                        "speed": ["type": "string", "enum": ["slow", "normal", "fast"]],
+                        "strength": ["type": "number", "description": "0.25 + 0.75 × cfg_scale: how far the moves go."],
+                        "summary": ["type": "string", "example": "slow push in and truck right"],
+                        "source": [
+                            "type": "string",
+                            "description": "The picture the shot films: start_image_url, or elements[N] when the shot's prompt names @ElementN+1.",
+                            "example": "start_image_url",
+                        ],
+                        "default": [
+                            "type": "boolean",
+                            "description": "True when the prompt named no camera move and the default slow push-in with a drift was used.",
+                        ],
+                        "motion_blur_frames": [
+                            "type": "integer",
+                            "description": "Frames of the shot whose camera moves fast enough to be rendered with motion blur (a 180-degree shutter). 0 when \"motion blur\" is in negative_prompt.",
+                        ],
+                    ],
+                ],
+            ],
+            "audio": [
+                "type": "object",
+                "description": "With generate_audio: the layers kept (negative_prompt removes 'noise' and 'speech'), the loudness target, and per shot the ambience beds read from its prompt and the quoted lines with the voice that speaks them ('built-in' or a voice_id).",
+                "properties": [
+                    "layers": [
+                        "type": "object",
+                        "properties": ["ambience": ["type": "boolean"], "speech": ["type": "boolean"]],
+                    ],
+                    "loudness_lufs": ["type": "number", "example": -16],
+                    "shots": [
+                        "type": "array",
+                        "items": [
+                            "type": "object",
+                            "properties": [
+                                "ambience": [
+                                    "type": "array",
+                                    "items": [
+                                        "type": "string",
+                                        "enum": ["rain", "wind", "ocean", "fire", "city", "forest", "crowd", "room"],
+                                    ],
+                                ],
+                                "lines": [
+                                    "type": "array",
+                                    "items": [
+                                        "type": "object",
+                                        "properties": [
+                                            "text": ["type": "string"],
+                                            "language": ["type": "string", "enum": ["en", "zh"]],
+                                            "voice": ["type": "string"],
+                                        ],
+                                    ],
+                                ],
+                            ],
+                        ],
+                    ],
+                ],
+            ],
+        ],
+    ]
+
+    static let voiceOutputSchema: JSONValue = [
+        "type": "object",
+        "required": ["voice_id", "voice_name"],
+        "description": "The output of a completed kling-create-voice job (the v2 result's output, or the v1 body).",
+        "properties": [
+            "voice_id": ["type": "string", "example": "voice_3f1c0b2a9e8d4c7b8a6f5e4d3c2b1a09"],
+            "voice_name": ["type": "string"],
+        ],
+    ]
+
+    static let voiceSchema: JSONValue = [
+        "type": "object",
+        "required": ["voice_id", "voice_name", "pitch_hz", "syllables_per_second", "espeak", "created_at"],
+        "description": "A voice made by kling-create-voice: what was measured in its sample and the espeak-ng settings that speak for it.",
+        "properties": [
+            "voice_id": ["type": "string"],
+            "voice_name": ["type": "string"],
+            "pitch_hz": ["type": "number", "description": "Median fundamental frequency of the sample's voiced speech."],
+            "syllables_per_second": ["type": "number"],
+            "espeak": [
+                "type": "object",
+                "properties": [
+                    "variant": ["type": "string"],
+                    "pitch": ["type": "integer"],
+                    "words_per_minute": ["type": "integer"],
+                ],
+            ],
+            "created_at": ["type": "string", "format": "date-time"],
+        ],
+    ]
+
+    static let voiceListSchema: JSONValue = [
+        "type": "object",
+        "required": ["voices"],
+        "properties": ["voices": ["type": "array", "items": ["$ref": "#/components/schemas/Voice"]]],
+    ]
+
+    static let apiKeySchema: JSONValue = [
+        "type": "object",
+        "properties": [
+            "id": ["type": "string"],
+            "name": ["type": "string"],
+            "role": ["type": "string", "enum": ["admin", "user"]],
+            "access": ["type": "string", "enum": ["full", "submit-only", "read-only"]],
+            "models": ["type": ["array", "null"], "items": ["type": "string"]],
+            "credits": ["type": ["number", "null"]],
+            "webhook": ["type": ["string", "null"]],
+            "created_at": ["type": "string", "format": "date-time"],
+            "revoked_at": ["type": ["string", "null"], "format": "date-time"],
+        ],
+    ]
+
+    static let workerLeaseRequestSchema: JSONValue = [
+        "type": "object",
+        "required": ["worker_id", "models"],
+        "additionalProperties": false,
+        "properties": [
+            "worker_id": [
+                "type": "string",
+                "description": "Stable per render slot of the worker process (letters, digits, - _ . :); leases are bound to the token and this id.",
+                "maxLength": 200,
+            ],
+            "models": [
+                "type": "array",
+                "items": ["type": "string"],
+                "minItems": 1,
+                "description": "Model slugs this worker renders.",
+            ],
+            "wait_seconds": [
+                "type": "number",
+                "minimum": 0,
+                "maximum": 30,
+                "description": "Hold the request open this long when no job waits (long poll); default 0.",
+            ],
+        ],
+    ]
+
+    static let workerUploadSchema: JSONValue = [
+        "type": "object",
+        "required": ["url", "method", "key"],
+        "properties": [
+            "url": [
+                "type": "string",
+                "description": "A signed link (the gateway's /files/{key}, or a presigned S3 PUT): send the MP4's bytes with a plain PUT and no API key.",
+            ],
+            "method": ["type": "string", "enum": ["PUT"]],
+            "key": ["type": "string", "description": "Give this as output_key on completion."],
+        ],
+    ]
+
+    static let workerAssignmentSchema: JSONValue = [
+        "type": "object",
+        "required": ["id", "model", "attempt", "lease_seconds", "lease_expires_at", "request", "inputs"],
+        "properties": [
+            "id": ["type": "string", "description": "The request id."],
+            "model": ["type": "string"],
+            "attempt": [
+                "type": "integer",
+                "description": "1 on the first try; more when an earlier worker's lease expired.",
+            ],
+            "lease_seconds": [
+                "type": "number",
+                "description": "Heartbeat well within this; a lease not extended in time goes back to the queue.",
+            ],
+            "lease_expires_at": ["type": "number", "description": "Unix time, seconds."],
+            "request": [
+                "type": "object",
+                "additionalProperties": true,
+                "description": "The validated request. A video request has prompt, startImage, endImage, aspectRatio, cfgScale, duration, negativePrompt, generateAudio, multiPrompt, shotType, elements, voiceIDs, voices; a voice request is {\"voice\": {name, sample}}. Media inputs are {\"remote\": {\"_0\": URL}} (fetch it yourself, refusing private addresses) or {\"stored\": {\"_0\": NAME}} (fetch inputs[NAME]).",
+            ],
+            "inputs": [
+                "type": "object",
+                "additionalProperties": ["type": "string"],
+                "description": "Signed GET links to the stored inputs, by name.",
+            ],
+            "upload": ["$ref": "#/components/schemas/WorkerUpload"],
+        ],
+    ]
+
+    static let workerHeartbeatSchema: JSONValue = [
+        "type": "object",
+        "required": ["worker_id", "progress"],
+        "properties": ["worker_id": ["type": "string"], "progress": ["type": "number", "minimum": 0, "maximum": 1]],
+    ]
+
+    static let workerLeaseExtensionSchema: JSONValue = [
+        "type": "object",
+        "required": ["lease_expires_at", "lease_seconds"],
+        "properties": ["lease_expires_at": ["type": "number"], "lease_seconds": ["type": "number"]],
+    ]
+
+    static let workerCompletionSchema: JSONValue = [
+        "type": "object",
+        "required": ["worker_id"],
+        "properties": [
+            "worker_id": ["type": "string"],
+            "output_key": [
+                "type": "string",
+                "description": "For video models: the lease's upload key, after the PUT succeeded.",
+            ],
+            "voice": [
+                "type": "object",
+                "additionalProperties": true,
+                "description": "For kling-create-voice: the voice profile made (id, name, apiKeyID, pitchHz, syllablesPerSecond, espeakVariant, espeakPitch, wordsPerMinute, createdAt); the gateway sets its id and owner.",
+            ],
+        ],
+    ]
+
+    static let workerFailureSchema: JSONValue = [
+        "type": "object",
+        "required": ["worker_id"],
+        "properties": [
+            "worker_id": ["type": "string"],
+            "error": [
+                "type": "string",
+                "description": "The reason, shown to the client as the request's error (required for /fail).",
+            ],
+        ],
+    ]
+
+    static let workerJobStateSchema: JSONValue = [
+        "type": "object",
+        "required": ["id", "status"],
+        "properties": ["id": ["type": "string"], "status": ["$ref": "#/components/schemas/JobStatus"]],
+    ]
+
+    static let readinessSchema: JSONValue = [
+        "type": "object",
+        "required": ["status"],
+        "properties": ["status": ["type": "string", "enum": ["ready", "unavailable"]], "error": ["type": "string"]],
+    ]
+
+    /// The shared schemas by name.
+    static var schemas: [String: JSONValue] {
+        [
+            "Error": errorSchema,
+            "JobStatus": jobStatusSchema,
+            "Health": healthSchema,
+            "Model": modelSchema,
+            "ModelList": modelListSchema,
+            "SyncFailure": syncFailureSchema,
+            "SubmitResponse": submitResponseSchema,
+            "RequestStatus": requestStatusSchema,
+            "Metrics": metricsSchema,
+            "RequestResult": requestResultSchema,
+            "RenderPlan": renderPlanSchema,
+            "VoiceOutput": voiceOutputSchema,
+            "Voice": voiceSchema,
+            "VoiceList": voiceListSchema,
+            "APIKey": apiKeySchema,
+            "WorkerLeaseRequest": workerLeaseRequestSchema,
+            "WorkerUpload": workerUploadSchema,
+            "WorkerAssignment": workerAssignmentSchema,
+            "WorkerHeartbeat": workerHeartbeatSchema,
+            "WorkerLeaseExtension": workerLeaseExtensionSchema,
+            "WorkerCompletion": workerCompletionSchema,
+            "WorkerFailure": workerFailureSchema,
+            "WorkerJobState": workerJobStateSchema,
+            "Readiness": readinessSchema,
+        ]
+    }
+
+    /// The shared responses by name.
+    static let responses: JSONValue = [
+        "BadRequest": [
+            "description": "Invalid parameters or request format: the body is not valid JSON or not an object, a field has the wrong type or value (the message names the field), or the body holds unknown fields (refused, naming them).",
+            "content": [
+                "application/json": [
+                    "schema": ["$ref": "#/components/schemas/Error"],
+                    "example": ["error": "cfg_scale must be between 0 and 1, got 1.5"],
+                ],
+            ],
+        ],
+        "Unauthorized": [
+            "description": "Missing or invalid API key. Send it in the x-api-key header (Authorization: Bearer <key> is also accepted).",
+            "content": [
+                "application/json": [
+                    "schema": ["$ref": "#/components/schemas/Error"],
+                    "example": ["error": "missing API key: send it in the x-api-key header"],
+                ],
+            ],
+        ],
+        "NotFound": [
+            "description": "The model, endpoint or request was not found. A request id that is unknown, expired (results are kept 1 hour after submission by default) or belongs to another API key is 404.",
+            "content": [
+                "application/json": [
+                    "schema": ["$ref": "#/components/schemas/Error"],
+                    "example": ["error": "model 'x' not found"],
+                ],
+            ],
+        ],
+        "NotAcceptable": [
+            "description": "The request body is not application/json.",
+            "content": [
+                "application/json": [
+                    "schema": ["$ref": "#/components/schemas/Error"],
+                    "example": ["error": "request body must be JSON: send Content-Type: application/json"],
+                ],
+            ],
+        ],
+        "PayloadTooLarge": [
+            "description": "The request body exceeds the server's limit (200 MB by default).",
+            "content": [
+                "application/json": [
+                    "schema": ["$ref": "#/components/schemas/Error"],
+                    "example": ["error": "request body is too large"],
+                ],
+            ],
+        ],
+        "InternalError": [
+            "description": "Internal server error.",
+            "content": [
+                "application/json": [
+                    "schema": ["$ref": "#/components/schemas/Error"],
+                    "example": ["error": "internal server error"],
+                ],
+            ],
+        ],
+        "GatewayTimeout": [
+            "description": "The video was not ready within the synchronous timeout (600 s by default). The job keeps running; poll it with GET /v2/requests/{id}/status.",
+            "content": [
+                "application/json": [
+                    "schema": ["$ref": "#/components/schemas/Error"],
+                    "example": [
+                        "error": "the video was not ready within 600 s; request 3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a is still processing, poll GET /v2/requests/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a/status",
+                    ],
+                ],
+            ],
+        ],
+        "LeaseLost": [
+            "description": "The lease is not (or no longer) this worker's: the request was cancelled, or its lease expired and another worker took it. Stop working on it.",
+            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+        ],
+    ]
+
+    static let securitySchemes: JSONValue = [
+        "ApiKeyAuth": [
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-api-key",
+            "description": "An API key issued by the server operator.",
+        ],
+        "WorkerToken": [
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A worker token (`zoetrope keys create --worker`), sent as `Authorization: Bearer <token>` (or `x-api-key`). Worker tokens may use only /v1/worker/…; other keys may not use it.",
+        ],
+    ]
+}
