@@ -189,19 +189,21 @@
   const NOUN = { image: "a picture", audio: "an audio or video file", video: "a video", file: "a file" };
 
   /** Text that deserves a multi-line box. */
-  const isLongText = (name, schema) => /prompt|text|caption|script|lyrics/.test(name || "") || (schema.maxLength || 0) >= 200;
+  const isLongText = (name, schema) => /prompt|text|caption|script|lyrics/.test(name || "") || (schema.maxLength || 0) > 500;
 
   /** For `oneOf`/`anyOf`: the list of values a select offers, or null (then the first variant is used). */
   function choicesOf(schema) {
-    const variants = schema.oneOf || schema.anyOf || [];
-    const withEnum = variants.find((variant) => variant && Array.isArray(variant.enum));
-    if (withEnum) return withEnum.enum;
+    const variants = (schema.oneOf || schema.anyOf || []).filter((variant) => variant && typeOf(variant) !== "null");
+    const withEnum = variants.find((variant) => Array.isArray(variant.enum));
+    if (withEnum) return withEnum.enum.filter((value) => value !== null);
     if (variants.length && variants.every((variant) => variant && "const" in variant)) return variants.map((variant) => variant.const);
     return null;
   }
 
   function widgetKind(name, schema) {
     if (!schema || typeof schema !== "object") return "json";
+    // An object's anyOf says which of its properties must be given (see objectWidget).
+    if (typeOf(schema) === "object" && schema.properties) return "object";
     if (Array.isArray(schema.oneOf) || Array.isArray(schema.anyOf)) return choicesOf(schema) ? "select" : "variant";
     if (Array.isArray(schema.enum)) return "select";
     if (isMedia(name, schema)) return "media";
@@ -240,7 +242,10 @@
   function buildWidget(ctx) {
     switch (widgetKind(ctx.name, ctx.schema)) {
       case "select": return selectWidget(ctx);
-      case "variant": return buildWidget({ ...ctx, schema: { ...(ctx.schema.oneOf || ctx.schema.anyOf)[0], default: ctx.schema.default, description: ctx.schema.description } });
+      case "variant": {
+        const variants = (ctx.schema.oneOf || ctx.schema.anyOf).filter((variant) => variant && typeOf(variant) !== "null");
+        return buildWidget({ ...ctx, schema: { ...(variants[0] || {}), default: ctx.schema.default, description: ctx.schema.description } });
+      }
       case "media": return mediaWidget(ctx);
       case "textarea": return textWidget(ctx, true);
       case "text": return textWidget(ctx, false);
@@ -259,6 +264,7 @@
       ctx.label, " ",
       ctx.hideName ? null : el("code", { class: "field-name", text: ctx.name }),
       ctx.required ? [" ", el("span", { class: "req", text: "(required)" })] : null,
+      !ctx.required && ctx.either ? [" ", el("span", { class: "req", text: `(required, or ${ctx.either.join(", ")})` })] : null,
       extra || null);
   }
   function describe(ctx, control) {
@@ -319,7 +325,7 @@
 
   function selectWidget(ctx) {
     const schema = ctx.schema;
-    const values = Array.isArray(schema.enum) ? schema.enum : choicesOf(schema);
+    const values = (Array.isArray(schema.enum) ? schema.enum : choicesOf(schema)).filter((value) => value !== null);
     const id = nextId();
     const control = el("select", { id });
     const blank = !ctx.required && schema.default === undefined;
@@ -523,7 +529,7 @@
     const list = el("ol", { class: groups ? "items groups" : "items" });
     const add = el("button", { type: "button", class: "secondary add-item", text: `Add ${lowerFirst(one)}` });
     const total = el("span", { class: "hint list-total", "aria-live": "polite" });
-    const limits = [ctx.required ? "required" : "optional", Number.isFinite(max) ? `up to ${max}` : null].filter(Boolean).join(", ");
+    const limits = [ctx.required ? "required" : ctx.either ? `required, or ${ctx.either.join(", ")}` : "optional", Number.isFinite(max) ? `up to ${max}` : null].filter(Boolean).join(", ");
     const head = ctx.asSection
       ? el("h2", {}, ctx.label, " ", el("code", { class: "field-name", text: ctx.name }), " ", el("span", { class: "hint", text: `(${limits})` }))
       : el("legend", {}, ctx.label, " ", ctx.hideName ? null : el("code", { class: "field-name", text: ctx.name }), " ", el("span", { class: "hint", text: `(${limits})` }));
@@ -695,6 +701,14 @@
     const properties = schema.properties || {};
     const required = new Set(Array.isArray(schema.required) ? schema.required : []);
     const durationRange = properties.duration ? rangeOf(properties.duration) : ctx.durationRange;
+    // anyOf [{required: [prompt]}, {required: [multi_prompt]}]: one of the groups must be given.
+    const alternatives = (Array.isArray(schema.anyOf) ? schema.anyOf : [])
+      .filter((alternative) => alternative && Array.isArray(alternative.required) && alternative.required.length);
+    const either = {};
+    alternatives.forEach((alternative, index) => alternative.required.forEach((name) => {
+      const others = alternatives.filter((_, other) => other !== index).flatMap((other) => other.required);
+      either[name] = Array.from(new Set([...(either[name] || []), ...others])).filter((other) => other !== name);
+    }));
     const children = Object.keys(properties).map((name) => {
       const child = properties[name] || {};
       const kind = widgetKind(name, child);
@@ -702,7 +716,7 @@
       const asSection = ctx.top && (kind === "list" || kind === "object") && !(promptList && properties.prompt);
       const widget = buildWidget({
         name, schema: child, required: required.has(name), label: humanize(name), inItem: ctx.inItem,
-        durationRange, asSection,
+        durationRange, asSection, either: either[name] && either[name].length ? either[name] : null,
       });
       // "Required unless multi_prompt is given": not sent (and greyed out) while that field has a value.
       const unless = /unless (\w+) (?:is|are) given/i.exec(child.description || "");
@@ -798,6 +812,15 @@
               ? `${humanize(child.name)} (${path}) is required: choose a file or paste a link.`
               : `${humanize(child.name)} (${path}) is required.`;
           }
+        }
+        const given = (name) => {
+          const child = children.find((candidate) => candidate.name === name);
+          return Boolean(child) && !child.disabled
+            && (child.widget.present ? child.widget.present() : child.widget.get() !== undefined);
+        };
+        if (alternatives.length && !alternatives.some((alternative) => alternative.required.every(given))) {
+          const where = !ctx.top && root.dataset.field ? `${root.dataset.field}: ` : "";
+          return `${where}fill in ${alternatives.map((alternative) => alternative.required.join(" and ")).join(" or ")}.`;
         }
         return null;
       },
