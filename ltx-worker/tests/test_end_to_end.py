@@ -181,7 +181,7 @@ def test_a_worker_killed_mid_job_loses_its_lease_and_the_job_is_retried(cluster,
 
 
 def test_sigterm_hands_the_job_back_and_kling_jobs_run_when_asked(cluster, images):
-    # --also-kling: the GPU worker takes the seed model's jobs too (this gateway has no local slots).
+    # --also-kling: the GPU worker takes kling-3-pro-image2video jobs too (this gateway has no local slots).
     first = cluster.worker("--also-kling")
     job = cluster.submit("kling-3-pro-image2video", prompt="a slow push in", start_image_url=data_uri(images["start"]),
                          duration=15)

@@ -1,5 +1,6 @@
 """Writes a job's clips as one MP4 with ffmpeg: H.264 High, yuv420p, 24 fps, +faststart, and an
-AAC-LC 48 kHz track the length of the video when the job wants audio (SPEC's output media)."""
+AAC-LC 48 kHz track the length of the video when the job wants audio (docs/API.md: output
+media)."""
 
 from __future__ import annotations
 

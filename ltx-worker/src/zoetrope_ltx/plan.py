@@ -12,7 +12,7 @@ FRAMES_PER_SECOND = 24
 """Zoetrope's output rate, and a rate LTX-2 was trained at."""
 
 OUTPUT_SIZES = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
-"""The promised output size of each aspect ratio (SPEC: 1080p)."""
+"""The promised output size of each aspect ratio (docs/API.md: 1080p)."""
 
 DISTILLED = "distilled"
 FULL = "full"
