@@ -74,7 +74,7 @@ struct ModelRegistryTests {
             == "prompt is required (or give multi_prompt)")
         // null reads as absent.
         #expect(await refusal(kling, with("end_image_url", .null)) == nil)
-        #expect(await refusal(kling, with("prompt", String(repeating: "é", count: 2500)).self) == nil)
+        #expect(await refusal(kling, with("prompt", .string(String(repeating: "é", count: 2500)))) == nil)
     }
 
     @Test func mediaStringsAreAcceptedExactlyWhenTheyMatchThePattern() async throws {
