@@ -88,7 +88,7 @@ struct ModelRegistryTests {
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("Aa0+/=_-:.,;hHtpsdaDTA4b6e ?#%")
         var samples = [
-            "http://a", "HTTPS://a.b:8080/x?y=z#f", "http://", "http://a b", "data:image/png;base64,QUJD",
+            "http://a", "HTTPS://a.b:8080/x?y=z#f", "http://[::1]:9/x.jpg", "http://[:]", "http://[a", "http://[]", "http://", "http://a b", "data:image/png;base64,QUJD",
             "data:;base64,QQ", "data:image/png,QUJD", "QUJD", "QUI=", "QQ==", "Q", "QUJDR", "QUJD=", "file:///etc/passwd",
             "", " QUJD", "QUJD\n",
         ]

@@ -37,7 +37,7 @@ extension ParameterType {
     /// The pattern every media string must match: an http(s) URL, a base64 `data:` URI or bare
     /// base64 (standard or URL-safe alphabet, padding optional). The server checks it too.
     public static let mediaPattern =
-        "^(?:[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~%!$&'()*+,;=:@/?-]*)?"
+        "^(?:[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~%!$&'()*+,;=:@/?-]*)?"
         + "|[Dd][Aa][Tt][Aa]:[A-Za-z0-9.+/=_-]*(?:;[A-Za-z0-9.+/=_-]*)*;[Bb][Aa][Ss][Ee]64,\(base64Pattern)"
         + "|\(base64Pattern))$"
     /// Non-empty base64 whose length leaves no lone character: whole quads, then 2 or 3 more
