@@ -102,6 +102,46 @@ struct WorkerProtocolFixtureTests {
         }
     }
 
+    /// Each fixture message holds its schema's required fields and, where the schema is exact, no others.
+    @Test func theFixtureMatchesTheSchemas() throws {
+        let schemas: [(String, JSONValue)] = [
+            ("lease_request", WorkerProtocol.LeaseRequest.jsonSchema),
+            ("assignment_video", WorkerProtocol.Assignment.jsonSchema),
+            ("assignment_voice", WorkerProtocol.Assignment.jsonSchema),
+            ("heartbeat", WorkerProtocol.Heartbeat.jsonSchema),
+            ("heartbeat_answer", WorkerProtocol.LeaseExtension.jsonSchema),
+            ("completion_video", WorkerProtocol.Completion.jsonSchema),
+            ("completion_voice", WorkerProtocol.Completion.jsonSchema),
+            ("failure", WorkerProtocol.Failure.jsonSchema),
+            ("release", WorkerProtocol.Failure.jsonSchema),
+            ("job_state", WorkerProtocol.JobState.jsonSchema),
+        ]
+        func check(_ value: JSONValue, _ schema: JSONValue, at path: String) {
+            guard case .object(let rules) = schema, case .object(let fields) = value,
+                case .object(let properties)? = rules["properties"]
+            else { return }
+            if case .array(let required)? = rules["required"] {
+                for case .string(let name) in required {
+                    #expect(fields[name] != nil, "\(path) lacks \(name)")
+                    #expect(properties[name] != nil, "\(path)'s schema requires \(name) without describing it")
+                }
+            }
+            if rules["additionalProperties"] == false {
+                let unknown = Set(fields.keys).subtracting(properties.keys)
+                #expect(unknown.isEmpty, "\(path) has fields its schema refuses: \(unknown.sorted())")
+            }
+            for (name, field) in fields {
+                guard let rule = properties[name] else { continue }
+                if case .array(let items) = field, case .object(let list) = rule, let item = list["items"] {
+                    for (index, element) in items.enumerated() { check(element, item, at: "\(path).\(name)[\(index)]") }
+                } else {
+                    check(field, rule, at: "\(path).\(name)")
+                }
+            }
+        }
+        for (name, schema) in schemas { check(try Self.fixture(name), schema, at: name) }
+    }
+
     /// The history's parameters are the same mapping, with uploads as a note and durations as text.
     @Test func historyInputsUseTheSameNames() throws {
         let request = JobRequest.video(
