@@ -242,38 +242,11 @@ struct APIController {
     /// A request's parameters as the client sent them, with uploaded files shown as a note
     /// instead of their base64.
     static func inputs(of request: JobRequest) -> JSONValue {
-        func input(_ value: MediaInput) -> JSONValue {
-            switch value {
+        request.publicParameters(durations: .text) { _, input in
+            switch input {
             case .remote(let url): .string(url.absoluteString)
             case .inline, .stored: "(uploaded data)"
             }
-        }
-        switch request {
-        case .voice(let voice):
-            return ["voice_name": .string(voice.name), "voice_url": input(voice.sample)]
-        case .video(let video):
-            var fields: [String: JSONValue] = [
-                "start_image_url": input(video.startImage), "aspect_ratio": .string(video.aspectRatio.rawValue),
-                "cfg_scale": .number(video.cfgScale), "duration": .string(String(video.duration)),
-                "negative_prompt": .string(video.negativePrompt), "generate_audio": .bool(video.generateAudio),
-                "shot_type": .string(video.shotType),
-            ]
-            if let prompt = video.prompt { fields["prompt"] = .string(prompt) }
-            if let end = video.endImage { fields["end_image_url"] = input(end) }
-            if !video.multiPrompt.isEmpty {
-                fields["multi_prompt"] = .array(video.multiPrompt.map {
-                    ["prompt": .string($0.prompt), "duration": .string(String($0.duration))]
-                })
-            }
-            if !video.elements.isEmpty {
-                fields["elements"] = .array(video.elements.map { element in
-                    var item: [String: JSONValue] = ["reference_image_urls": .array(element.referenceImages.map(input))]
-                    if let frontal = element.frontalImage { item["frontal_image_url"] = input(frontal) }
-                    return .object(item)
-                })
-            }
-            if !video.voiceIDs.isEmpty { fields["voice_ids"] = .array(video.voiceIDs.map { .string($0) }) }
-            return .object(fields)
         }
     }
 

@@ -30,16 +30,15 @@ struct WorkerController {
             guard let expires = try await lease.heartbeat(progress: beat.progress, extendAlways: true) else {
                 throw try await leaseLost(lease.job.id)
             }
-            return JSONResponse.make([
-                "lease_expires_at": .number(expires.timeIntervalSince1970), "lease_seconds": .number(leaseDuration),
-            ])
+            return try Self.answer(
+                WorkerProtocol.LeaseExtension(leaseExpiresAt: expires.timeIntervalSince1970, leaseSeconds: leaseDuration))
         }
         group.post("/v1/worker/jobs/{id}/complete") { request, context in
             let completion = try await Self.decode(WorkerProtocol.Completion.self, request)
             let lease = try await storeLease(context: context, workerID: completion.workerID)
             let completed: Bool
             if let voice = completion.voice {
-                completed = try await lease.complete(voice: voice)
+                completed = try await lease.complete(voice: voice.profile)
             } else {
                 guard completion.outputKey == lease.outputKey else {
                     throw APIError.badRequest("output_key must be the lease's upload key '\(lease.outputKey)'")
@@ -52,7 +51,7 @@ struct WorkerController {
             guard completed else { throw try await leaseLost(lease.job.id) }
             metrics.finished(lease.job, outcome: .completed)
             context.logger.info("request \(lease.job.id) completed by worker \(completion.workerID)")
-            return JSONResponse.make(["id": .string(lease.job.id), "status": .string(JobStatus.completed.rawValue)])
+            return try Self.answer(WorkerProtocol.JobState(id: lease.job.id, status: .completed))
         }
         group.post("/v1/worker/jobs/{id}/fail") { request, context in
             let failure = try await Self.decode(WorkerProtocol.Failure.self, request)
@@ -61,18 +60,25 @@ struct WorkerController {
             let lease = try await storeLease(context: context, workerID: failure.workerID)
             guard try await lease.failIfHeld(String(message.prefix(2000))) else { throw try await leaseLost(lease.job.id) }
             metrics.finished(lease.job, outcome: .failed)
-            return JSONResponse.make(["id": .string(lease.job.id), "status": .string(JobStatus.failed.rawValue)])
+            return try Self.answer(WorkerProtocol.JobState(id: lease.job.id, status: .failed))
         }
         group.post("/v1/worker/jobs/{id}/release") { request, context in
             let failure = try await Self.decode(WorkerProtocol.Failure.self, request)
             let lease = try await storeLease(context: context, workerID: failure.workerID)
             await lease.release()
-            return JSONResponse.make(["id": .string(lease.job.id), "status": .string(JobStatus.queued.rawValue)])
+            return try Self.answer(WorkerProtocol.JobState(id: lease.job.id, status: .queued))
         }
     }
 
     private func lease(_ request: Request, context: ZoetropeRequestContext) async throws -> Response {
-        let body = try await Self.decode(WorkerProtocol.LeaseRequest.self, request)
+        let data = try await Self.body(request)
+        // The version first: an older worker is told to upgrade, not which field it lacks.
+        if case .object(let fields) = try JSONValue.parse(data),
+            let refusal = WorkerProtocol.versionRefusal(fields["protocol_version"])
+        {
+            throw APIError.badRequest(refusal)
+        }
+        let body = try Self.decode(WorkerProtocol.LeaseRequest.self, data)
         let token = try context.requireAPIKey()
         let owner = try Self.owner(token: token, workerID: body.workerID)
         guard !body.models.isEmpty else { throw APIError.badRequest("models must list at least one model slug") }
@@ -85,7 +91,7 @@ struct WorkerController {
             let now = Date()
             if let job = try await desk.lease(models: body.models, owner: owner, now: now) {
                 context.logger.info("request \(job.id) leased to worker \(body.workerID) (attempt \(job.attempts))")
-                return JSONResponse.make(try assignment(for: job, now: now))
+                return try assignment(for: job, now: now)
             }
             let remaining = deadline.timeIntervalSince(now)
             if remaining <= 0 || Task.isCancelled { return Response(status: .noContent) }
@@ -94,22 +100,26 @@ struct WorkerController {
         }
     }
 
-    private func assignment(for job: Job, now: Date) throws -> JSONValue {
+    private func assignment(for job: Job, now: Date) throws -> Response {
         let expires = now.addingTimeInterval(linkLifetime)
-        var inputs: [String: String] = [:]
-        for name in job.request.storedInputNames {
-            inputs[name] = queue.blobs.signedURL(key: BlobKey.input(jobID: job.id, name: name), expires: expires)
-        }
         var upload: WorkerProtocol.Upload?
         if catalog.model(slug: job.model)?.makesVideo == true {
             let key = BlobKey.output(jobID: job.id, attempt: job.attempts)
             upload = WorkerProtocol.Upload(url: queue.blobs.signedUploadURL(key: key, expires: expires), key: key)
         }
-        let assignment = WorkerProtocol.Assignment(
-            id: job.id, model: job.model, attempt: job.attempts, leaseSeconds: leaseDuration,
+        let assignment = WorkerProtocol.Assignment.make(
+            job: job, leaseSeconds: leaseDuration,
             leaseExpiresAt: (job.leaseExpiresAt ?? now.addingTimeInterval(leaseDuration)).timeIntervalSince1970,
-            request: job.request, inputs: inputs, upload: upload)
-        return try JSONValue.parse(try JSONEncoder().encode(assignment))
+            upload: upload
+        ) { name in
+            queue.blobs.signedURL(key: BlobKey.input(jobID: job.id, name: name), expires: expires)
+        }
+        return try Self.answer(assignment)
+    }
+
+    /// A protocol message as the JSON answer.
+    static func answer(_ message: some Encodable) throws -> Response {
+        JSONResponse.make(try JSONValue.parse(try JSONEncoder().encode(message)))
     }
 
     private func storeLease(context: ZoetropeRequestContext, workerID: String) async throws -> StoreLease {
@@ -133,9 +143,16 @@ struct WorkerController {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 4 * 1024 * 1024)
+        try decode(type, try await body(request))
+    }
+
+    static func body(_ request: Request) async throws -> Data {
+        Data(buffer: try await request.body.collect(upTo: 4 * 1024 * 1024))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw APIError.badRequest("invalid body: \(Self.describe(error))")
         }

@@ -2,23 +2,30 @@ import Foundation
 import ZoetropeCore
 
 /// A lease held over the worker protocol: every operation is a call to the gateway.
+/// The assignment's request is read back with the public parsers; each gateway-linked field
+/// becomes a stored input, fetched through its signed link into the job's input directory.
 struct RemoteLease: JobLease {
     let assignment: WorkerProtocol.Assignment
     let job: Job
     let workerID: String
     let client: WorkerClient
+    /// Signed links to the stored inputs, by their name in the input directory.
+    let downloads: [String: String]
 
-    init(assignment: WorkerProtocol.Assignment, workerID: String, client: WorkerClient) {
+    /// Throws (`APIError`, naming the field) when the assignment's request cannot be read.
+    init(assignment: WorkerProtocol.Assignment, workerID: String, client: WorkerClient) async throws {
         self.assignment = assignment
         self.workerID = workerID
         self.client = client
+        let (request, downloads) = try await assignment.jobRequest()
+        self.downloads = downloads
         self.job = Job(
-            id: assignment.id, apiKeyID: "", model: assignment.model, request: assignment.request, status: .processing,
+            id: assignment.id, apiKeyID: "", model: assignment.model, request: request, status: .processing,
             attempts: assignment.attempt, leaseOwner: workerID)
     }
 
     func downloadInputs(to directory: URL) async throws {
-        for (name, url) in assignment.inputs.sorted(by: { $0.key < $1.key }) {
+        for (name, url) in downloads.sorted(by: { $0.key < $1.key }) {
             guard BlobKey.isValid(name) else { throw RenderError("the gateway named an invalid input '\(name)'") }
             try await client.download(url, to: directory.appendingPathComponent(name))
         }

@@ -46,7 +46,17 @@ public struct RemoteWorker: Service {
                 let assignment = try await cancelWhenGracefulShutdown { try await self.client.lease(request) }
                 backoff = 0.5
                 guard let assignment else { continue }
-                let lease = RemoteLease(assignment: assignment, workerID: workerID, client: client)
+                let lease: RemoteLease
+                do {
+                    lease = try await RemoteLease(assignment: assignment, workerID: workerID, client: client)
+                } catch {
+                    let reason = (error as? APIError)?.message ?? "\(error)"
+                    logger.error("request \(assignment.id): the assignment's request cannot be read: \(reason)")
+                    try? await client.fail(
+                        jobID: assignment.id,
+                        WorkerProtocol.Failure(workerID: workerID, error: "the worker could not read the request: \(reason)"))
+                    continue
+                }
                 _ = await cancelWhenGracefulShutdown { await self.executor.execute(lease) }
             } catch is CancellationError {
                 return

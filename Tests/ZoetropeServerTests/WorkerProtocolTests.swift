@@ -31,7 +31,7 @@ struct WorkerProtocolTests {
             })
         defer { Task { await server.stopAndClean() } }
         let image = try ImageServer.testImage(width: 320, height: 180)
-        let me = ["worker_id": "w-1", "models": [Self.model]] as [String: Any]
+        let me = ["protocol_version": 2, "worker_id": "w-1", "models": [Self.model]] as [String: Any]
 
         // Who may speak it: worker tokens only, and they may do nothing else.
         #expect(try await Self.call(server, "/v1/worker/lease", token: server.apiKey, me).status == 403)
@@ -39,11 +39,13 @@ struct WorkerProtocolTests {
         #expect(asUser.status == 403)
         #expect(asUser.error?.contains("worker") == true)
         // Bad leases name the field.
-        let unknown = try await Self.call(server, "/v1/worker/lease", token: token, ["worker_id": "w-1", "models": ["nope"]])
+        let unknown = try await Self.call(
+            server, "/v1/worker/lease", token: token, ["protocol_version": 2, "worker_id": "w-1", "models": ["nope"]])
         #expect(unknown.status == 400 && unknown.error?.contains("unknown model 'nope'") == true, "\(unknown.json)")
-        let noWorker = try await Self.call(server, "/v1/worker/lease", token: token, ["models": [Self.model]])
+        let noWorker = try await Self.call(server, "/v1/worker/lease", token: token, ["protocol_version": 2, "models": [Self.model]])
         #expect(noWorker.status == 400 && noWorker.error?.contains("worker_id") == true, "\(noWorker.json)")
-        let badWorker = try await Self.call(server, "/v1/worker/lease", token: token, ["worker_id": "a b", "models": [Self.model]])
+        let badWorker = try await Self.call(
+            server, "/v1/worker/lease", token: token, ["protocol_version": 2, "worker_id": "a b", "models": [Self.model]])
         #expect(badWorker.status == 400)
         // Nothing queued: a long poll ends 204.
         #expect(try await Self.call(server, "/v1/worker/lease", token: token, me.merging(["wait_seconds": 0.3]) { $1 }).status == 204)
@@ -53,7 +55,7 @@ struct WorkerProtocolTests {
         let waiting = Task {
             try await Self.call(
                 server, "/v1/worker/lease", token: workerToken,
-                ["worker_id": "w-1", "models": [Self.model], "wait_seconds": 20])
+                ["protocol_version": 2, "worker_id": "w-1", "models": [Self.model], "wait_seconds": 20])
         }
         try await Task.sleep(for: .milliseconds(300))
         let id = try await Self.submit(server, image: image)
@@ -61,8 +63,16 @@ struct WorkerProtocolTests {
         #expect(lease.status == 200, "\(lease.json)")
         #expect(lease.json["id"] as? String == id)
         #expect(lease.json["attempt"] as? Int == 1)
+        #expect(lease.json["protocol_version"] as? Int == 2)
+        // The request in public names, its uploaded image as a signed link listed in inputs by field path.
         let inputs = try #require(lease.json["inputs"] as? [String: String])
-        let inputURL = try #require(inputs["input-1.bin"])
+        #expect(Array(inputs.keys) == ["start_image_url"])
+        let inputURL = try #require(inputs["start_image_url"])
+        let leased = try #require(lease.json["request"] as? [String: Any])
+        #expect(leased["start_image_url"] as? String == inputURL)
+        #expect(leased["duration"] as? Int == 3 && leased["prompt"] as? String == "a push in")
+        #expect(leased["negative_prompt"] as? String == GenerationRequest.defaultNegativePrompt)
+        #expect((lease.json["voices"] as? [Any])?.isEmpty == true)
         #expect(try await HTTPTestClient.send(.GET, inputURL).body == image)
         let upload = try #require(lease.json["upload"] as? [String: Any])
         let uploadURL = try #require(upload["url"] as? String)
@@ -115,7 +125,8 @@ struct WorkerProtocolTests {
         let handedBack = try await Self.submit(server, image: image)
         #expect(try await Self.call(server, "/v1/worker/lease", token: token, me).json["id"] as? String == handedBack)
         #expect(try await Self.call(server, "/v1/worker/jobs/\(handedBack)/release", token: token, ["worker_id": "w-1"]).status == 200)
-        let again = try await Self.call(server, "/v1/worker/lease", token: token, ["worker_id": "w-2", "models": [Self.model]])
+        let again = try await Self.call(
+            server, "/v1/worker/lease", token: token, ["protocol_version": 2, "worker_id": "w-2", "models": [Self.model]])
         #expect(again.json["id"] as? String == handedBack)
         #expect(again.json["attempt"] as? Int == 1)
 
@@ -124,5 +135,31 @@ struct WorkerProtocolTests {
         let metrics = String(decoding: try await HTTPTestClient.send(.GET, "\(server.baseURL)/metrics").body, as: UTF8.self)
         #expect(metrics.contains(#"zoetrope_jobs{model="kling-3-pro-image2video",status="FAILED"} 1"#), "\(metrics)")
         #expect(metrics.contains("zoetrope_workers 2"), "\(metrics)")
+    }
+
+    /// A worker that speaks another protocol version is told which one to speak, before anything else.
+    @Test func leasesWithoutProtocolVersion2AreRefusedNamingIt() async throws {
+        var token = ""
+        let server = try await TestServer.start(
+            database: .sqlite, configure: { $0.runsLocalEngine = false },
+            prepare: { store, _ in
+                token = try await APIKeyGenerator.create(name: "farm", in: store, options: KeyOptions(role: .worker)).1
+            })
+        defer { Task { await server.stopAndClean() } }
+        let lease = ["worker_id": "w-1", "models": [Self.model]] as [String: Any]
+        let missing = try await Self.call(server, "/v1/worker/lease", token: token, lease)
+        #expect(missing.status == 400, "\(missing.json)")
+        #expect(missing.error == #"worker protocol version 1 is not spoken by this gateway; send "protocol_version": 2 (upgrade the worker)"#)
+        let one = try await Self.call(server, "/v1/worker/lease", token: token, lease.merging(["protocol_version": 1]) { $1 })
+        #expect(one.status == 400 && one.error?.contains(#""protocol_version": 2"#) == true, "\(one.json)")
+        let three = try await Self.call(server, "/v1/worker/lease", token: token, lease.merging(["protocol_version": 3]) { $1 })
+        #expect(three.status == 400 && three.error?.contains("version 3 is not spoken") == true, "\(three.json)")
+        let text = try await Self.call(server, "/v1/worker/lease", token: token, lease.merging(["protocol_version": "2"]) { $1 })
+        #expect(text.status == 400 && text.error?.contains("must be the integer 2") == true, "\(text.json)")
+        // Even a lease missing its other fields hears about the version first.
+        let bare = try await Self.call(server, "/v1/worker/lease", token: token, [:])
+        #expect(bare.status == 400 && bare.error?.contains(#""protocol_version": 2"#) == true, "\(bare.json)")
+        let spoken = try await Self.call(server, "/v1/worker/lease", token: token, lease.merging(["protocol_version": 2]) { $1 })
+        #expect(spoken.status == 204, "\(spoken.json)")
     }
 }

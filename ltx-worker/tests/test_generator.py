@@ -13,6 +13,7 @@ from zoetrope_ltx.request import Input, Shot, VideoRequest
 from zoetrope_ltx.worker import Interrupted
 
 TINY = SizeProfile(30)
+A, B = Input("https://gateway.invalid/a", gateway=True), Input("https://gateway.invalid/b", gateway=True)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def render(generator, request, tmp_path, recipe_plan=None):
 
 def test_start_frame_job_makes_the_promised_mp4(generator, tmp_path, caplog):
     caplog.set_level("INFO", logger="zoetrope_ltx")
-    clips, steps, streams = render(generator, VideoRequest(prompt='she says "hello"', start_image=Input(stored="a"),
+    clips, steps, streams = render(generator, VideoRequest(prompt='she says "hello"', start_image=A,
                                                            duration=3), tmp_path)
     assert "LTX2ImageToVideoPipeline" in caplog.text and "LTX2ConditionPipeline" not in caplog.text
     assert [c.frames.shape for c in clips] == [(73, 64, 64, 3)] and clips[0].frames.dtype == np.uint8
@@ -54,7 +55,7 @@ def test_start_frame_job_makes_the_promised_mp4(generator, tmp_path, caplog):
 
 def test_start_and_end_frames_use_the_condition_pipeline(generator, tmp_path, caplog):
     caplog.set_level("INFO", logger="zoetrope_ltx")
-    request = VideoRequest(prompt="a door opens", start_image=Input(stored="a"), end_image=Input(stored="b"),
+    request = VideoRequest(prompt="a door opens", start_image=A, end_image=B,
                            duration=5, aspect_ratio="9:16")
     clips, steps, streams = render(generator, request, tmp_path)
     assert "LTX2ConditionPipeline (start frame at latent index 0, end frame at latent index -1)" in caplog.text
@@ -65,7 +66,7 @@ def test_start_and_end_frames_use_the_condition_pipeline(generator, tmp_path, ca
 
 def test_multi_prompt_renders_one_clip_per_shot_chained_by_the_last_frame(generator, tmp_path, caplog):
     caplog.set_level("INFO", logger="zoetrope_ltx")
-    request = VideoRequest(prompt=None, start_image=Input(stored="a"), duration=3, generate_audio=False,
+    request = VideoRequest(prompt=None, start_image=A, duration=3, generate_audio=False,
                            multi_prompt=(Shot("one", 1), Shot("two", 2)))
     clips, steps, streams = render(generator, request, tmp_path)
     assert [c.frames.shape[0] for c in clips] == [25, 49]
@@ -77,7 +78,7 @@ def test_multi_prompt_renders_one_clip_per_shot_chained_by_the_last_frame(genera
 
 def test_full_recipe_runs_one_stage_with_guidance(tiny_checkpoint, tmp_path):
     full = LTX2Generator.load(tiny_checkpoint, recipe=FULL, steps=3, seed=1)
-    request = VideoRequest(prompt="p", start_image=Input(stored="a"), duration=3, cfg_scale=0.5)
+    request = VideoRequest(prompt="p", start_image=A, duration=3, cfg_scale=0.5)
     the_plan = plan(request, TINY, recipe=FULL)
     assert the_plan.guidance_scale == 4.0
     clips, steps, streams = render(full, request, tmp_path, the_plan)
@@ -86,14 +87,14 @@ def test_full_recipe_runs_one_stage_with_guidance(tiny_checkpoint, tmp_path):
 
 
 def test_the_same_seed_gives_the_same_video(generator, tmp_path):
-    request = VideoRequest(prompt="p", start_image=Input(stored="a"), duration=3)
+    request = VideoRequest(prompt="p", start_image=A, duration=3)
     first, _, _ = render(generator, request, tmp_path)
     second, _, _ = render(generator, request, tmp_path)
     assert np.array_equal(first[0].frames, second[0].frames)
 
 
 def test_stopping_between_steps_interrupts_the_render(generator):
-    the_plan = plan(VideoRequest(prompt="p", start_image=Input(stored="a"), duration=3), TINY)
+    the_plan = plan(VideoRequest(prompt="p", start_image=A, duration=3), TINY)
     steps = []
     with pytest.raises(Interrupted):
         generator.render(the_plan, picture(the_plan.generation_size, (0, 0, 0)), None,
@@ -105,8 +106,8 @@ def test_model_offload_switches_between_pipelines(tiny_checkpoint, tmp_path):
     # On a CPU, accelerate's model offload runs with device="cpu": this exercises the switching of
     # hooks between the image-to-video, upsample and condition pipelines.
     offloaded = LTX2Generator.load(tiny_checkpoint, device="cpu", offload="model", vae_tiling=True, seed=3)
-    request = VideoRequest(prompt="p", start_image=Input(stored="a"), duration=3, multi_prompt=(
-        Shot("one", 1), Shot("two", 2)), end_image=Input(stored="b"))
+    request = VideoRequest(prompt="p", start_image=A, duration=3, multi_prompt=(
+        Shot("one", 1), Shot("two", 2)), end_image=B)
     clips, _, streams = render(offloaded, request, tmp_path)
     assert [c.frames.shape[0] for c in clips] == [25, 49]
     assert int(streams["video"]["nb_read_frames"]) == 72
@@ -114,11 +115,11 @@ def test_model_offload_switches_between_pipelines(tiny_checkpoint, tmp_path):
 
 def test_an_offloaded_render_that_stops_early_leaves_the_next_job_a_clean_start(tiny_checkpoint, tmp_path):
     offloaded = LTX2Generator.load(tiny_checkpoint, device="cpu", offload="model", seed=3)
-    the_plan = plan(VideoRequest(prompt="p", start_image=Input(stored="a"), duration=3), TINY)
+    the_plan = plan(VideoRequest(prompt="p", start_image=A, duration=3), TINY)
     steps = []
     with pytest.raises(Interrupted):
         offloaded.render(the_plan, picture(the_plan.generation_size, (0, 0, 0)), None,
                          lambda done, total: steps.append(done), lambda: len(steps) >= 3)
     assert offloaded._placed is None
-    clips, _, streams = render(offloaded, VideoRequest(prompt="p", start_image=Input(stored="a"), duration=3), tmp_path)
+    clips, _, streams = render(offloaded, VideoRequest(prompt="p", start_image=A, duration=3), tmp_path)
     assert int(streams["video"]["nb_read_frames"]) == 72

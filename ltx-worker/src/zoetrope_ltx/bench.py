@@ -64,11 +64,11 @@ def bench_tiny(device: str, runs: int) -> None:
     generator = LTX2Generator.load(directory, device=device, seed=0)
     print(f"tiny checkpoint on {device_name(device)}, torch {torch.__version__}")
     print(f"{'job':<34} {'frames':>6} {'steps':>5} {'s/job (median)':>14} {'s/step (job ÷ steps)':>20}")
+    start, end = Input("https://gateway.invalid/a", gateway=True), Input("https://gateway.invalid/b", gateway=True)
     for label, request in (
-        ("5 s, start frame (i2v)", VideoRequest(prompt="p", start_image=Input(stored="a"), duration=5)),
-        ("5 s, start + end (condition)", VideoRequest(prompt="p", start_image=Input(stored="a"),
-                                                       end_image=Input(stored="b"), duration=5)),
-        ("3 s, start frame (i2v)", VideoRequest(prompt="p", start_image=Input(stored="a"), duration=3)),
+        ("5 s, start frame (i2v)", VideoRequest(prompt="p", start_image=start, duration=5)),
+        ("5 s, start + end (condition)", VideoRequest(prompt="p", start_image=start, end_image=end, duration=5)),
+        ("3 s, start frame (i2v)", VideoRequest(prompt="p", start_image=start, duration=3)),
     ):
         the_plan = plan(request, SizeProfile(30))
         image = Image.new("RGB", the_plan.generation_size, (120, 80, 40))

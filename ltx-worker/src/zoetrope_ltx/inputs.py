@@ -1,5 +1,5 @@
-"""Fetching a job's images: stored inputs through the lease's signed links, remote URLs directly
-(refusing private addresses, as the gateway's own fetcher does), decoded with ffmpeg."""
+"""Fetching a job's images: the gateway's own signed links as they are, the client's URLs behind a
+guard (refusing private addresses, as the gateway's own fetcher does), decoded with ffmpeg."""
 
 from __future__ import annotations
 
@@ -41,13 +41,10 @@ class InputFetcher:
         self.allow_private = allow_private
         self.public = requests.Session()
 
-    def fetch(self, item: Input, links: dict[str, str], field: str, path: str) -> str:
+    def fetch(self, item: Input, field: str, path: str) -> str:
         try:
-            if item.stored is not None:
-                link = links.get(item.stored)
-                if link is None:
-                    raise Unsupported(f"{field}: the gateway sent no link for the stored input")
-                with_retries(lambda: self.client.download(link, path, MAX_INPUT_BYTES), f"download of {field}")
+            if item.gateway:
+                with_retries(lambda: self.client.download(item.url, path, MAX_INPUT_BYTES), f"download of {field}")
             else:
                 def check(url: str) -> None:
                     parts = urlsplit(url)
@@ -56,7 +53,7 @@ class InputFetcher:
                     if not self.allow_private and (reason := refusal(parts.hostname)):
                         raise Unsupported(f"{field}: cannot fetch {url}: {reason}")
 
-                download(self.public, item.url or "", path, MAX_INPUT_BYTES, check=check)
+                download(self.public, item.url, path, MAX_INPUT_BYTES, check=check)
         except Refused as error:
             raise Unsupported(f"{field}: could not be fetched (HTTP {error.status})") from error
         except (requests.RequestException, ValueError) as error:

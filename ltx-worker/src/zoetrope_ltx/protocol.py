@@ -13,6 +13,9 @@ import requests
 
 log = logging.getLogger("zoetrope_ltx")
 
+PROTOCOL_VERSION = 2
+"""The worker protocol version this worker speaks (the lease's and the assignment's `protocol_version`)."""
+
 
 class Transient(Exception):
     """The gateway could not be reached or answered 5xx: the job goes back to the queue for a later
@@ -30,30 +33,58 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Upload:
+    """Where the video goes: a plain PUT of the MP4's bytes, no token."""
+
     url: str
     method: str
     key: str
 
 
 @dataclass(frozen=True)
-class Assignment:
-    """One leased job: the validated request, signed links to its stored inputs and where the
-    video goes."""
+class Voice:
+    """A resolved voice of the request's `voice_ids` (snake_case keys on the wire)."""
 
+    id: str
+    name: str
+    pitch_hz: float
+    syllables_per_second: float
+    espeak_variant: str
+    espeak_pitch: int
+    words_per_minute: int
+
+    @staticmethod
+    def parse(body: dict) -> "Voice":
+        return Voice(id=str(body.get("id", "")), name=str(body["name"]), pitch_hz=float(body["pitch_hz"]),
+                     syllables_per_second=float(body["syllables_per_second"]),
+                     espeak_variant=str(body["espeak_variant"]), espeak_pitch=int(body["espeak_pitch"]),
+                     words_per_minute=int(body["words_per_minute"]))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One leased job: the validated request in the public parameter names (read it with
+    `request.VideoRequest.parse(request, inputs)`), the field paths of its inputs that are the
+    gateway's own signed links, its resolved voices and where the video goes."""
+
+    protocol_version: int
     id: str
     model: str
     attempt: int
     lease_seconds: float
+    lease_expires_at: float
     request: dict
     inputs: dict[str, str]
+    voices: tuple[Voice, ...]
     upload: Upload | None
 
     @staticmethod
     def parse(body: dict) -> "Assignment":
         upload = body.get("upload")
         return Assignment(
-            id=body["id"], model=body["model"], attempt=int(body["attempt"]),
-            lease_seconds=float(body["lease_seconds"]), request=body["request"], inputs=dict(body.get("inputs", {})),
+            protocol_version=int(body.get("protocol_version", 1)), id=body["id"], model=body["model"],
+            attempt=int(body["attempt"]), lease_seconds=float(body["lease_seconds"]),
+            lease_expires_at=float(body["lease_expires_at"]), request=body["request"],
+            inputs=dict(body.get("inputs", {})), voices=tuple(Voice.parse(v) for v in body.get("voices", [])),
             upload=Upload(upload["url"], upload.get("method", "PUT"), upload["key"]) if upload else None)
 
 
@@ -74,7 +105,9 @@ class GatewayClient:
     def lease(self, models: list[str], wait_seconds: float = 25) -> Assignment | None:
         """Waits up to `wait_seconds` for a job; None when none came."""
         response = self._post(
-            "/v1/worker/lease", {"worker_id": self.worker_id, "models": models, "wait_seconds": wait_seconds},
+            "/v1/worker/lease",
+            {"protocol_version": PROTOCOL_VERSION, "worker_id": self.worker_id, "models": models,
+             "wait_seconds": wait_seconds},
             timeout=wait_seconds + 30)
         if response.status_code == 204:
             return None

@@ -17,7 +17,7 @@ import requests
 from .encoder import Clip, encode
 from .inputs import InputFetcher, decode_image
 from .plan import GenerationPlan, SizeProfile, Unsupported, plan as make_plan
-from .protocol import Assignment, GatewayClient, Refused, Transient, with_retries
+from .protocol import PROTOCOL_VERSION, Assignment, GatewayClient, Refused, Transient, with_retries
 from .request import RequestError, VideoRequest
 
 log = logging.getLogger("zoetrope_ltx")
@@ -145,16 +145,19 @@ class Worker:
             shutil.rmtree(scratch, ignore_errors=True)
 
     def render(self, assignment: Assignment, scratch: str, heartbeat: Heartbeat) -> str:
-        request = VideoRequest.parse(assignment.request)
+        if assignment.protocol_version != PROTOCOL_VERSION:
+            raise RequestError(f"the assignment speaks worker protocol version {assignment.protocol_version}, "
+                               f"this worker {PROTOCOL_VERSION}")
+        request = VideoRequest.parse(assignment.request, assignment.inputs)
         plan = make_plan(request, self.sizes, self.generator.recipe, self.generator.grid)
         size = plan.generation_size
         start = decode_image(
-            self.fetcher.fetch(request.start_image, assignment.inputs, "start_image_url", os.path.join(scratch, "start")),
+            self.fetcher.fetch(request.start_image, "start_image_url", os.path.join(scratch, "start")),
             "start_image_url", size)
         end = None
         if request.end_image is not None:
             end = decode_image(
-                self.fetcher.fetch(request.end_image, assignment.inputs, "end_image_url", os.path.join(scratch, "end")),
+                self.fetcher.fetch(request.end_image, "end_image_url", os.path.join(scratch, "end")),
                 "end_image_url", size)
         heartbeat.progress = 0.02
 
