@@ -155,6 +155,6 @@ struct WorkerProtocolFixtureTests {
         #expect(fields["start_image_url"] == "(uploaded data)" && fields["end_image_url"] == "https://example.com/e.png")
         #expect(fields["duration"] == "3" && fields["prompt"] == .null)
         #expect(fields["multi_prompt"] == [["prompt": "one", "duration": "3"]])
-        #expect(Set(fields.keys) == GenerationRequestParser.knownFields)
+        #expect(Set(fields.keys) == Set(VideoParameters.kling.names))
     }
 }

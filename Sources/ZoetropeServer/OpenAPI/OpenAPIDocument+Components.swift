@@ -382,120 +382,6 @@ extension OpenAPIDocument {
         ],
     ]
 
-    static let workerLeaseRequestSchema: JSONValue = [
-        "type": "object",
-        "required": ["worker_id", "models"],
-        "additionalProperties": false,
-        "properties": [
-            "worker_id": [
-                "type": "string",
-                "description": "Stable per render slot of the worker process (letters, digits, - _ . :); leases are bound to the token and this id.",
-                "maxLength": 200,
-            ],
-            "models": [
-                "type": "array",
-                "items": ["type": "string"],
-                "minItems": 1,
-                "description": "Model slugs this worker renders.",
-            ],
-            "wait_seconds": [
-                "type": "number",
-                "minimum": 0,
-                "maximum": 30,
-                "description": "Hold the request open this long when no job waits (long poll); default 0.",
-            ],
-        ],
-    ]
-
-    static let workerUploadSchema: JSONValue = [
-        "type": "object",
-        "required": ["url", "method", "key"],
-        "properties": [
-            "url": [
-                "type": "string",
-                "description": "A signed link (the gateway's /files/{key}, or a presigned S3 PUT): send the MP4's bytes with a plain PUT and no API key.",
-            ],
-            "method": ["type": "string", "enum": ["PUT"]],
-            "key": ["type": "string", "description": "Give this as output_key on completion."],
-        ],
-    ]
-
-    static let workerAssignmentSchema: JSONValue = [
-        "type": "object",
-        "required": ["id", "model", "attempt", "lease_seconds", "lease_expires_at", "request", "inputs"],
-        "properties": [
-            "id": ["type": "string", "description": "The request id."],
-            "model": ["type": "string"],
-            "attempt": [
-                "type": "integer",
-                "description": "1 on the first try; more when an earlier worker's lease expired.",
-            ],
-            "lease_seconds": [
-                "type": "number",
-                "description": "Heartbeat well within this; a lease not extended in time goes back to the queue.",
-            ],
-            "lease_expires_at": ["type": "number", "description": "Unix time, seconds."],
-            "request": [
-                "type": "object",
-                "additionalProperties": true,
-                "description": "The validated request. A video request has prompt, startImage, endImage, aspectRatio, cfgScale, duration, negativePrompt, generateAudio, multiPrompt, shotType, elements, voiceIDs, voices; a voice request is {\"voice\": {name, sample}}. Media inputs are {\"remote\": {\"_0\": URL}} (fetch it yourself, refusing private addresses) or {\"stored\": {\"_0\": NAME}} (fetch inputs[NAME]).",
-            ],
-            "inputs": [
-                "type": "object",
-                "additionalProperties": ["type": "string"],
-                "description": "Signed GET links to the stored inputs, by name.",
-            ],
-            "upload": ["$ref": "#/components/schemas/WorkerUpload"],
-        ],
-    ]
-
-    static let workerHeartbeatSchema: JSONValue = [
-        "type": "object",
-        "required": ["worker_id", "progress"],
-        "properties": ["worker_id": ["type": "string"], "progress": ["type": "number", "minimum": 0, "maximum": 1]],
-    ]
-
-    static let workerLeaseExtensionSchema: JSONValue = [
-        "type": "object",
-        "required": ["lease_expires_at", "lease_seconds"],
-        "properties": ["lease_expires_at": ["type": "number"], "lease_seconds": ["type": "number"]],
-    ]
-
-    static let workerCompletionSchema: JSONValue = [
-        "type": "object",
-        "required": ["worker_id"],
-        "properties": [
-            "worker_id": ["type": "string"],
-            "output_key": [
-                "type": "string",
-                "description": "For video models: the lease's upload key, after the PUT succeeded.",
-            ],
-            "voice": [
-                "type": "object",
-                "additionalProperties": true,
-                "description": "For kling-create-voice: the voice profile made (id, name, apiKeyID, pitchHz, syllablesPerSecond, espeakVariant, espeakPitch, wordsPerMinute, createdAt); the gateway sets its id and owner.",
-            ],
-        ],
-    ]
-
-    static let workerFailureSchema: JSONValue = [
-        "type": "object",
-        "required": ["worker_id"],
-        "properties": [
-            "worker_id": ["type": "string"],
-            "error": [
-                "type": "string",
-                "description": "The reason, shown to the client as the request's error (required for /fail).",
-            ],
-        ],
-    ]
-
-    static let workerJobStateSchema: JSONValue = [
-        "type": "object",
-        "required": ["id", "status"],
-        "properties": ["id": ["type": "string"], "status": ["$ref": "#/components/schemas/JobStatus"]],
-    ]
-
     static let readinessSchema: JSONValue = [
         "type": "object",
         "required": ["status"],
@@ -520,14 +406,15 @@ extension OpenAPIDocument {
             "Voice": voiceSchema,
             "VoiceList": voiceListSchema,
             "APIKey": apiKeySchema,
-            "WorkerLeaseRequest": workerLeaseRequestSchema,
-            "WorkerUpload": workerUploadSchema,
-            "WorkerAssignment": workerAssignmentSchema,
-            "WorkerHeartbeat": workerHeartbeatSchema,
-            "WorkerLeaseExtension": workerLeaseExtensionSchema,
-            "WorkerCompletion": workerCompletionSchema,
-            "WorkerFailure": workerFailureSchema,
-            "WorkerJobState": workerJobStateSchema,
+            "WorkerLeaseRequest": WorkerProtocol.LeaseRequest.jsonSchema,
+            "WorkerUpload": WorkerProtocol.Upload.jsonSchema,
+            "WorkerAssignment": WorkerProtocol.Assignment.jsonSchema,
+            "WorkerHeartbeat": WorkerProtocol.Heartbeat.jsonSchema,
+            "WorkerLeaseExtension": WorkerProtocol.LeaseExtension.jsonSchema,
+            "WorkerCompletion": WorkerProtocol.Completion.jsonSchema,
+            "WorkerFailure": WorkerProtocol.Failure.jsonSchema,
+            "WorkerJobState": WorkerProtocol.JobState.jsonSchema,
+            "WorkerVoice": WorkerProtocol.Voice.jsonSchema,
             "Readiness": readinessSchema,
         ]
     }
