@@ -16,12 +16,10 @@ extension WorkerProtocol.LeaseRequest {
                 "type": "integer", "const": .number(Double(WorkerProtocol.version)),
                 "description": "The worker protocol version the worker speaks; a lease without it or with another value is refused with 400 naming the version to speak.",
             ],
-            "worker_id": [
-                "type": "string", "maxLength": 200, "pattern": "^[A-Za-z0-9_.:-]{1,200}$",
-                "description": "Stable per render slot of the worker process (letters, digits, - _ . :); leases are bound to the token and this id.",
-            ],
+            "worker_id": WorkerProtocol.workerIDSchema,
             "models": [
-                "type": "array", "items": ["type": "string"], "minItems": 1,
+                "type": "array", "minItems": 1,
+                "items": ["type": "string", "enum": .array(ModelCatalog.slugs.map { .string($0) })],
                 "description": "Model slugs this worker renders.",
             ],
             "wait_seconds": [
@@ -117,7 +115,7 @@ extension WorkerProtocol.Heartbeat {
         "required": ["worker_id", "progress"],
         "additionalProperties": false,
         "properties": [
-            "worker_id": ["type": "string", "description": "The worker_id that leased the job."],
+            "worker_id": WorkerProtocol.workerIDSchema,
             "progress": ["type": "number", "minimum": 0, "maximum": 1, "description": "Progress of the job, 0 to 1."],
         ],
     ]
@@ -143,7 +141,7 @@ extension WorkerProtocol.Completion {
         "required": ["worker_id"],
         "additionalProperties": false,
         "properties": [
-            "worker_id": ["type": "string", "description": "The worker_id that leased the job."],
+            "worker_id": WorkerProtocol.workerIDSchema,
             "output_key": [
                 "type": "string", "description": "For video models: the lease's upload key, after the PUT succeeded.",
             ],
@@ -152,14 +150,46 @@ extension WorkerProtocol.Completion {
     ]
 }
 
+/// A worker protocol body with its JSON Schema.
+public protocol WorkerProtocolMessage {
+    static var jsonSchema: JSONValue { get }
+}
+
+extension WorkerProtocol.LeaseRequest: WorkerProtocolMessage {}
+extension WorkerProtocol.Heartbeat: WorkerProtocolMessage {}
+extension WorkerProtocol.Completion: WorkerProtocolMessage {}
+extension WorkerProtocol.Failure: WorkerProtocolMessage {}
+
+extension WorkerProtocol {
+    /// Stable per render slot of the worker process; leases are bound to the token and this id.
+    public static let workerIDSchema: JSONValue = [
+        "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,200}$",
+        "description": "Stable per render slot of the worker process (letters, digits, - _ . :); leases are bound to the token and this id.",
+    ]
+}
+
 extension WorkerProtocol.Failure {
+    /// `POST /v1/worker/jobs/{id}/fail`'s body: the reason is required.
+    public static let failSchema: JSONValue = [
+        "type": "object",
+        "required": ["worker_id", "error"],
+        "additionalProperties": false,
+        "properties": [
+            "worker_id": WorkerProtocol.workerIDSchema,
+            "error": [
+                "type": "string", "minLength": 1,
+                "description": "The reason, shown to the client as the request's error (at most 2000 characters are kept).",
+            ],
+        ],
+    ]
+
     /// `POST /v1/worker/jobs/{id}/fail`'s and `/release`'s body.
     public static let jsonSchema: JSONValue = [
         "type": "object",
         "required": ["worker_id"],
         "additionalProperties": false,
         "properties": [
-            "worker_id": ["type": "string", "description": "The worker_id that leased the job."],
+            "worker_id": WorkerProtocol.workerIDSchema,
             "error": [
                 "type": "string",
                 "description": "The reason, shown to the client as the request's error (required for /fail, absent for /release).",

@@ -378,9 +378,8 @@ struct APIController {
         guard let raw = request.uri.queryParameters["webhook"].map(String.init), !raw.isEmpty else {
             return apiKey.webhookURL
         }
-        guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-            throw APIError.badRequest("webhook must be an http(s) URL, got \(raw)")
-        }
+        _ = try ParameterSet([Parameter("webhook", .webURL)]).validate(["webhook": .string(raw)])
+        guard let url = URL(string: raw) else { throw APIError.badRequest("webhook must be an http(s) URL, got \(raw)") }
         do {
             try await fetcher.checkDestination(url, field: "webhook")
         } catch let error as RenderError {

@@ -7,6 +7,8 @@ import ZoetropeStore
 /// revoke, and change a key's credits. `APIKeyMiddleware` refuses non-admin keys with 403.
 struct AdminController {
     let keys: any APIKeyStore
+    /// The slugs a key may be limited to.
+    let models: [String]
 
     func addRoutes(to group: RouterGroup<ZoetropeRequestContext>) {
         group.get("/v1/admin/keys") { _, _ in
@@ -38,56 +40,48 @@ struct AdminController {
 
     /// `{name, role?, access?, models?, credits?, webhook?}` → the key and its secret (shown once).
     private func create(_ request: Request, context: ZoetropeRequestContext) async throws -> Response {
-        let body = try await Self.body(request)
-        guard case .string(let name)? = body["name"], !name.isEmpty else { throw APIError.badRequest("name is required") }
+        let values = try AdminParameters.createKey(models: models).validate(.object(try await Self.body(request)))
         var options = KeyOptions()
-        if let value = body["role"], value != .null {
-            guard case .string(let text) = value, let role = APIKey.Role(rawValue: text) else {
-                throw APIError.badRequest("role must be \"admin\", \"user\" or \"worker\"")
-            }
-            options.role = role
-        }
-        if let value = body["access"], value != .null {
-            guard case .string(let text) = value, let access = APIKey.Access(rawValue: text) else {
-                throw APIError.badRequest("access must be \"full\", \"submit-only\" or \"read-only\"")
-            }
-            options.access = access
-        }
-        if let value = body["models"], value != .null {
-            guard case .array(let items) = value else { throw APIError.badRequest("models must be an array of model slugs") }
-            options.models = try items.map {
-                guard case .string(let slug) = $0 else { throw APIError.badRequest("models must be an array of model slugs") }
-                return slug
-            }
-        }
-        if let value = body["credits"], value != .null { options.credits = try Self.credits(value, field: "credits") }
-        if let value = body["webhook"], value != .null {
-            guard case .string(let text) = value, let url = URL(string: text), ["http", "https"].contains(url.scheme ?? "") else {
-                throw APIError.badRequest("webhook must be an http(s) URL")
-            }
-            options.webhookURL = text
-        }
-        let (key, secret) = try await APIKeyGenerator.create(name: name, in: keys, options: options)
+        options.role = values["role"]?.stringValue.flatMap(APIKey.Role.init(rawValue:)) ?? .user
+        options.access = values["access"]?.stringValue.flatMap(APIKey.Access.init(rawValue:)) ?? .full
+        options.models = values["models"]?.arrayValue?.compactMap(\.stringValue)
+        options.credits = values["credits"]?.stringValue.flatMap(Credits.init)
+        options.webhookURL = values["webhook"]?.stringValue
+        let (key, secret) = try await APIKeyGenerator.create(name: values["name"]?.stringValue ?? "", in: keys, options: options)
         guard case .object(var fields) = Self.json(key) else { throw APIError.internalError("could not describe the key") }
         fields["secret"] = .string(secret)
         return JSONResponse.make(.object(fields))
     }
 
     /// `{"add": "5"}` adds (negative takes away); `{"set": "5"}` sets; `{"set": null}` stops metering.
+    /// Exactly one of the two.
     private func changeCredits(_ request: Request, context: ZoetropeRequestContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
         let body = try await Self.body(request)
+        let unknown = body.keys.filter { $0 != "add" && $0 != "set" }.sorted()
+        guard unknown.isEmpty else { throw APIError.badRequest("unknown parameters: \(unknown.joined(separator: ", "))") }
         let changed: APIKey?
-        if let add = body["add"] {
+        switch (body["add"], body["set"]) {
+        case (let add?, nil):
             changed = try await keys.changeCredits(id: id, amount: try Self.credits(add, field: "add"), set: false)
-        } else if let set = body["set"] {
+        case (nil, let set?):
             changed = try await keys.changeCredits(id: id, amount: set == .null ? nil : try Self.credits(set, field: "set"), set: true)
-        } else {
-            throw APIError.badRequest("give {\"add\": amount} or {\"set\": amount or null}")
+        default:
+            throw APIError.badRequest("give exactly one of {\"add\": amount} or {\"set\": amount or null}")
         }
         guard let changed else { throw APIError.notFound("no key with id '\(id)'") }
         return JSONResponse.make(Self.json(changed))
     }
+
+    /// The admin key API's credit change body, as the OpenAPI document states it.
+    static let creditsChangeSchema: JSONValue = [
+        "oneOf": [
+            ["type": "object", "additionalProperties": false, "required": ["add"],
+             "properties": ["add": ParameterType.credits.jsonSchema(nullable: false)]],
+            ["type": "object", "additionalProperties": false, "required": ["set"],
+             "properties": ["set": ParameterType.credits.jsonSchema(nullable: true)]],
+        ],
+    ]
 
     static func body(_ request: Request) async throws -> [String: JSONValue] {
         var request = request
@@ -98,16 +92,11 @@ struct AdminController {
         return fields
     }
 
-    /// A decimal amount given as a string ("12.5") or a number.
+    /// An amount of credits, by the registry's rule for `.credits`.
     static func credits(_ value: JSONValue, field: String) throws -> Credits {
-        let text: String
-        switch value {
-        case .string(let string): text = string
-        case .number(let number): text = String(number)
-        default: throw APIError.badRequest("\(field) must be a decimal number of credits, such as \"12.5\"")
-        }
-        guard let credits = Credits(text) else {
-            throw APIError.badRequest("\(field) must be a decimal number of credits with at most 6 decimals, got \(text)")
+        let values = try ParameterSet([Parameter(field, .credits, required: true)]).validate([field: value])
+        guard let credits = values[field]?.stringValue.flatMap(Credits.init) else {
+            throw APIError.badRequest("\(field) must be a decimal number of credits")
         }
         return credits
     }

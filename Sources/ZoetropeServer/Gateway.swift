@@ -130,7 +130,7 @@ public struct Gateway: Sendable {
         if case .local(let local) = blobLocation { FileController(blobs: local).addRoutes(to: router) }
         let authenticated = router.group().add(middleware: APIKeyMiddleware(keys: store, limiter: limiter))
         api.addAuthenticatedRoutes(to: authenticated)
-        AdminController(keys: store).addRoutes(to: authenticated)
+        AdminController(keys: store, models: catalog.models.map(\.slug)).addRoutes(to: authenticated)
         let desk = LeaseDesk(queue: queue, leaseDuration: config.leaseDuration, metrics: metrics, logger: logger)
         WorkerController(desk: desk, voices: store, catalog: catalog).addRoutes(to: authenticated)
 

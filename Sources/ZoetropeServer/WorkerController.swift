@@ -26,6 +26,9 @@ struct WorkerController {
         group.post("/v1/worker/lease") { request, context in try await lease(request, context: context) }
         group.post("/v1/worker/jobs/{id}/heartbeat") { request, context in
             let beat = try await Self.decode(WorkerProtocol.Heartbeat.self, request)
+            guard beat.progress.isFinite, (0...1).contains(beat.progress) else {
+                throw APIError.badRequest("progress must be between 0 and 1, got \(beat.progress)")
+            }
             let lease = try await storeLease(context: context, workerID: beat.workerID)
             guard let expires = try await lease.heartbeat(progress: beat.progress, extendAlways: true) else {
                 throw try await leaseLost(lease.job.id)
@@ -55,8 +58,10 @@ struct WorkerController {
         }
         group.post("/v1/worker/jobs/{id}/fail") { request, context in
             let failure = try await Self.decode(WorkerProtocol.Failure.self, request)
-            let message = failure.error?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            guard !message.isEmpty else { throw APIError.badRequest("error is required: the reason the job failed") }
+            let raw = failure.error ?? ""
+            guard !raw.isEmpty else { throw APIError.badRequest("error is required: the reason the job failed") }
+            let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let message = trimmed.isEmpty ? raw : trimmed
             let lease = try await storeLease(context: context, workerID: failure.workerID)
             guard try await lease.failIfHeld(String(message.prefix(2000))) else { throw try await leaseLost(lease.job.id) }
             metrics.finished(lease.job, outcome: .failed)
@@ -85,7 +90,10 @@ struct WorkerController {
         for model in body.models where catalog.model(slug: model) == nil {
             throw APIError.badRequest("unknown model '\(model)'; known: \(catalog.models.map(\.slug).joined(separator: ", "))")
         }
-        let wait = min(max(body.waitSeconds ?? 0, 0), Self.maxWait)
+        let wait = body.waitSeconds ?? 0
+        guard wait.isFinite, (0...Self.maxWait).contains(wait) else {
+            throw APIError.badRequest("wait_seconds must be between 0 and \(Int(Self.maxWait))")
+        }
         let deadline = Date().addingTimeInterval(wait)
         while true {
             let now = Date()
@@ -151,6 +159,13 @@ struct WorkerController {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+        // Exact bodies, as the schemas say: an unknown field is refused by name, not ignored.
+        if let schema = (T.self as? any WorkerProtocolMessage.Type)?.jsonSchema, case .object(let properties)? = schema["properties"],
+            schema["additionalProperties"] == false, case .object(let fields)? = try? JSONValue.parse(data)
+        {
+            let unknown = fields.keys.filter { properties[$0] == nil }.sorted()
+            if !unknown.isEmpty { throw APIError.badRequest("unknown field(s): \(unknown.joined(separator: ", "))") }
+        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {

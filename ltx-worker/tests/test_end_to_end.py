@@ -153,11 +153,12 @@ def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, im
     log = open(worker.log_path).read()
     assert "LTX2ConditionPipeline (start frame at latent index 0, end frame at latent index -1)" in log, log
 
-    # What the worker cannot do yet ends FAILED with the reason, not lost or stuck.
-    refused = cluster.submit(prompt="@Element1 walks", start_image_url=data_uri(images["start"]), duration=3,
-                             elements=[{"frontal_image_url": data_uri(images["end"])}])
-    body, _ = cluster.wait(refused)
-    assert body["status"] == "FAILED" and "elements are not supported" in body["error"], body
+    # What the worker cannot do yet is refused at submit by the model's declared parameters.
+    refused = requests.post(f"{cluster.base}/v2/{MODEL}", headers={"x-api-key": cluster.key}, timeout=60,
+                            json={"prompt": "@Element1 walks", "start_image_url": data_uri(images["start"]),
+                                  "duration": 3, "elements": [{"frontal_image_url": data_uri(images["end"])}]})
+    assert refused.status_code == 400 and refused.json()["error"].startswith(
+        "elements is not supported by ltx-2-image2video"), refused.text
 
 
 def test_a_worker_killed_mid_job_loses_its_lease_and_the_job_is_retried(cluster, images):

@@ -10,6 +10,9 @@ public struct ModelCatalog: Sendable {
 
     public var models: [ModelDescriptor]
 
+    /// The slug of every model this server knows (whatever engines serve them).
+    public static let slugs = standard(videoEngine: "", voiceEngine: "").models.map(\.slug)
+
     public init(models: [ModelDescriptor]) { self.models = models }
 
     public func model(slug: String) -> ModelDescriptor? { models.first { $0.slug == slug } }

@@ -37,9 +37,19 @@ extension ParameterType {
     /// The pattern every media string must match: an http(s) URL, a base64 `data:` URI or bare
     /// base64 (standard or URL-safe alphabet, padding optional). The server checks it too.
     public static let mediaPattern =
-        "^(?:[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~%!$&'()*+,;=:@/?-]*)?"
+        "^(?:\(urlPattern)"
         + "|[Dd][Aa][Tt][Aa]:[A-Za-z0-9.+/=_-]*(?:;[A-Za-z0-9.+/=_-]*)*;[Bb][Aa][Ss][Ee]64,\(base64Pattern)"
         + "|\(base64Pattern))$"
+    /// An http(s) URL whose every form `URL(string:)` reads with a host.
+    static let urlPattern =
+        "[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~%!$&'()*+,;=:@/?-]*)?"
+    /// `webURL` values.
+    public static let webURLPattern = "^\(urlPattern)$"
+    /// Decimal credits: up to 9 digits, up to 6 decimals.
+    public static let creditsPattern = "^-?[0-9]{1,9}(?:\\.[0-9]{1,6})?$"
+    /// The whole-number form of credits.
+    public static let creditsIntegerRange = -999_999_999...999_999_999
+
     /// Non-empty base64 whose length leaves no lone character: whole quads, then 2 or 3 more
     /// characters with optional padding.
     static let base64Pattern =
@@ -72,6 +82,16 @@ extension ParameterType {
                 "description": .string(
                     "\(kind.noun.prefix(1).uppercased() + kind.noun.dropFirst()) as an http(s) URL, a base64 data: URI or bare base64, at most \(MediaInputParser.maxBytes / (1024 * 1024)) MB"),
             ]
+        case .credits:
+            var choices: [JSONValue] = [
+                ["type": "string", "pattern": .string(Self.creditsPattern)],
+                ["type": "integer", "minimum": .number(Double(Self.creditsIntegerRange.lowerBound)),
+                 "maximum": .number(Double(Self.creditsIntegerRange.upperBound))],
+            ]
+            if nullable { choices.append(["type": "null"]) }
+            return ["oneOf": .array(choices)]
+        case .webURL:
+            return ["type": type("string"), "pattern": .string(Self.webURLPattern)]
         case .list(let item, let maxItems, _):
             return ["type": type("array"), "maxItems": .number(Double(maxItems)), "items": item.jsonSchema(nullable: false)]
         case .object(let set):

@@ -34,6 +34,10 @@ public indirect enum ParameterType: Sendable {
     case seconds(ClosedRange<Int>)
     /// An input file: an http(s) URL, a `data:` URI or bare base64, at most `MediaInputParser.maxBytes`.
     case media(MediaKind)
+    /// An amount of credits: a decimal string with at most 6 decimals (`"12.5"`) or a whole number.
+    case credits
+    /// An http(s) URL (letters, digits and URL punctuation, no spaces).
+    case webURL
     /// A list of at most `maxItems` values; `noun` names the items in messages ("segments").
     case list(of: ParameterType, maxItems: Int, noun: String)
     /// An object with exactly these fields.

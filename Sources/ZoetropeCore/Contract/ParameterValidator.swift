@@ -133,6 +133,25 @@ extension ParameterType {
             }
             media[field] = input
             return value
+        case .credits:
+            let text: String? =
+                switch value {
+                case .string(let text) where Self.wholeMatch(Self.creditsPattern, text): text
+                case .number(let number) where number.rounded() == number && Double(Self.creditsIntegerRange.lowerBound) <= number
+                    && number <= Double(Self.creditsIntegerRange.upperBound): String(Int(number))
+                default: nil
+                }
+            guard let text, Credits(text) != nil else {
+                throw APIError.badRequest(
+                    "\(field) must be a decimal number of credits with at most 6 decimals as a string (\"12.5\") or a whole number")
+            }
+            return .string(text)
+        case .webURL:
+            guard case .string(let text) = value, Self.wholeMatch(Self.webURLPattern, text), URL(string: text)?.host != nil
+            else {
+                throw APIError.badRequest("\(field) must be an http(s) URL (letters, digits and URL punctuation, no spaces)")
+            }
+            return value
         case .list(let item, let maxItems, let noun):
             guard case .array(let items) = value else {
                 throw APIError.badRequest("\(field) must be an array, got \(value.typeName)")
@@ -152,6 +171,12 @@ extension ParameterType {
     }
 
     nonisolated(unsafe) private static let mediaRegex = try! NSRegularExpression(pattern: mediaPattern)
+
+    /// Whether the pattern matches all of `text` (ICU's `$` would also match before a final line break).
+    public static func wholeMatch(_ pattern: String, _ text: String) -> Bool {
+        guard let range = text.range(of: pattern, options: .regularExpression) else { return false }
+        return range == text.startIndex..<text.endIndex
+    }
 
     /// Whether `text` matches `mediaPattern`. Long inline data is checked by its base64 part alone,
     /// a quad at a time, so a 50 MB image does not run through the regular expression engine.

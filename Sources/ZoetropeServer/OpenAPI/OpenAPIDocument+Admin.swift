@@ -32,7 +32,8 @@ extension OpenAPIDocument {
     ]
 
     /// `POST /v1/admin/keys`.
-    static let adminCreateKey: JSONValue = [
+    static func adminCreateKey(models: [String]) -> JSONValue {
+        [
         "operationId": "adminCreateKey",
         "tags": ["admin"],
         "summary": "Create a key (admin)",
@@ -41,21 +42,7 @@ extension OpenAPIDocument {
             "required": true,
             "content": [
                 "application/json": [
-                    "schema": [
-                        "type": "object",
-                        "required": ["name"],
-                        "properties": [
-                            "name": ["type": "string"],
-                            "role": ["type": "string", "enum": ["admin", "user"]],
-                            "access": ["type": "string", "enum": ["full", "submit-only", "read-only"]],
-                            "models": ["type": "array", "items": ["type": "string"]],
-                            "credits": [
-                                "type": ["string", "number"],
-                                "description": "Starting balance; omitted: not metered.",
-                            ],
-                            "webhook": ["type": "string"],
-                        ],
-                    ],
+                    "schema": AdminParameters.createKey(models: models).jsonSchema,
                 ],
             ],
         ],
@@ -87,6 +74,7 @@ extension OpenAPIDocument {
             ],
         ],
     ]
+    }
 
     /// `POST /v1/admin/keys/{id}/revoke`.
     static let adminRevokeKey: JSONValue = [
@@ -126,16 +114,7 @@ extension OpenAPIDocument {
             "required": true,
             "content": [
                 "application/json": [
-                    "schema": [
-                        "type": "object",
-                        "properties": [
-                            "add": ["type": ["string", "number"]],
-                            "set": [
-                                "type": ["string", "number", "null"],
-                                "description": "null stops metering the key.",
-                            ],
-                        ],
-                    ],
+                    "schema": AdminController.creditsChangeSchema,
                 ],
             ],
         ],

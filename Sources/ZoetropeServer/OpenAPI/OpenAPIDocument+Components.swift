@@ -372,7 +372,7 @@ extension OpenAPIDocument {
         "properties": [
             "id": ["type": "string"],
             "name": ["type": "string"],
-            "role": ["type": "string", "enum": ["admin", "user"]],
+            "role": ["type": "string", "enum": .array(APIKey.Role.allCases.map { .string($0.rawValue) })],
             "access": ["type": "string", "enum": ["full", "submit-only", "read-only"]],
             "models": ["type": ["array", "null"], "items": ["type": "string"]],
             "credits": ["type": ["number", "null"]],
@@ -413,6 +413,7 @@ extension OpenAPIDocument {
             "WorkerLeaseExtension": WorkerProtocol.LeaseExtension.jsonSchema,
             "WorkerCompletion": WorkerProtocol.Completion.jsonSchema,
             "WorkerFailure": WorkerProtocol.Failure.jsonSchema,
+            "WorkerFailReason": WorkerProtocol.Failure.failSchema,
             "WorkerJobState": WorkerProtocol.JobState.jsonSchema,
             "WorkerVoice": WorkerProtocol.Voice.jsonSchema,
             "Readiness": readinessSchema,

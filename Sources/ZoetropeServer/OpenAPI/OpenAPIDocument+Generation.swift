@@ -120,8 +120,19 @@ extension OpenAPIDocument {
         "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
         "responses": [
             "200": [
-                "description": "An event stream.",
-                "content": ["text/event-stream": ["schema": ["type": "string"]]],
+                "description": "Server-Sent Events: `status` (the status body) on every change, then `result` (the result body), or `error`; each event's data is JSON.",
+                "content": [
+                    "text/event-stream": [
+                        "itemSchema": [
+                            "type": "object", "required": ["event", "data"],
+                            "properties": [
+                                "event": ["type": "string", "enum": ["status", "result", "error"]],
+                                "data": ["type": "string", "contentMediaType": "application/json"],
+                            ],
+                        ],
+                        "schema": ["type": "string"],
+                    ],
+                ],
             ],
             "401": [
                 "description": "Missing or invalid API key.",

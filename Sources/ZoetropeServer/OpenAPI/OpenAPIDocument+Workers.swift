@@ -121,7 +121,7 @@ extension OpenAPIDocument {
         "security": [["WorkerToken": []]],
         "requestBody": [
             "required": true,
-            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerFailure"]]],
+            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerFailReason"]]],
         ],
         "responses": [
             "200": [

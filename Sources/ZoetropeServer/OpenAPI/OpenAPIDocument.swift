@@ -50,7 +50,7 @@ public enum OpenAPIDocument {
             ("/files/{key}", .get, getFile), ("/files/{key}", .put, uploadFile),
             ("/v1/voices", .get, listVoices), ("/v1/voices/{id}", .get, getVoice), ("/v1/voices/{id}", .delete, deleteVoice),
             ("/v1/get-user-credits", .get, getUserCredits), ("/v1/webhooks/secret", .get, getWebhookSecret),
-            ("/v1/admin/keys", .get, adminListKeys), ("/v1/admin/keys", .post, adminCreateKey),
+            ("/v1/admin/keys", .get, adminListKeys), ("/v1/admin/keys", .post, adminCreateKey(models: catalog.models.map(\.slug))),
             ("/v1/admin/keys/{id}/revoke", .post, adminRevokeKey), ("/v1/admin/keys/{id}/credits", .post, adminChangeCredits),
             ("/v1/worker/lease", .post, workerLease), ("/v1/worker/jobs/{id}/heartbeat", .post, workerHeartbeat),
             ("/v1/worker/jobs/{id}/complete", .post, workerComplete), ("/v1/worker/jobs/{id}/fail", .post, workerFail),
