@@ -23,8 +23,8 @@ extension WorkerProtocol.LeaseRequest {
                 "description": "Model slugs this worker renders.",
             ],
             "wait_seconds": [
-                "type": "number", "minimum": 0, "maximum": 30,
-                "description": "Hold the request open this long when no job waits (long poll); default 0.",
+                "type": ["number", "null"], "minimum": 0, "maximum": 30,
+                "description": "Hold the request open this long when no job waits (long poll); default (absent or null) 0.",
             ],
         ],
     ]

@@ -39,15 +39,20 @@ struct WorkerController {
         group.post("/v1/worker/jobs/{id}/complete") { request, context in
             let completion = try await Self.decode(WorkerProtocol.Completion.self, request)
             let lease = try await storeLease(context: context, workerID: completion.workerID)
+            // A lease this worker does not hold is lost, whatever the body says.
+            guard lease.job.status == .processing, lease.job.leaseOwner == lease.owner else {
+                throw try await leaseLost(lease.job.id)
+            }
             let completed: Bool
             if let voice = completion.voice {
                 completed = try await lease.complete(voice: voice.profile)
             } else {
+                // The upload is part of the lease's state: a missing or other key is a conflict with it.
                 guard completion.outputKey == lease.outputKey else {
-                    throw APIError.badRequest("output_key must be the lease's upload key '\(lease.outputKey)'")
+                    throw APIError(status: 409, message: "output_key must be the lease's upload key '\(lease.outputKey)'")
                 }
                 guard await queue.blobs.exists(key: lease.outputKey) else {
-                    throw APIError.badRequest("no video was uploaded to '\(lease.outputKey)'; PUT it to the lease's upload URL first")
+                    throw APIError(status: 409, message: "no video was uploaded to '\(lease.outputKey)'; PUT it to the lease's upload URL first")
                 }
                 completed = try await lease.completeStoredVideo()
             }

@@ -89,9 +89,9 @@ struct WorkerProtocolTests {
 
         // Completion needs the upload first, to the lease's own key; a tampered upload link is refused.
         let early = try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": key])
-        #expect(early.status == 400 && early.error?.contains("no video was uploaded") == true, "\(early.json)")
+        #expect(early.status == 409 && early.error?.contains("no video was uploaded") == true, "\(early.json)")
         let wrongKey = try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": "x.mp4"])
-        #expect(wrongKey.status == 400)
+        #expect(wrongKey.status == 409)
         let video = Data("not really an mp4, but bytes the client gets back".utf8)
         let tampered = uploadURL.replacingOccurrences(of: "signature=", with: "signature=00")
         #expect(try await HTTPTestClient.send(.PUT, tampered, body: video).status == 403)

@@ -387,6 +387,28 @@ def spans_rules_ok(body) -> bool:
         return True
 
 
+def mend_rules(body: dict) -> dict:
+    """`body` with the rules of spans_rules_ok kept: no voice ids or voice tags, and shots whose
+    durations add up to `duration` (each shot 1 s, the first longer when needed)."""
+    body = dict(body)
+    body.pop("voice_ids", None)
+    if isinstance(body.get("prompt"), str) and "<<<voice_" in body["prompt"]:
+        body["prompt"] = body["prompt"].replace("<<<voice_", "voice ")
+    shots = [dict(shot) for shot in body.get("multi_prompt") or []]
+    for shot in shots:
+        if isinstance(shot.get("prompt"), str):
+            shot["prompt"] = shot["prompt"].replace("<<<voice_", "voice ")
+    if shots:
+        wanted = body.get("duration")
+        total = int(wanted) if wanted is not None else max(3, min(len(shots), 15))
+        shots = shots[:total]
+        for index, shot in enumerate(shots):
+            seconds = total - (len(shots) - 1) if index == 0 else 1
+            shot["duration"] = str(seconds) if isinstance(shot.get("duration"), str) else seconds
+        body["multi_prompt"] = shots
+    return body
+
+
 def register_schemathesis_hooks() -> None:
     """Run inside the schemathesis process (SCHEMATHESIS_HOOKS=openapi_fuzz):
     - a serializer for PUT /files/{key}'s video/mp4 body, which schemathesis has none for (raw
@@ -400,6 +422,15 @@ def register_schemathesis_hooks() -> None:
     @schemathesis.hook
     def filter_body(ctx, body):
         return not MODEL_PATH.match(ctx.operation.path) or spans_rules_ok(body)
+
+    @schemathesis.hook("before_call")
+    def keep_rules_across_fields(ctx, case, **kwargs):
+        # The coverage phase builds bodies from defaults and examples without the filter above;
+        # a positive one that breaks a rule across fields is mended into a valid one instead.
+        meta = getattr(case, "meta", None)
+        positive = meta is not None and meta.generation.mode.is_positive
+        if positive and MODEL_PATH.match(case.operation.path) and not spans_rules_ok(case.body):
+            case.body = mend_rules(case.body)
 
     @schemathesis.serializer("video/mp4")
     def mp4_serializer(ctx, value):

@@ -20,10 +20,7 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
         ],
     ]
 
@@ -41,10 +38,7 @@ extension OpenAPIDocument {
                     "application/json": ["schema": ["type": "object", "properties": ["secret": ["type": "string"]]]],
                 ],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
         ],
     ]
 

@@ -20,14 +20,8 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "403": [
-                "description": "Not an admin key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
+            "403": errorResponse("Not an admin key."),
         ],
     ]
 
@@ -60,18 +54,9 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "400": [
-                "description": "Invalid field.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "403": [
-                "description": "Not an admin key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "400": errorResponse("Invalid field."),
+            "401": errorResponse("Missing or invalid API key."),
+            "403": errorResponse("Not an admin key."),
         ],
     ]
     }
@@ -88,18 +73,9 @@ extension OpenAPIDocument {
                 "description": "The key.",
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/APIKey"]]],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "403": [
-                "description": "Not an admin key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "No such key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
+            "403": errorResponse("Not an admin key."),
+            "404": errorResponse("No such key."),
         ],
     ]
 
@@ -123,22 +99,10 @@ extension OpenAPIDocument {
                 "description": "The key.",
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/APIKey"]]],
             ],
-            "400": [
-                "description": "Invalid amount.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "403": [
-                "description": "Not an admin key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "No such key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "400": errorResponse("Invalid amount."),
+            "401": errorResponse("Missing or invalid API key."),
+            "403": errorResponse("Not an admin key."),
+            "404": errorResponse("No such key."),
         ],
     ]
 

@@ -487,10 +487,7 @@ extension OpenAPIDocument {
                 ],
             ],
         ],
-        "LeaseLost": [
-            "description": "The lease is not (or no longer) this worker's: the request was cancelled, or its lease expired and another worker took it. Stop working on it.",
-            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-        ],
+        "LeaseLost": errorResponse("The lease is not (or no longer) this worker's: the request was cancelled, or its lease expired and another worker took it. Stop working on it."),
     ]
 
     static let securitySchemes: JSONValue = [

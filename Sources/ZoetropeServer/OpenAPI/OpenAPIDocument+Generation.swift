@@ -95,18 +95,9 @@ extension OpenAPIDocument {
                 "description": "The status body, status CANCELLED.",
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/RequestStatus"]]],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "Unknown, expired, or another key's request.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "409": [
-                "description": "The request has already finished (COMPLETED, FAILED or CANCELLED).",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
+            "404": errorResponse("Unknown, expired, or another key's request."),
+            "409": errorResponse("The request has already finished (COMPLETED, FAILED or CANCELLED)."),
         ],
     ]
 
@@ -123,25 +114,19 @@ extension OpenAPIDocument {
                 "description": "Server-Sent Events: `status` (the status body) on every change, then `result` (the result body), or `error`; each event's data is JSON.",
                 "content": [
                     "text/event-stream": [
-                        "itemSchema": [
+                        "schema": [
+                            "description": "One event of the stream.",
                             "type": "object", "required": ["event", "data"],
                             "properties": [
                                 "event": ["type": "string", "enum": ["status", "result", "error"]],
                                 "data": ["type": "string", "contentMediaType": "application/json"],
                             ],
                         ],
-                        "schema": ["type": "string"],
                     ],
                 ],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "Unknown, expired, or another key's request.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
+            "404": errorResponse("Unknown, expired, or another key's request."),
         ],
     ]
 
@@ -236,14 +221,8 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "400": [
-                "description": "A filter or page parameter is invalid.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "400": errorResponse("A filter or page parameter is invalid."),
+            "401": errorResponse("Missing or invalid API key."),
         ],
     ]
 
@@ -290,14 +269,8 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "Unknown, expired, or another key's request.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
+            "404": errorResponse("Unknown, expired, or another key's request."),
         ],
     ]
 

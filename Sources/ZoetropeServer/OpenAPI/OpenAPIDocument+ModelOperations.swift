@@ -102,10 +102,7 @@ extension OpenAPIDocument {
                 "400": ["$ref": "#/components/responses/BadRequest"],
                 "401": ["$ref": "#/components/responses/Unauthorized"],
                 "404": ["$ref": "#/components/responses/NotFound"],
-                "406": [
-                    "description": "Insufficient credits (\"insufficient credits: need X, have Y\"), or a body that is not application/json.",
-                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-                ],
+                "406": errorResponse("Insufficient credits (\"insufficient credits: need X, have Y\"), or a body that is not application/json."),
                 "413": ["$ref": "#/components/responses/PayloadTooLarge"],
                 "422": [
                     "description": "The job ended FAILED (for example an unreadable input image or a content block).",
@@ -114,10 +111,7 @@ extension OpenAPIDocument {
                 ],
                 "500": ["$ref": "#/components/responses/InternalError"],
                 "504": ["$ref": "#/components/responses/GatewayTimeout"],
-                "403": [
-                    "description": "The key may not use this model or may not submit.",
-                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-                ],
+                "403": errorResponse("The key may not use this model or may not submit."),
                 "429": [
                     "description": "Rate limited, or too many unfinished requests for this key.",
                     "headers": [
@@ -165,20 +159,11 @@ extension OpenAPIDocument {
                 "400": ["$ref": "#/components/responses/BadRequest"],
                 "401": ["$ref": "#/components/responses/Unauthorized"],
                 "404": ["$ref": "#/components/responses/NotFound"],
-                "406": [
-                    "description": "Insufficient credits (\"insufficient credits: need X, have Y\"), or a body that is not application/json.",
-                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-                ],
+                "406": errorResponse("Insufficient credits (\"insufficient credits: need X, have Y\"), or a body that is not application/json."),
                 "413": ["$ref": "#/components/responses/PayloadTooLarge"],
                 "500": ["$ref": "#/components/responses/InternalError"],
-                "409": [
-                    "description": "The Idempotency-Key was already used with a different body.",
-                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-                ],
-                "403": [
-                    "description": "The key may not use this model or may not submit.",
-                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-                ],
+                "409": errorResponse("The Idempotency-Key was already used with a different body."),
+                "403": errorResponse("The key may not use this model or may not submit."),
                 "429": [
                     "description": "Rate limited, or too many unfinished requests for this key.",
                     "headers": [

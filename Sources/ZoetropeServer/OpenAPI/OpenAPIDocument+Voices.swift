@@ -13,10 +13,7 @@ extension OpenAPIDocument {
                 "description": "Voices made with this API key, oldest first.",
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/VoiceList"]]],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
         ],
     ]
 
@@ -32,14 +29,8 @@ extension OpenAPIDocument {
                 "description": "The voice.",
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Voice"]]],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "Unknown, deleted, or another key's voice.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
+            "404": errorResponse("Unknown, deleted, or another key's voice."),
         ],
     ]
 
@@ -62,14 +53,8 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "401": [
-                "description": "Missing or invalid API key.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "Unknown, deleted, or another key's voice.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "401": errorResponse("Missing or invalid API key."),
+            "404": errorResponse("Unknown, deleted, or another key's voice."),
         ],
     ]
 

@@ -17,10 +17,7 @@ extension OpenAPIDocument {
         "responses": [
             "200": ["description": "Stored."],
             "400": ["$ref": "#/components/responses/BadRequest"],
-            "403": [
-                "description": "Unsigned, tampered or expired link.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "403": errorResponse("Unsigned, tampered or expired link."),
         ],
     ]
 
@@ -42,10 +39,7 @@ extension OpenAPIDocument {
             ],
             "400": ["$ref": "#/components/responses/BadRequest"],
             "401": ["$ref": "#/components/responses/Unauthorized"],
-            "403": [
-                "description": "Not a worker token.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "403": errorResponse("Not a worker token."),
             "204": ["description": "No job came within wait_seconds; ask again."],
         ],
     ]
@@ -68,14 +62,8 @@ extension OpenAPIDocument {
             ],
             "400": ["$ref": "#/components/responses/BadRequest"],
             "401": ["$ref": "#/components/responses/Unauthorized"],
-            "403": [
-                "description": "Not a worker token.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "No such request.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "403": errorResponse("Not a worker token."),
+            "404": errorResponse("No such request."),
             "409": ["$ref": "#/components/responses/LeaseLost"],
         ],
         "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
@@ -99,15 +87,9 @@ extension OpenAPIDocument {
             ],
             "400": ["$ref": "#/components/responses/BadRequest"],
             "401": ["$ref": "#/components/responses/Unauthorized"],
-            "403": [
-                "description": "Not a worker token.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "No such request.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "409": ["$ref": "#/components/responses/LeaseLost"],
+            "403": errorResponse("Not a worker token."),
+            "404": errorResponse("No such request."),
+            "409": errorResponse("The lease is not (or no longer) this worker's (stop working on it), or the video was not uploaded to the lease's upload key first."),
         ],
         "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
     ]
@@ -130,14 +112,8 @@ extension OpenAPIDocument {
             ],
             "400": ["$ref": "#/components/responses/BadRequest"],
             "401": ["$ref": "#/components/responses/Unauthorized"],
-            "403": [
-                "description": "Not a worker token.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "No such request.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "403": errorResponse("Not a worker token."),
+            "404": errorResponse("No such request."),
             "409": ["$ref": "#/components/responses/LeaseLost"],
         ],
         "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
@@ -161,14 +137,8 @@ extension OpenAPIDocument {
             ],
             "400": ["$ref": "#/components/responses/BadRequest"],
             "401": ["$ref": "#/components/responses/Unauthorized"],
-            "403": [
-                "description": "Not a worker token.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
-            "404": [
-                "description": "No such request.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ],
+            "403": errorResponse("Not a worker token."),
+            "404": errorResponse("No such request."),
             "409": ["$ref": "#/components/responses/LeaseLost"],
         ],
         "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],

@@ -70,6 +70,11 @@ public enum OpenAPIDocument {
         return methods
     }
 
+    /// A response whose body is `{"error": "..."}`.
+    static func errorResponse(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
+    }
+
     /// The document as pretty-printed JSON with sorted keys.
     public static func data(catalog: ModelCatalog) -> Data {
         let encoder = JSONEncoder()
