@@ -78,3 +78,24 @@ def test_what_the_worker_sends_has_the_fixtures_shape(messages, recorder):
         f"/v1/worker/jobs/job/{call}" for call in ("heartbeat", "complete", "fail", "release")]
     assert [body for _, body in sent] == [messages[name] for name in
                                           ("lease_request", "heartbeat", "completion_video", "failure", "release")]
+
+
+def test_the_request_reader_knows_every_parameter_the_registry_declares():
+    """The gateway's OpenAPI document (written by `zoetrope openapi` from the model registry)
+    declares the video models' parameters; this worker reads exactly those, so a parameter added
+    to or renamed in the registry fails here until the worker follows."""
+    import subprocess
+
+    from zoetrope_ltx.request import VIDEO_FIELDS, VOICE_FIELDS
+
+    binary = os.environ.get("ZOETROPE_BIN", os.path.join(os.path.dirname(FIXTURE), "..", "..", ".build", "release", "zoetrope"))
+    document = json.loads(subprocess.run([binary, "openapi"], check=True, capture_output=True, text=True).stdout)
+    schemas = document["components"]["schemas"]
+    kling = set(schemas["Kling3ProImage2videoRequest"]["properties"])
+    ltx = set(schemas["Ltx2Image2videoRequest"]["properties"])
+    assert VIDEO_FIELDS == kling, f"worker only: {VIDEO_FIELDS - kling}; registry only: {kling - VIDEO_FIELDS}"
+    assert ltx <= VIDEO_FIELDS and {"elements", "voice_ids"}.isdisjoint(ltx)
+    assert VOICE_FIELDS == set(schemas["KlingCreateVoiceRequest"]["properties"])
+    # The fixture's assignment request holds every declared parameter, as the gateway sends it.
+    with open(FIXTURE) as handle:
+        assert set(json.load(handle)["assignment_video"]["request"]) == kling
