@@ -36,7 +36,9 @@ class Cluster:
         self.token = self._key("--worker")
         self.gateway = self._spawn(
             "gateway", [ZOETROPE_BIN, "serve", "--port", "0", "--data-dir", self.directory, "--no-local-runner",
-                        "--lease", "2s", "--expiry-interval", "1s", "--allow-private-inputs"])
+                        "--lease", "2s", "--expiry-interval", "1s", "--allow-private-inputs",
+                        # These tests poll a status 20 times a second with one key: no rate limit.
+                        "--rate-limit", "1000000", "--rate-burst", "1000000"])
         self.base = self._wait_for(self.gateway, r"public URL (http://\S+)").group(1)
 
     def _key(self, *flags):
