@@ -64,15 +64,7 @@ struct APIController {
 
     private func submitAsync(_ request: Request, context: ZoetropeRequestContext) async throws -> Response {
         let job = try await submit(request, context: context)
-        let base = publicURL.current
-        let responseURL = "\(base)/v2/requests/\(job.id)"
-        return JSONResponse.make([
-            "request_id": .string(job.id),
-            "status": .string(job.status.rawValue),
-            "poll_url": .string(responseURL),
-            "status_url": .string("\(responseURL)/status"),
-            "response_url": .string(responseURL),
-        ])
+        return try JSONResponse.make(encoding: SubmitAnswer(job: job, base: publicURL.current))
     }
 
     private func runSync(_ request: Request, context: ZoetropeRequestContext) async throws -> Response {
@@ -140,23 +132,13 @@ struct APIController {
     }
 
     private func statusResponse(for job: Job) async throws -> Response {
-        let (body, failed) = try await statusBody(for: job)
-        return JSONResponse.make(body, status: failed ? .unprocessableContent : .ok)
+        let answer = try await statusAnswer(for: job)
+        return try JSONResponse.make(encoding: answer, status: answer.failed ? .unprocessableContent : .ok)
     }
 
-    /// The status body of a job, and whether it FAILED (answered under 422).
-    private func statusBody(for job: Job) async throws -> (JSONValue, Bool) {
-        var body: [String: JSONValue] = [
-            "request_id": .string(job.id),
-            "status": .string(job.status.rawValue),
-            "progress": .number((job.progress * 1000).rounded() / 1000),
-            "queue_position": .number(Double(try await positions.position(of: job))),
-            "created_at": .string(job.createdAt.iso8601),
-            "updated_at": .string(job.updatedAt.iso8601),
-        ]
-        if job.status == .failed { body["error"] = .string(job.error ?? "the job failed") }
-        if job.status == .cancelled { body["error"] = .string(job.error ?? "cancelled by the client") }
-        return (.object(body), job.status == .failed)
+    /// The status answer of a job (FAILED ones are served under 422).
+    private func statusAnswer(for job: Job) async throws -> StatusAnswer {
+        StatusAnswer(job: job, queuePosition: try await positions.position(of: job))
     }
 
     /// Server-Sent Events: an `event: status` with the status body on every change (queue
@@ -174,15 +156,15 @@ struct APIController {
                 try await writer.write(ByteBuffer(string: text))
             }
             var job = first
-            var last: JSONValue?
+            var last: StatusAnswer?
             var quiet = 0
             while true {
-                let (body, _) = try await controller.statusBody(for: job)
+                let answer = try await controller.statusAnswer(for: job)
                 // The timestamps move on every progress write; changes are what the client sees.
-                var seen = body
-                if case .object(var fields) = seen { fields["updated_at"] = nil; seen = .object(fields) }
+                var seen = answer
+                seen.updatedAt = ""
                 if seen != last {
-                    try await send("status", body)
+                    try await send("status", try JSONValue.parse(try JSONEncoder().encode(answer)))
                     last = seen
                     quiet = 0
                 } else {

@@ -13,6 +13,23 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
+    /// A typed answer, encoded as it is declared (snake_case keys, sorted).
+    static func make<Answer: Encodable>(
+        encoding answer: Answer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
+    ) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        var body = try encoder.encode(answer)
+        body.append(0x0A)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
     static func error(_ error: APIError) -> Response {
         var headers = HTTPFields()
         for (name, value) in error.headers {

@@ -70,68 +70,6 @@ extension OpenAPIDocument {
         ],
     ]
 
-    static let submitResponseSchema: JSONValue = [
-        "type": "object",
-        "required": ["request_id", "status", "poll_url", "status_url", "response_url"],
-        "properties": [
-            "request_id": ["type": "string", "format": "uuid", "description": "The request id (a lowercase UUID)."],
-            "status": ["type": "string", "const": "QUEUED"],
-            "poll_url": ["type": "string", "format": "uri", "description": "Same as response_url."],
-            "status_url": [
-                "type": "string",
-                "format": "uri",
-                "description": "Absolute URL of GET /v2/requests/{id}/status, built from the server's public base URL.",
-            ],
-            "response_url": ["type": "string", "format": "uri", "description": "Absolute URL of GET /v2/requests/{id}."],
-        ],
-        "example": [
-            "request_id": "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
-            "status": "QUEUED",
-            "poll_url": "http://127.0.0.1:8080/v2/requests/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
-            "status_url": "http://127.0.0.1:8080/v2/requests/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a/status",
-            "response_url": "http://127.0.0.1:8080/v2/requests/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
-        ],
-    ]
-
-    static let requestStatusSchema: JSONValue = [
-        "type": "object",
-        "required": ["request_id", "status", "progress", "queue_position", "created_at", "updated_at"],
-        "properties": [
-            "request_id": ["type": "string", "format": "uuid", "description": "The request id (a lowercase UUID)."],
-            "status": ["$ref": "#/components/schemas/JobStatus"],
-            "progress": [
-                "type": "number",
-                "minimum": 0,
-                "maximum": 1,
-                "description": "Fraction done, 0 to 1 (three decimals).",
-            ],
-            "queue_position": [
-                "type": "integer",
-                "minimum": 0,
-                "description": "1-based position among all queued jobs while QUEUED; 0 when not queued.",
-            ],
-            "created_at": [
-                "type": "string",
-                "format": "date-time",
-                "description": "When the request was submitted. RFC 3339, UTC, with milliseconds.",
-            ],
-            "updated_at": [
-                "type": "string",
-                "format": "date-time",
-                "description": "When the job last changed. RFC 3339, UTC, with milliseconds.",
-            ],
-            "error": ["type": "string", "description": "Only when status is FAILED (served with HTTP 422)."],
-        ],
-        "example": [
-            "request_id": "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
-            "status": "PROCESSING",
-            "progress": 0.42,
-            "queue_position": 0,
-            "created_at": "2025-01-01T12:00:00.000Z",
-            "updated_at": "2025-01-01T12:00:07.250Z",
-        ],
-    ]
-
     static let metricsSchema: JSONValue = [
         "type": "object",
         "required": ["retry_count"],
@@ -397,8 +335,8 @@ extension OpenAPIDocument {
             "Model": modelSchema,
             "ModelList": modelListSchema,
             "SyncFailure": syncFailureSchema,
-            "SubmitResponse": submitResponseSchema,
-            "RequestStatus": requestStatusSchema,
+            "SubmitResponse": SubmitAnswer.jsonSchema,
+            "RequestStatus": StatusAnswer.jsonSchema,
             "Metrics": metricsSchema,
             "RequestResult": requestResultSchema,
             "RenderPlan": renderPlanSchema,
