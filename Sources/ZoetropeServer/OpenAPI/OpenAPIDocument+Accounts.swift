@@ -20,7 +20,7 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "401": errorResponse("Missing or invalid API key."),
+            "401": ["$ref": "#/components/responses/Unauthorized"],
         ],
     ]
 
@@ -38,7 +38,7 @@ extension OpenAPIDocument {
                     "application/json": ["schema": ["type": "object", "properties": ["secret": ["type": "string"]]]],
                 ],
             ],
-            "401": errorResponse("Missing or invalid API key."),
+            "401": ["$ref": "#/components/responses/Unauthorized"],
         ],
     ]
 

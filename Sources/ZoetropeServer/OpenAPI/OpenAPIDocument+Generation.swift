@@ -95,7 +95,7 @@ extension OpenAPIDocument {
                 "description": "The status body, status CANCELLED.",
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/RequestStatus"]]],
             ],
-            "401": errorResponse("Missing or invalid API key."),
+            "401": ["$ref": "#/components/responses/Unauthorized"],
             "404": errorResponse("Unknown, expired, or another key's request."),
             "409": errorResponse("The request has already finished (COMPLETED, FAILED or CANCELLED)."),
         ],
@@ -125,7 +125,7 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "401": errorResponse("Missing or invalid API key."),
+            "401": ["$ref": "#/components/responses/Unauthorized"],
             "404": errorResponse("Unknown, expired, or another key's request."),
         ],
     ]
@@ -222,7 +222,7 @@ extension OpenAPIDocument {
                 ],
             ],
             "400": errorResponse("A filter or page parameter is invalid."),
-            "401": errorResponse("Missing or invalid API key."),
+            "401": ["$ref": "#/components/responses/Unauthorized"],
         ],
     ]
 
@@ -269,7 +269,7 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "401": errorResponse("Missing or invalid API key."),
+            "401": ["$ref": "#/components/responses/Unauthorized"],
             "404": errorResponse("Unknown, expired, or another key's request."),
         ],
     ]

@@ -13,7 +13,7 @@ extension OpenAPIDocument {
                 "description": "Voices made with this API key, oldest first.",
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/VoiceList"]]],
             ],
-            "401": errorResponse("Missing or invalid API key."),
+            "401": ["$ref": "#/components/responses/Unauthorized"],
         ],
     ]
 
@@ -29,7 +29,7 @@ extension OpenAPIDocument {
                 "description": "The voice.",
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Voice"]]],
             ],
-            "401": errorResponse("Missing or invalid API key."),
+            "401": ["$ref": "#/components/responses/Unauthorized"],
             "404": errorResponse("Unknown, deleted, or another key's voice."),
         ],
     ]
@@ -53,7 +53,7 @@ extension OpenAPIDocument {
                     ],
                 ],
             ],
-            "401": errorResponse("Missing or invalid API key."),
+            "401": ["$ref": "#/components/responses/Unauthorized"],
             "404": errorResponse("Unknown, deleted, or another key's voice."),
         ],
     ]
