@@ -151,8 +151,8 @@ struct APIController {
         headers[.cacheControl] = "no-cache"
         let controller = self
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            func send(_ event: String, _ body: JSONValue) async throws {
-                let text = "event: \(event)\ndata: \(String(decoding: body.encoded(), as: UTF8.self))\n\n"
+            func send(_ event: String, _ data: Data) async throws {
+                let text = "event: \(event)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
                 try await writer.write(ByteBuffer(string: text))
             }
             var job = first
@@ -164,7 +164,7 @@ struct APIController {
                 var seen = answer
                 seen.updatedAt = ""
                 if seen != last {
-                    try await send("status", try JSONValue.parse(try JSONEncoder().encode(answer)))
+                    try await send("status", try JSONResponse.encoded(answer))
                     last = seen
                     quiet = 0
                 } else {
@@ -175,13 +175,13 @@ struct APIController {
                 if job.status.isTerminal { break }
                 try await Task.sleep(for: .milliseconds(250))
                 guard let current = try await store.job(id: job.id) else {
-                    try await send("error", ["error": .string("request \(job.id) expired")])
+                    try await send("error", JSONValue.object(["error": .string("request \(job.id) expired")]).encoded())
                     break
                 }
                 job = current
             }
             if job.status.isTerminal {
-                try await send("result", controller.resultBody(for: job).0)
+                try await send("result", controller.resultBody(for: job).0.encoded())
             }
             try await writer.finish(nil)
         })
@@ -360,7 +360,7 @@ struct APIController {
         guard let raw = request.uri.queryParameters["webhook"].map(String.init), !raw.isEmpty else {
             return apiKey.webhookURL
         }
-        _ = try ParameterSet([Parameter("webhook", .webURL)]).validate(["webhook": .string(raw)])
+        _ = try ParameterType.webURL.validate(.string(raw), field: "webhook")
         guard let url = URL(string: raw) else { throw APIError.badRequest("webhook must be an http(s) URL, got \(raw)") }
         do {
             try await fetcher.checkDestination(url, field: "webhook")

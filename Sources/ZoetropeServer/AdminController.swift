@@ -94,8 +94,7 @@ struct AdminController {
 
     /// An amount of credits, by the registry's rule for `.credits`.
     static func credits(_ value: JSONValue, field: String) throws -> Credits {
-        let values = try ParameterSet([Parameter(field, .credits, required: true)]).validate([field: value])
-        guard let credits = values[field]?.stringValue.flatMap(Credits.init) else {
+        guard let credits = try ParameterType.credits.validate(value, field: field).stringValue.flatMap(Credits.init) else {
             throw APIError.badRequest("\(field) must be a decimal number of credits")
         }
         return credits

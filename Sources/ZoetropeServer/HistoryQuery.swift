@@ -37,13 +37,16 @@ struct HistoryQuery {
         perPage = try Self.number(value("per_page"), name: "per_page", default: 20, range: Self.perPageRange)
     }
 
+    /// An RFC 3339 time: date, time, seconds, fraction, zone.
+    nonisolated(unsafe) static let rfc3339 = try! Regex(
+        #"^([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"#)
+
     /// Unix seconds or an RFC 3339 time (`T`/`Z` in either case, any fraction, a leap second read as :59).
     static func time(_ text: String, name: String) throws -> Date {
-        if text.range(of: unixSecondsPattern, options: .regularExpression) != nil, let seconds = Double(text) {
+        if ParameterType.wholeMatch(unixSecondsPattern, text), let seconds = Double(text) {
             return Date(timeIntervalSince1970: seconds)
         }
-        let rfc3339 = #"^([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"#
-        if let match = text.wholeMatch(of: try! Regex(rfc3339)) {
+        if let match = text.wholeMatch(of: rfc3339) {
             let parts = (1...5).map { match.output[$0].substring.map(String.init) ?? "" }
             let seconds = parts[2] == "60" ? "59" : parts[2]
             var fraction = parts[3]

@@ -19,10 +19,13 @@ enum JSONResponse {
     ) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        var body = try encoder.encode(answer)
+        var body = try encoded(answer)
         body.append(0x0A)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
+
+    /// A typed answer as compact JSON with sorted keys (as `JSONValue.encoded()` writes).
+    static func encoded<Answer: Encodable>(_ answer: Answer) throws -> Data { try encoder.encode(answer) }
 
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

@@ -74,6 +74,13 @@ extension ParameterSet {
 }
 
 extension ParameterType {
+    /// Checks one value on its own (a query parameter, an amount) with the rules a body's field
+    /// gets; returns it as it is kept.
+    public func validate(_ value: JSONValue, field: String) throws -> JSONValue {
+        var media: [String: MediaInput] = [:]
+        return try check(value, field: field, media: &media)
+    }
+
     /// Checks one value; returns it as it is kept (durations as integers).
     fileprivate func check(_ value: JSONValue, field: String, media: inout [String: MediaInput]) throws -> JSONValue {
         switch self {

@@ -76,7 +76,7 @@ extension OpenAPIDocument {
             "description": .string("\(model.description) Validates the parameters (as POST /v2/\(model.slug) does), queues the job and blocks until it ends (at most the server's --sync-timeout), then answers the output."),
             "security": [["ApiKeyAuth": []]],
             "requestBody": requestBody(model),
-            "responses": [
+            "responses": .object([
                 "200": [
                     "description": model.makesVideo ? "The finished video." : "The voice made: {voice_id, voice_name}.",
                     "headers": [
@@ -99,30 +99,13 @@ extension OpenAPIDocument {
                         ? ["video/mp4": ["schema": ["type": "string", "contentMediaType": "video/mp4"]]]
                         : ["application/json": ["schema": ["$ref": "#/components/schemas/VoiceOutput"]]],
                 ],
-                "400": ["$ref": "#/components/responses/BadRequest"],
-                "401": ["$ref": "#/components/responses/Unauthorized"],
-                "404": ["$ref": "#/components/responses/NotFound"],
-                "406": errorResponse("Insufficient credits (\"insufficient credits: need X, have Y\"), or a body that is not application/json."),
-                "413": ["$ref": "#/components/responses/PayloadTooLarge"],
                 "422": [
                     "description": "The job ended FAILED (for example an unreadable input image or a content block).",
                     "headers": ["x-request-id": ["description": "The request id.", "schema": ["type": "string"]]],
                     "content": ["application/json": ["schema": ["$ref": "#/components/schemas/SyncFailure"]]],
                 ],
-                "500": ["$ref": "#/components/responses/InternalError"],
                 "504": ["$ref": "#/components/responses/GatewayTimeout"],
-                "403": errorResponse("The key may not use this model or may not submit."),
-                "429": [
-                    "description": "Rate limited, or too many unfinished requests for this key.",
-                    "headers": [
-                        "Retry-After": ["schema": ["type": "integer"]],
-                        "X-RateLimit-Limit": ["schema": ["type": "integer"]],
-                        "X-RateLimit-Remaining": ["schema": ["type": "integer"]],
-                        "X-RateLimit-Reset": ["schema": ["type": "integer"]],
-                    ],
-                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-                ],
-            ],
+            ].merging(submitRefusals) { own, _ in own }),
         ]
     }
 
@@ -151,30 +134,34 @@ extension OpenAPIDocument {
                 ],
             ],
             "requestBody": requestBody(model),
-            "responses": [
+            "responses": .object([
                 "200": [
                     "description": "Accepted and queued.",
                     "content": ["application/json": ["schema": ["$ref": "#/components/schemas/SubmitResponse"]]],
                 ],
-                "400": ["$ref": "#/components/responses/BadRequest"],
-                "401": ["$ref": "#/components/responses/Unauthorized"],
-                "404": ["$ref": "#/components/responses/NotFound"],
-                "406": errorResponse("Insufficient credits (\"insufficient credits: need X, have Y\"), or a body that is not application/json."),
-                "413": ["$ref": "#/components/responses/PayloadTooLarge"],
-                "500": ["$ref": "#/components/responses/InternalError"],
                 "409": errorResponse("The Idempotency-Key was already used with a different body."),
-                "403": errorResponse("The key may not use this model or may not submit."),
-                "429": [
-                    "description": "Rate limited, or too many unfinished requests for this key.",
-                    "headers": [
-                        "Retry-After": ["schema": ["type": "integer"]],
-                        "X-RateLimit-Limit": ["schema": ["type": "integer"]],
-                        "X-RateLimit-Remaining": ["schema": ["type": "integer"]],
-                        "X-RateLimit-Reset": ["schema": ["type": "integer"]],
-                    ],
-                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-                ],
-            ],
+            ].merging(submitRefusals) { own, _ in own }),
         ]
     }
+
+    /// The refusals both submit operations share.
+    static let submitRefusals: [String: JSONValue] = [
+        "400": ["$ref": "#/components/responses/BadRequest"],
+        "401": ["$ref": "#/components/responses/Unauthorized"],
+        "403": errorResponse("The key may not use this model or may not submit."),
+        "404": ["$ref": "#/components/responses/NotFound"],
+        "406": errorResponse("Insufficient credits (\"insufficient credits: need X, have Y\"), or a body that is not application/json."),
+        "413": ["$ref": "#/components/responses/PayloadTooLarge"],
+        "429": [
+            "description": "Rate limited, or too many unfinished requests for this key.",
+            "headers": [
+                "Retry-After": ["schema": ["type": "integer"]],
+                "X-RateLimit-Limit": ["schema": ["type": "integer"]],
+                "X-RateLimit-Remaining": ["schema": ["type": "integer"]],
+                "X-RateLimit-Reset": ["schema": ["type": "integer"]],
+            ],
+            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+        ],
+        "500": ["$ref": "#/components/responses/InternalError"],
+    ]
 }

@@ -45,103 +45,58 @@ extension OpenAPIDocument {
     ]
 
     /// `POST /v1/worker/jobs/{id}/heartbeat`.
-    static let workerHeartbeat: JSONValue = [
-        "operationId": "workerHeartbeat",
-        "tags": ["workers"],
-        "summary": "Report progress and extend the lease",
-        "description": "Send every few seconds while rendering.",
-        "security": [["WorkerToken": []]],
-        "requestBody": [
-            "required": true,
-            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerHeartbeat"]]],
-        ],
-        "responses": [
-            "200": [
-                "description": "The lease's new expiry.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerLeaseExtension"]]],
-            ],
-            "400": ["$ref": "#/components/responses/BadRequest"],
-            "401": ["$ref": "#/components/responses/Unauthorized"],
-            "403": errorResponse("Not a worker token."),
-            "404": errorResponse("No such request."),
-            "409": ["$ref": "#/components/responses/LeaseLost"],
-        ],
-        "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
-    ]
+    static let workerHeartbeat = workerJobOperation(
+        "workerHeartbeat", summary: "Report progress and extend the lease", description: "Send every few seconds while rendering.",
+        body: "WorkerHeartbeat", answer: "WorkerLeaseExtension", answered: "The lease's new expiry.")
 
     /// `POST /v1/worker/jobs/{id}/complete`.
-    static let workerComplete: JSONValue = [
-        "operationId": "workerComplete",
-        "tags": ["workers"],
-        "summary": "Complete the job",
-        "description": "After PUTting the video to the upload link (video models), or with the voice made (kling-create-voice).",
-        "security": [["WorkerToken": []]],
-        "requestBody": [
-            "required": true,
-            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerCompletion"]]],
-        ],
-        "responses": [
-            "200": [
-                "description": "The request is COMPLETED.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerJobState"]]],
-            ],
-            "400": ["$ref": "#/components/responses/BadRequest"],
-            "401": ["$ref": "#/components/responses/Unauthorized"],
-            "403": errorResponse("Not a worker token."),
-            "404": errorResponse("No such request."),
-            "409": errorResponse("The lease is not (or no longer) this worker's (stop working on it), or the video was not uploaded to the lease's upload key first."),
-        ],
-        "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
-    ]
+    static let workerComplete = workerJobOperation(
+        "workerComplete", summary: "Complete the job",
+        description: "After PUTting the video to the upload link (video models), or with the voice made (kling-create-voice).",
+        body: "WorkerCompletion", answer: "WorkerJobState", answered: "The request is COMPLETED.",
+        conflict: errorResponse(
+            "The lease is not (or no longer) this worker's (stop working on it), or the video was not uploaded to the lease's upload key first."))
 
     /// `POST /v1/worker/jobs/{id}/fail`.
-    static let workerFail: JSONValue = [
-        "operationId": "workerFail",
-        "tags": ["workers"],
-        "summary": "Fail the job with a reason",
-        "description": "The reason becomes the request's error; the client is charged nothing.",
-        "security": [["WorkerToken": []]],
-        "requestBody": [
-            "required": true,
-            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerFailReason"]]],
-        ],
-        "responses": [
-            "200": [
-                "description": "The request is FAILED.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerJobState"]]],
-            ],
-            "400": ["$ref": "#/components/responses/BadRequest"],
-            "401": ["$ref": "#/components/responses/Unauthorized"],
-            "403": errorResponse("Not a worker token."),
-            "404": errorResponse("No such request."),
-            "409": ["$ref": "#/components/responses/LeaseLost"],
-        ],
-        "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
-    ]
+    static let workerFail = workerJobOperation(
+        "workerFail", summary: "Fail the job with a reason",
+        description: "The reason becomes the request's error; the client is charged nothing.",
+        body: "WorkerFailReason", answer: "WorkerJobState", answered: "The request is FAILED.")
 
     /// `POST /v1/worker/jobs/{id}/release`.
-    static let workerRelease: JSONValue = [
-        "operationId": "workerRelease",
-        "tags": ["workers"],
-        "summary": "Hand the job back",
-        "description": "For a worker that is stopping: the job is queued again and the attempt is not counted.",
-        "security": [["WorkerToken": []]],
-        "requestBody": [
-            "required": true,
-            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerFailure"]]],
-        ],
-        "responses": [
-            "200": [
-                "description": "The request is QUEUED again.",
-                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/WorkerJobState"]]],
-            ],
-            "400": ["$ref": "#/components/responses/BadRequest"],
-            "401": ["$ref": "#/components/responses/Unauthorized"],
-            "403": errorResponse("Not a worker token."),
-            "404": errorResponse("No such request."),
-            "409": ["$ref": "#/components/responses/LeaseLost"],
-        ],
-        "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
-    ]
+    static let workerRelease = workerJobOperation(
+        "workerRelease", summary: "Hand the job back",
+        description: "For a worker that is stopping: the job is queued again and the attempt is not counted.",
+        body: "WorkerFailure", answer: "WorkerJobState", answered: "The request is QUEUED again.")
 
+    /// A call on a leased job (`/v1/worker/jobs/{id}/…`): a worker token, a JSON body, an answer,
+    /// and the refusals every such call shares (409 when the lease is lost, unless `conflict` says more).
+    static func workerJobOperation(
+        _ operationID: String, summary: String, description: String, body: String, answer: String, answered: String,
+        conflict: JSONValue = ["$ref": "#/components/responses/LeaseLost"]
+    ) -> JSONValue {
+        [
+            "operationId": .string(operationID),
+            "tags": ["workers"],
+            "summary": .string(summary),
+            "description": .string(description),
+            "security": [["WorkerToken": []]],
+            "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]],
+            "requestBody": [
+                "required": true,
+                "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(body)")]]],
+            ],
+            "responses": [
+                "200": [
+                    "description": .string(answered),
+                    "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(answer)")]]],
+                ],
+                "400": ["$ref": "#/components/responses/BadRequest"],
+                "401": ["$ref": "#/components/responses/Unauthorized"],
+                "403": errorResponse("Not a worker token."),
+                "404": errorResponse("No such request."),
+                "409": conflict,
+            ],
+        ]
+    }
 }
