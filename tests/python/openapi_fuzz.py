@@ -26,8 +26,8 @@ GET /v2/requests/{id}/stream, which cannot end while nothing runs.
 The run's only allowances (see write_config and register_schemathesis_hooks): 504 from
 POST /v1/{model} is not a server error; an SSE stream is read for one event; PUT /files/{key}'s
 video/mp4 body is sent as raw bytes; revokes and credit changes aimed at keys that existed before
-the run go to a spare key; video bodies that break the rules across fields which JSON Schema
-cannot state (shot durations against `duration`, voice ids that must exist) are not sent."""
+the run go to a spare key; positive video bodies that break the rules across fields which JSON
+Schema cannot state (shot durations against `duration`, voice ids that must exist) are mended."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ import urllib.request
 
 MIN_CASES = 5000
 DEFAULT_SEED = 20240601
-DEFAULT_MAX_EXAMPLES = 150
+DEFAULT_MAX_EXAMPLES = 175
 DEFAULT_PHASES = "examples,coverage,fuzzing"
 DEFAULT_WORKERS = 4
 # schemathesis' --max-time is not a cap: with it, fuzzing repeats until the budget is spent (and
@@ -416,17 +416,12 @@ def register_schemathesis_hooks() -> None:
     - the key guard: a revoke or credit change aimed at a key that existed before the run goes
       to the spare key instead (same request otherwise), so the run keeps its credentials;
     - the rules of a video model's body that JSON Schema cannot state (see spans_rules_ok), which
-      the document gives in words: generated bodies that break them are not sent."""
+      the document gives in words: positive bodies that break them are mended before sending."""
     import schemathesis
-
-    @schemathesis.hook
-    def filter_body(ctx, body):
-        return not MODEL_PATH.match(ctx.operation.path) or spans_rules_ok(body)
 
     @schemathesis.hook("before_call")
     def keep_rules_across_fields(ctx, case, **kwargs):
-        # The coverage phase builds bodies from defaults and examples without the filter above;
-        # a positive one that breaks a rule across fields is mended into a valid one instead.
+        # Every phase: a positive body that breaks a rule across fields is mended into a valid one.
         meta = getattr(case, "meta", None)
         positive = meta is not None and meta.generation.mode.is_positive
         if positive and MODEL_PATH.match(case.operation.path) and not spans_rules_ok(case.body):
@@ -446,8 +441,13 @@ def register_schemathesis_hooks() -> None:
 
         @schemathesis.hook
         def before_call(ctx, case, **kwargs):
-            if case.operation.path in KEY_ROUTES and (case.path_parameters or {}).get("id") in protected:
-                case.path_parameters["id"] = spare
+            if case.operation.path in KEY_ROUTES:
+                # Any value whose path form names a protected key (a string, or a list or number a
+                # negative case sends, which serializes to the same segment) goes to the spare key.
+                value = (case.path_parameters or {}).get("id")
+                rendered = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+                if any(key in rendered for key in protected):
+                    case.path_parameters["id"] = spare
 
 
 if __name__ == "__main__":
