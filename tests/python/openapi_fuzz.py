@@ -150,8 +150,9 @@ def validate_document(document: dict) -> None:
     validate(document)
 
 
-def write_config(path: str, api_key: str, worker_token: str | None) -> None:
-    """schemathesis.toml: each security scheme's credential, and the run's two allowances."""
+def write_config(path: str, api_key: str, worker_token: str | None, spare_key: str | None = None) -> None:
+    """schemathesis.toml: each security scheme's credential, the run's allowances, and (with a
+    spare key) the key routes' `id` fixed to it, so no generated id can revoke the run's own keys."""
 
     def quoted(value: str) -> str:
         return json.dumps(value)  # a JSON string is a valid TOML basic string
@@ -176,6 +177,10 @@ def write_config(path: str, api_key: str, worker_token: str | None) -> None:
         'checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "504"]',
         "",
     ]
+    if spare_key:
+        for route in KEY_ROUTES:
+            lines += ["[[operations]]", f"include-path = {quoted(route)}",
+                      f"parameters = {{ \"path.id\" = {quoted(spare_key)} }}", ""]
     with open(path, "w") as handle:
         handle.write("\n".join(lines))
 
@@ -232,12 +237,13 @@ def run_schemathesis(base_url: str, api_key: str, worker_token: str | None, *, w
     os.makedirs(work_dir, exist_ok=True)
     config_path = os.path.join(work_dir, "schemathesis.toml")
     report_dir = os.path.join(work_dir, "report")
-    write_config(config_path, api_key, worker_token)
+    guard = prepare_key_guard(base_url, api_key)
+    write_config(config_path, api_key, worker_token, spare_key=guard.get("ZOETROPE_FUZZ_SPARE_KEY"))
     command = schemathesis_command(base_url, config_path, report_dir,
                                    include_worker_routes=bool(worker_token), **options)
     started = time.time()
     here = os.path.dirname(os.path.abspath(__file__))
-    env = {**os.environ, **prepare_key_guard(base_url, api_key), "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": "openapi_fuzz",
+    env = {**os.environ, **guard, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": "openapi_fuzz",
            "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                cwd=work_dir, env=env)
