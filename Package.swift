@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -40,9 +41,18 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ZoetropeOutbound",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "ZoetropeMedia",
             dependencies: [
                 "ZoetropeCore",
+                "ZoetropeOutbound",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,6 +73,7 @@ let package = Package(
                 "ZoetropeCore",
                 "ZoetropeStore",
                 "ZoetropeMedia",
+                "ZoetropeOutbound",
                 "ZoetropeWorker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -88,6 +99,7 @@ let package = Package(
                 "ZoetropeCore",
                 "ZoetropeStore",
                 "ZoetropeMedia",
+                "ZoetropeOutbound",
                 "ZoetropeServer",
                 "ZoetropeWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -108,8 +120,12 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ZoetropeOutboundTests",
+            dependencies: ["ZoetropeOutbound"]
+        ),
+        .testTarget(
             name: "ZoetropeMediaTests",
-            dependencies: ["ZoetropeCore", "ZoetropeMedia"]
+            dependencies: ["ZoetropeCore", "ZoetropeMedia", "ZoetropeOutbound"]
         ),
         .testTarget(
             name: "ZoetropeClientTests",
@@ -125,9 +141,11 @@ let package = Package(
                 "ZoetropeCore",
                 "ZoetropeStore",
                 "ZoetropeMedia",
+                "ZoetropeOutbound",
                 "ZoetropeServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

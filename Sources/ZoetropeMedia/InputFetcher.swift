@@ -1,115 +1,95 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
 import ZoetropeCore
+import ZoetropeOutbound
 
-/// Fetches input files (images, voice samples) over HTTP(S): at most 50 MB (enforced while
-/// streaming), connect and read timeouts, at most 5 redirects, and every hop checked by the SSRF
-/// guard unless private inputs are allowed.
+/// Fetches input files (images, voice samples) over HTTP(S) under the outbound policy: at most
+/// 50 MB (enforced while streaming), at most 5 redirects, every hop checked and connected to at
+/// its checked address, and the whole fetch within the policy's deadline and minimum rate.
 public struct InputFetcher: Sendable {
-    public let httpClient: HTTPClient
-    public let allowPrivateInputs: Bool
+    public let client: OutboundClient
     public let maxBytes: Int
     public let maxRedirects: Int
-    public let timeout: TimeAmount
 
-    public init(
-        httpClient: HTTPClient, allowPrivateInputs: Bool, maxBytes: Int = MediaInputParser.maxBytes,
-        maxRedirects: Int = 5, timeout: TimeAmount = .seconds(60)
-    ) {
-        self.httpClient = httpClient
-        self.allowPrivateInputs = allowPrivateInputs
+    public init(client: OutboundClient, maxBytes: Int = MediaInputParser.maxBytes, maxRedirects: Int = 5) {
+        self.client = client
         self.maxBytes = maxBytes
         self.maxRedirects = maxRedirects
-        self.timeout = timeout
     }
 
-    /// The HTTP client configuration fetchers expect: no automatic redirects (each hop is
-    /// checked here), 10 s to connect, 30 s between reads.
-    public static var clientConfiguration: HTTPClient.Configuration {
-        HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(30)),
-            decompression: .disabled)
+    /// A fetcher with its own outbound client for `policy`.
+    public init(policy: OutboundPolicy) {
+        self.init(client: OutboundClient(policy: policy))
     }
+
+    public var policy: OutboundPolicy { client.policy }
 
     /// Downloads `url`; errors are `RenderError`s whose message starts with `field`.
     public func fetch(_ url: URL, field: String) async throws -> Data {
-        var current = url
-        for _ in 0...maxRedirects {
-            try await checkDestination(current, field: field)
-            var request = HTTPClientRequest(url: current.absoluteString)
-            request.headers.add(name: "User-Agent", value: "zoetrope/1 (input fetcher)")
-            request.headers.add(name: "Accept", value: "image/*, audio/*, video/*, */*;q=0.5")
-            let response: HTTPClientResponse
-            do {
-                response = try await httpClient.execute(request, timeout: timeout)
-            } catch {
-                throw RenderError("\(field): could not fetch \(current.absoluteString): \(Self.describe(error))")
-            }
-            let code = Int(response.status.code)
-            if (300..<400).contains(code), code != 304 {
-                guard let location = response.headers.first(name: "Location"),
-                    let next = URL(string: location, relativeTo: current)?.absoluteURL,
-                    let scheme = next.scheme?.lowercased(), scheme == "http" || scheme == "https"
-                else {
-                    throw RenderError("\(field): \(current.absoluteString) redirected (HTTP \(code)) to an invalid location")
-                }
-                current = next
-                continue
-            }
-            guard (200..<300).contains(code) else {
-                throw RenderError("\(field): fetching \(current.absoluteString) failed with HTTP \(code)")
-            }
-            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
-                throw RenderError("\(field): the file is \(length / (1024 * 1024)) MB; at most 50 MB is allowed")
-            }
-            var data = Data()
-            do {
-                for try await chunk in response.body {
-                    if data.count + chunk.readableBytes > maxBytes {
-                        throw RenderError("\(field): the file is larger than the 50 MB limit")
-                    }
-                    data.append(contentsOf: chunk.readableBytesView)
-                }
-            } catch let error as RenderError {
-                throw error
-            } catch {
-                throw RenderError("\(field): reading \(current.absoluteString) failed: \(Self.describe(error))")
-            }
-            return data
-        }
-        throw RenderError("\(field): \(url.absoluteString) redirected more than \(maxRedirects) times")
-    }
-
-    /// Refuses (naming `field`) a URL whose host resolves to a non-public address, unless private
-    /// inputs are allowed. Webhook targets go through it too.
-    public func checkDestination(_ url: URL, field: String) async throws {
-        guard !allowPrivateInputs else { return }
-        guard let host = url.host, !host.isEmpty else {
-            throw RenderError("\(field): \(url.absoluteString) has no host")
-        }
-        let addresses: [AddressPolicy.Address]
         do {
-            addresses = try await ProcessRunner.onDedicatedThread { try AddressPolicy.resolve(host: host) }
-        } catch {
-            throw RenderError("\(field): \(error)")
-        }
-        for address in addresses {
-            if let reason = AddressPolicy.refusal(for: address) {
-                throw RenderError(
-                    "\(field): \(host) resolves to \(address), \(reason); only public addresses may be fetched")
-            }
+            return try await fetchChecked(url, field: field)
+        } catch let error as OutboundError {
+            throw RenderError(error.description)
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            if error == .readTimeout { return "timed out waiting for data" }
-            if error == .connectTimeout { return "timed out connecting" }
-            if error == .deadlineExceeded { return "timed out" }
+    private func fetchChecked(_ url: URL, field: String) async throws -> Data {
+        let client = self.client, maxBytes = self.maxBytes, maxRedirects = self.maxRedirects
+        return try await client.policy.withTransferLimits(field: field, host: url.host ?? "") { meter in
+            var current = url
+            for _ in 0...maxRedirects {
+                let destination = try await client.policy.destination(for: current, field: field)
+                let hopURL = current
+                var request = HTTPClientRequest(url: hopURL.absoluteString)
+                request.headers.add(name: "User-Agent", value: "zoetrope/1 (input fetcher)")
+                request.headers.add(name: "Accept", value: "image/*, audio/*, video/*, */*;q=0.5")
+                let hop: Hop = try await client.withResponse(
+                    request, to: destination, field: field, timeout: client.policy.fetchTimeout
+                ) { response in
+                    let host = destination.host
+                    let code = Int(response.status.code)
+                    if (300..<400).contains(code), code != 304 {
+                        guard let location = response.headers.first(name: "Location"),
+                            let next = URL(string: location, relativeTo: hopURL)?.absoluteURL
+                        else { throw OutboundError(field: field, host: host, reason: .badRedirect) }
+                        return .redirect(next)
+                    }
+                    guard (200..<300).contains(code) else {
+                        throw OutboundError(field: field, host: host, reason: .httpStatus(code))
+                    }
+                    if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
+                        throw OutboundError(field: field, host: host, reason: .tooLarge(limit: maxBytes))
+                    }
+                    meter.bodyBegan()
+                    var data = Data()
+                    do {
+                        for try await chunk in response.body {
+                            if data.count + chunk.readableBytes > maxBytes {
+                                throw OutboundError(field: field, host: host, reason: .tooLarge(limit: maxBytes))
+                            }
+                            data.append(contentsOf: chunk.readableBytesView)
+                            meter.received(chunk.readableBytes)
+                        }
+                    } catch let error as OutboundError {
+                        throw error
+                    } catch where !(error is CancellationError) {
+                        throw OutboundError(field: field, host: host, reason: .notReachable)
+                    }
+                    return .data(data)
+                }
+                switch hop {
+                case .data(let data): return data
+                case .redirect(let next): current = next
+                }
+            }
+            throw OutboundError(field: field, host: url.host ?? "", reason: .tooManyRedirects(maxRedirects))
         }
-        return String(describing: error)
+    }
+
+    /// One hop of a fetch: the body, or where the server redirected to.
+    private enum Hop: Sendable {
+        case data(Data)
+        case redirect(URL)
     }
 }

@@ -5,6 +5,7 @@ import Hummingbird
 import NIOFoundationCompat
 import ZoetropeCore
 import ZoetropeMedia
+import ZoetropeOutbound
 
 /// The Segmind-compatible endpoints: model listing, v1 (blocking) and v2 (submit, status, result).
 struct APIController {
@@ -363,9 +364,9 @@ struct APIController {
         _ = try ParameterType.webURL.validate(.string(raw), field: "webhook")
         guard let url = URL(string: raw) else { throw APIError.badRequest("webhook must be an http(s) URL, got \(raw)") }
         do {
-            try await fetcher.checkDestination(url, field: "webhook")
-        } catch let error as RenderError {
-            throw APIError.badRequest(error.message)
+            _ = try await fetcher.policy.destination(for: url, field: "webhook")
+        } catch let error as OutboundError {
+            throw APIError.badRequest(error.description)
         }
         return raw
     }

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import UnixSignals
 import ZoetropeCore
 import ZoetropeMedia
+import ZoetropeOutbound
 import ZoetropeStore
 import ZoetropeWorker
 
@@ -33,7 +34,7 @@ public struct Gateway: Sendable {
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
 
         let store = try await config.databaseLocation().open(logger: logger)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: InputFetcher.clientConfiguration)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.storageClientConfiguration)
         let outcome: Result<Void, any Error>
         do {
             try await serve(store: store, httpClient: httpClient, signals: gracefulShutdownSignals, onReady: onReady)
@@ -56,7 +57,7 @@ public struct Gateway: Sendable {
         let config = configuration
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
         let store = try await config.databaseLocation().open(logger: logger)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: InputFetcher.clientConfiguration)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.storageClientConfiguration)
         let result = Result { try wire(store: store, httpClient: httpClient).router.routes.map { "\($0.method) \($0.path)" } }
         try? await httpClient.shutdown()
         try? await store.close()
@@ -99,7 +100,8 @@ public struct Gateway: Sendable {
         let blobs = blobLocation.store
         try? FileManager.default.removeItem(at: config.workDirectory)
         let queue = JobQueue(store: store, blobs: blobs, maxAttempts: config.maxAttempts)
-        let fetcher = InputFetcher(httpClient: httpClient, allowPrivateInputs: config.allowPrivateInputs)
+        let outbound = OutboundClient(policy: config.outboundPolicy)
+        let fetcher = InputFetcher(client: outbound)
         let builtIn = BuiltInEngines(fetcher: fetcher)
         let catalog = builtIn.catalog, engines = builtIn.engines
 
@@ -144,7 +146,7 @@ public struct Gateway: Sendable {
                 pollInterval: config.pollInterval, logger: logger))
         }
         let webhooks = WebhookService(
-            store: store, jobs: store, fetcher: fetcher, httpClient: httpClient, resultBody: { api.resultBody(for: $0).0 },
+            store: store, jobs: store, outbound: outbound, resultBody: { api.resultBody(for: $0).0 },
             retryBase: config.webhookRetryBase, maxAttempts: config.webhookMaxAttempts, pollInterval: 0.25,
             logger: logger)
         services.append(webhooks)
@@ -154,6 +156,11 @@ public struct Gateway: Sendable {
 
         return (router, services, publicURL)
     }
+
+    /// The HTTP client the S3 blob store uses: no redirects, 10 s to connect, 30 s between reads.
+    static let storageClientConfiguration = HTTPClient.Configuration(
+        redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(30)),
+        decompression: .disabled)
 
     /// The store for the log, without credentials.
     static func describe(_ location: DatabaseLocation?) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import ZoetropeOutbound
 import ZoetropeStore
 
 /// Everything `zoetrope serve` can be told, with the defaults of the README's configuration table.
@@ -21,8 +22,15 @@ public struct ServerConfiguration: Sendable {
     public var retention: Double = 3600
     /// Render slots in this process.
     public var concurrency: Int = 1
-    /// Lets input URLs reach loopback and private addresses (tests serve images from loopback).
-    public var allowPrivateInputs: Bool = false
+    /// The rules for every outbound request (input fetches and webhooks): addresses, ports, the
+    /// fetch deadline and minimum rate.
+    public var outboundPolicy = OutboundPolicy()
+    /// Lets input URLs and webhooks reach loopback and private addresses on any port (a trusted
+    /// network; tests serve images from loopback).
+    public var allowPrivateInputs: Bool {
+        get { outboundPolicy.allowPrivate }
+        set { outboundPolicy.allowPrivate = newValue }
+    }
     /// How long a lease lasts without a heartbeat, in seconds.
     public var leaseDuration: Double = 30
     /// How often expired results are swept, in seconds.

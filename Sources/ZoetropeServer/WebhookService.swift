@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import ZoetropeCore
-import ZoetropeMedia
+import ZoetropeOutbound
 
 /// Delivers webhooks: POSTs a finished request's result body to its webhook, signed with the
 /// key's webhook secret, retrying with exponential backoff until a 2xx answer or the last
@@ -16,8 +16,8 @@ import ZoetropeMedia
 struct WebhookService: Service {
     let store: any WebhookStore
     let jobs: any JobStore
-    let fetcher: InputFetcher
-    let httpClient: HTTPClient
+    /// Deliveries follow the outbound policy, as input fetches do.
+    let outbound: OutboundClient
     /// The result body of a job, as `GET /v2/requests/{id}` answers it.
     let resultBody: @Sendable (Job) -> JSONValue
     /// The wait before the second attempt; each later wait is 3 times longer.
@@ -69,8 +69,8 @@ struct WebhookService: Service {
         var statusCode: Int?
         var failure: String?
         do {
-            guard let url = URL(string: delivery.url) else { throw RenderError("not a URL") }
-            try await fetcher.checkDestination(url, field: "webhook")
+            guard let url = URL(string: delivery.url) else { throw RenderError("webhook: not a URL") }
+            let destination = try await outbound.policy.destination(for: url, field: "webhook")
             let secret = try await store.webhookSecret(apiKeyID: delivery.apiKeyID)
             let timestamp = Int(now.timeIntervalSince1970)
             var request = HTTPClientRequest(url: delivery.url)
@@ -80,12 +80,17 @@ struct WebhookService: Service {
             request.headers.add(name: Self.timestampHeader, value: String(timestamp))
             request.headers.add(name: Self.signatureHeader, value: Self.signature(secret: secret, timestamp: timestamp, body: payload))
             request.body = .bytes(ByteBuffer(bytes: payload))
-            let response = try await httpClient.execute(request, timeout: .seconds(10))
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            statusCode = Int(response.status.code)
-            if !(200..<300).contains(Int(response.status.code)) { failure = "HTTP \(response.status.code)" }
+            let code = try await outbound.withResponse(request, to: destination, field: "webhook", timeout: .seconds(10)) {
+                response in
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                return Int(response.status.code)
+            }
+            statusCode = code
+            if !(200..<300).contains(code) { failure = "HTTP \(code)" }
+        } catch let error as OutboundError {
+            failure = error.description
         } catch {
-            failure = "\(error)"
+            failure = "webhook: \(error)"
         }
         let state: WebhookDelivery.State = failure == nil ? .delivered : (number >= maxAttempts ? .failed : .pending)
         let next = now.addingTimeInterval(retryBase * pow(3, Double(number - 1)))

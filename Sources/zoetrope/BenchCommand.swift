@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import ZoetropeCore
 import ZoetropeMedia
+import ZoetropeOutbound
 
 #if canImport(Glibc)
 import Glibc
@@ -119,7 +120,7 @@ struct RenderBenchCommand: AsyncParsableCommand {
         let request = GenerationRequest(
             prompt: "slow push in", startImage: .stored("still"), duration: duration, generateAudio: false)
         let engine = MotionEngine(
-            fetcher: InputFetcher(httpClient: HTTPClient.shared, allowPrivateInputs: false), settings: settings)
+            fetcher: InputFetcher(policy: OutboundPolicy()), settings: settings)
         let output = work.appendingPathComponent("zoetrope-\(duration).mp4")
         let start = ContinuousClock.now
         try await engine.render(request, context: RenderContext(

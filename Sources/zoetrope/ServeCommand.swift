@@ -16,8 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How long results are kept after submission, e.g. 1h, 90m (ZOETROPE_RETENTION).")
     var retention: String?
     @Option(help: "Render slots in this process (ZOETROPE_CONCURRENCY, default 1).") var concurrency: Int?
-    @Flag(name: .customLong("allow-private-inputs"), help: "Let input URLs reach loopback/private addresses (ZOETROPE_ALLOW_PRIVATE_INPUTS=1).")
-    var allowPrivateInputs = false
+    @OptionGroup var outbound: OutboundOptions
     @Option(name: .customLong("sync-timeout"), help: "How long POST /v1/{model} waits before 504, e.g. 10m (ZOETROPE_SYNC_TIMEOUT).")
     var syncTimeout: String?
     @Option(name: .customLong("lease"), help: "Lease length without a heartbeat, e.g. 30s (ZOETROPE_LEASE).")
@@ -52,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard slots >= 1 else { throw ValidationError("--concurrency must be at least 1") }
             config.concurrency = slots
         }
-        config.allowPrivateInputs = allowPrivateInputs || Environment.flag("ZOETROPE_ALLOW_PRIVATE_INPUTS")
+        config.outboundPolicy = try outbound.policy()
         config.syncTimeout = try Self.seconds(syncTimeout ?? Environment.string("ZOETROPE_SYNC_TIMEOUT"), flag: "--sync-timeout") ?? config.syncTimeout
         config.leaseDuration = try Self.seconds(lease ?? Environment.string("ZOETROPE_LEASE"), flag: "--lease") ?? config.leaseDuration
         config.expiryInterval = try Self.seconds(expiryInterval ?? Environment.string("ZOETROPE_EXPIRY_INTERVAL"), flag: "--expiry-interval") ?? config.expiryInterval

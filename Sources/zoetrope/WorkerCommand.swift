@@ -19,8 +19,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Jobs rendered at once (ZOETROPE_CONCURRENCY, default 1).") var concurrency: Int?
     @Option(name: .customLong("work-dir"), help: "Scratch space for inputs and outputs (default: a temporary directory).")
     var workDirectory: String?
-    @Flag(name: .customLong("allow-private-inputs"), help: "Let input URLs reach loopback/private addresses (ZOETROPE_ALLOW_PRIVATE_INPUTS=1).")
-    var allowPrivateInputs = false
+    @OptionGroup var outbound: OutboundOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -36,10 +35,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let versions = try MediaTools.check()
         logger.info("media tools: \(versions.values.sorted().joined(separator: "; "))")
 
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: InputFetcher.clientConfiguration)
-        let fetcher = InputFetcher(
-            httpClient: httpClient,
-            allowPrivateInputs: allowPrivateInputs || Environment.flag("ZOETROPE_ALLOW_PRIVATE_INPUTS"))
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let fetcher = InputFetcher(policy: try outbound.policy())
         let engines = BuiltInEngines(fetcher: fetcher).engines
         let served = models.isEmpty ? engines.keys.sorted() : models
         for model in served where engines[model] == nil {

@@ -3,11 +3,12 @@ import Foundation
 import Testing
 import ZoetropeCore
 import ZoetropeMedia
+import ZoetropeOutbound
 
 /// The built-in engine end to end: stored pictures in, MP4 out, measured with ffmpeg.
 @Suite(.serialized)
 struct MotionEngineTests {
-    let engine = MotionEngine(fetcher: InputFetcher(httpClient: HTTPClient.shared, allowPrivateInputs: true))
+    let engine = MotionEngine(fetcher: InputFetcher(policy: OutboundPolicy(allowPrivate: true)))
 
     /// Renders `request` (whose stored inputs live in `directory`) to `directory/out.mp4`.
     func render(_ request: GenerationRequest, in directory: URL) async throws -> URL {

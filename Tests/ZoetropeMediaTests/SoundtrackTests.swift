@@ -3,11 +3,12 @@ import Foundation
 import Testing
 import ZoetropeCore
 import ZoetropeMedia
+import ZoetropeOutbound
 
 /// The soundtrack end to end: rendered into the MP4 by the engine, decoded and measured with ffmpeg.
 @Suite(.serialized)
 struct SoundtrackTests {
-    let engine = MotionEngine(fetcher: InputFetcher(httpClient: HTTPClient.shared, allowPrivateInputs: true))
+    let engine = MotionEngine(fetcher: InputFetcher(policy: OutboundPolicy(allowPrivate: true)))
 
     /// A 640×360 picture to film, in a fresh scratch directory.
     func scene() throws -> URL {

@@ -1,7 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import Testing
 import ZoetropeCore
+import ZoetropeOutbound
+import ZoetropeStore
 
 /// The v1/v2 API driven over HTTP against a real server, with the MP4s checked by ffprobe.
 /// Serialized: each test renders 1080p video and the machine has two cores.
@@ -197,10 +200,15 @@ struct APIFlowTests {
 
     @Test func ssrfGuardRefusesLoopbackWhenPrivateInputsAreOff() async throws {
         let images = try await ImageServer.start()
-        let server = try await TestServer.start(configure: { $0.allowPrivateInputs = false })
+        let imagesPort = try #require(URL(string: images.baseURL)?.port)
+        let server = try await TestServer.start(configure: {
+            $0.allowPrivateInputs = false
+            $0.outboundPolicy.extraPorts = [imagesPort]
+        })
         defer { Task { await server.stopAndClean(); await images.stop() } }
-        for url in ["\(images.baseURL)/card.jpg", "http://localhost:\(server.port)/healthz", "http://[::1]:9/x.jpg",
-                    "http://10.0.0.1/x.jpg", "http://169.254.169.254/latest/meta-data"] {
+        for url in ["\(images.baseURL)/card.jpg", "http://localhost/healthz", "http://[::1]/x.jpg",
+                    "http://10.0.0.1/x.jpg", "http://169.254.169.254/latest/meta-data", "http://2130706433:\(imagesPort)/card.jpg",
+                    "http://[::ffff:127.0.0.1]:\(imagesPort)/card.jpg", "http://192.0.2.1/x.jpg", "http://[2002:7f00:1::1]/x.jpg"] {
             let submit = try await HTTPTestClient.send(
                 .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
                 json: ["prompt": "x", "start_image_url": url, "duration": "3"])
@@ -210,5 +218,54 @@ struct APIFlowTests {
             let error = final.error ?? ""
             #expect(error.contains("start_image_url") && error.contains("only public addresses may be fetched"), "\(url): \(error)")
         }
+        // A public address on a port the operator has not allowed.
+        let submit = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
+            json: ["prompt": "x", "start_image_url": "http://8.8.8.8:22/x.jpg", "duration": "3"])
+        let final = try await HTTPTestClient.waitForTerminal(
+            try #require(submit.json["status_url"] as? String), apiKey: server.apiKey, timeout: 60)
+        #expect(final.error == "start_image_url: port 22 may not be fetched; only ports 80, 443, \(imagesPort) are allowed")
+    }
+
+    @Test func dripFeedingInputFailsWithinTheFetchDeadlineAndFreesTheSlot() async throws {
+        let images = try await ImageServer.start()
+        let other = Mutex("")
+        let server = try await TestServer.start(
+            configure: { $0.outboundPolicy.fetchTimeout = .seconds(3) },
+            prepare: { store, _ in
+                let key = try await APIKeyGenerator.create(name: "other", in: store).1
+                other.withLock { $0 = key }
+            })
+        defer { Task { await server.stopAndClean(); await images.stop() } }
+        let started = Date()
+        let dripping = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
+            json: ["prompt": "x", "start_image_url": "\(images.baseURL)/drip.jpg", "duration": "3", "generate_audio": false])
+        let waiting = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: other.withLock { $0 },
+            json: ["prompt": "x", "start_image_url": "\(images.baseURL)/card.jpg", "duration": "3", "generate_audio": false])
+        let failed = try await HTTPTestClient.waitForTerminal(
+            try #require(dripping.json["status_url"] as? String), apiKey: server.apiKey, timeout: 60)
+        #expect(failed.json["status"] as? String == "FAILED")
+        #expect(failed.error == "start_image_url: could not fetch from 127.0.0.1: took longer than the 3 s limit")
+        #expect(Date().timeIntervalSince(started) < 30, "the slot was held past the fetch deadline")
+        let done = try await HTTPTestClient.waitForTerminal(
+            try #require(waiting.json["status_url"] as? String), apiKey: other.withLock { $0 }, timeout: 120)
+        #expect(done.json["status"] as? String == "COMPLETED", "\(done.json)")
+    }
+
+    @Test func inputSlowerThanTheMinimumRateFails() async throws {
+        let images = try await ImageServer.start()
+        let server = try await TestServer.start(configure: {
+            $0.outboundPolicy.minimumRate = 4096
+            $0.outboundPolicy.rateGrace = .seconds(1)
+        })
+        defer { Task { await server.stopAndClean(); await images.stop() } }
+        let submit = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
+            json: ["prompt": "x", "start_image_url": "\(images.baseURL)/drip.jpg", "duration": "3"])
+        let final = try await HTTPTestClient.waitForTerminal(
+            try #require(submit.json["status_url"] as? String), apiKey: server.apiKey, timeout: 60)
+        #expect(final.error == "start_image_url: could not fetch from 127.0.0.1: arrived slower than the minimum of 4 KB/s")
     }
 }

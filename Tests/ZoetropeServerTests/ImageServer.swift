@@ -30,6 +30,16 @@ struct ImageServer {
             Response(status: .found, headers: [.location: "/card.jpg"])
         }
         router.get("/missing.jpg") { _, _ in Response(status: .notFound) }
+        // Answers at once, then drips the image one byte a second, as a hostile server would.
+        router.get("/drip.jpg") { _, _ in
+            Response(status: .ok, headers: [.contentType: "image/jpeg"], body: ResponseBody { writer in
+                for byte in image {
+                    try await writer.write(ByteBuffer(bytes: [byte]))
+                    try await Task.sleep(for: .seconds(1))
+                }
+                try await writer.finish(nil)
+            })
+        }
         router.get("/not-an-image.jpg") { _, _ in
             Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(string: "hello")))
         }

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOPosix
+
+/// Resolves host names with the system resolver (`getaddrinfo`), off the caller's threads.
+public enum HostResolver {
+    /// Every address `host` (a name or an IP literal) resolves to; throws `OutboundError.Reason`.
+    public static func resolve(_ host: String) async throws -> [IPAddress] {
+        if let literal = IPAddress(host) { return [literal] }
+        return try await NIOThreadPool.singleton.runIfActive { try resolveBlocking(host) }
+    }
+
+    /// `resolve` on the calling thread.
+    public static func resolveBlocking(_ host: String) throws -> [IPAddress] {
+        if let literal = IPAddress(host) { return [literal] }
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &result)
+        guard status == 0, let first = result else { throw OutboundError.Reason.doesNotResolve }
+        defer { freeaddrinfo(first) }
+        var addresses: [IPAddress] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            if let sockaddr = info.pointee.ai_addr {
+                switch Int32(info.pointee.ai_family) {
+                case AF_INET:
+                    sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer in
+                        var raw = pointer.pointee.sin_addr
+                        addresses.append(IPAddress(withUnsafeBytes(of: &raw) { Array($0) }))
+                    }
+                case AF_INET6:
+                    sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                        var raw = pointer.pointee.sin6_addr
+                        addresses.append(IPAddress(withUnsafeBytes(of: &raw) { Array($0) }))
+                    }
+                default: break
+                }
+            }
+            cursor = info.pointee.ai_next
+        }
+        var unique: [IPAddress] = []
+        for address in addresses where !unique.contains(address) { unique.append(address) }
+        guard !unique.isEmpty else { throw OutboundError.Reason.doesNotResolve }
+        return unique
+    }
+}
