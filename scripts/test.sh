@@ -23,5 +23,6 @@ echo "test services: $ZOETROPE_TEST_DATABASE_URL, $ZOETROPE_TEST_S3_ENDPOINT"
 
 swift build -c release --build-tests
 swift test -c release --skip-build
+bash scripts/test-dns-rebinding.sh
 bash scripts/test-python-sdk.sh
 ZOETROPE_BIN="$PWD/.build/release/zoetrope" bash scripts/test-ltx-worker.sh

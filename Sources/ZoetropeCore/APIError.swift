@@ -18,6 +18,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func forbidden(_ message: String) -> APIError { APIError(status: 403, message: message) }
     public static func notFound(_ message: String) -> APIError { APIError(status: 404, message: message) }
     public static func notAcceptable(_ message: String) -> APIError { APIError(status: 406, message: message) }
+    public static func unsupportedMediaType(_ message: String) -> APIError { APIError(status: 415, message: message) }
     public static func internalError(_ message: String) -> APIError { APIError(status: 500, message: message) }
 }
 

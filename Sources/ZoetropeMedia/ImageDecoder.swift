@@ -14,35 +14,44 @@ public struct ImageDecoder: Sendable {
         self.maxDimension = maxDimension
     }
 
-    /// The width and height of the first picture in `file`, or a `RenderError` naming `field`.
+    /// Most streams a file may hold (a container with thousands of streams costs the demuxer).
+    public var maxStreams: Int = 16
+
+    /// The width and height of the picture ffmpeg decodes (the file's first video stream), or a
+    /// `RenderError` naming `field`. Every video stream is checked against the size caps, not only
+    /// that one, so no stream of a crafted container slips past them.
     public func probe(_ file: URL, field: String) throws -> (width: Int, height: Int) {
         let output = try ProcessRunner.runBlocking(
-            "ffprobe",
-            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0",
-             file.path])
-        let text = String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let parts = text.split(separator: "\n").first?.split(separator: ",").compactMap { Int($0) } ?? []
-        guard output.status == 0, parts.count == 2, parts[0] > 0, parts[1] > 0 else {
+            "ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,width,height", "-of", "json", file.path])
+        let streams = ((try? JSONSerialization.jsonObject(with: output.stdout)) as? [String: Any])?["streams"]
+            as? [[String: Any]] ?? []
+        let pictures = streams.filter { $0["codec_type"] as? String == "video" }
+            .map { (width: $0["width"] as? Int ?? 0, height: $0["height"] as? Int ?? 0) }
+        guard output.status == 0, let first = pictures.first, first.width > 0, first.height > 0 else {
             let reason = output.lastErrorLine.isEmpty ? "no picture found" : output.lastErrorLine(hiding: file)
             throw RenderError("\(field): the file is not a decodable image (\(reason))")
         }
-        return (parts[0], parts[1])
-    }
-
-    /// Decodes `file`, cover-cropped to `width` × `height`.
-    public func decode(_ file: URL, field: String, width: Int, height: Int) throws -> PlanarImage {
-        let size = try probe(file, field: field)
-        guard size.width <= maxDimension, size.height <= maxDimension, size.width * size.height <= maxPixels else {
+        guard streams.count <= maxStreams else {
+            throw RenderError("\(field): the file holds \(streams.count) streams; at most \(maxStreams) are allowed")
+        }
+        for size in pictures
+        where size.width > maxDimension || size.height > maxDimension || size.width * size.height > maxPixels {
             throw RenderError(
                 "\(field): the image is \(size.width)×\(size.height) pixels; at most \(maxDimension) per side and \(maxPixels / 1_000_000) megapixels are allowed")
         }
+        return first
+    }
+
+    /// Decodes `file` (its first video stream), cover-cropped to `width` × `height`.
+    public func decode(_ file: URL, field: String, width: Int, height: Int) throws -> PlanarImage {
+        _ = try probe(file, field: field)
         let filter =
             "scale=\(width):\(height):force_original_aspect_ratio=increase:flags=lanczos+accurate_rnd+full_chroma_int"
             + ":out_color_matrix=bt709:out_range=tv,crop=\(width):\(height),format=yuv420p"
         let output = try ProcessRunner.runBlocking(
             "ffmpeg",
             ["-hide_banner", "-nostdin", "-v", "error", "-max_pixels", String(maxPixels), "-i", file.path,
-             "-frames:v", "1", "-vf", filter, "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"])
+             "-map", "0:v:0", "-frames:v", "1", "-vf", filter, "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"])
         guard output.status == 0,
             let image = PlanarImage(yuv420p: [UInt8](output.stdout), width: width, height: height)
         else {

@@ -8,16 +8,19 @@ public enum ProcessRunner {
         public var status: Int32
         public var stdout: Data
         public var stderr: Data
-        /// The last non-empty line of stderr, for error messages.
+        /// The last non-empty line of stderr, fit to show a client (`ToolMessage.clientSafe`).
         public var lastErrorLine: String {
-            String(decoding: stderr, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
+            ToolMessage.clientSafe(rawLastErrorLine)
         }
 
-        /// The last stderr line with the server-side path of `file` taken out, fit to show a
-        /// client (ffmpeg starts its messages with the input's path).
+        /// The last stderr line with `file`'s path called "the file" (ffmpeg starts its messages
+        /// with the input's path), fit to show a client.
         public func lastErrorLine(hiding file: URL) -> String {
-            lastErrorLine.replacingOccurrences(of: file.path + ": ", with: "")
-                .replacingOccurrences(of: file.path, with: "the file")
+            ToolMessage.clientSafe(rawLastErrorLine, hiding: file)
+        }
+
+        private var rawLastErrorLine: String {
+            String(decoding: stderr, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         }
     }
 

@@ -121,7 +121,8 @@ public final class VideoEncoder {
         let stderr = errors.wait()
         guard process.terminationStatus == 0 else {
             try? FileManager.default.removeItem(at: output)
-            let message = String(decoding: stderr, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init)
+            let message = String(decoding: stderr, as: UTF8.self).split(whereSeparator: \.isNewline).last
+                .map { ToolMessage.clientSafe(String($0)) }
             throw RenderError("video encoding failed: \(message ?? "ffmpeg exited with status \(process.terminationStatus)")")
         }
     }
@@ -132,7 +133,7 @@ public final class VideoEncoder {
         finished = true
         let stderr = String(decoding: errors.wait(), as: UTF8.self)
         try? FileManager.default.removeItem(at: output)
-        return stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? "ffmpeg exited"
+        return stderr.split(whereSeparator: \.isNewline).last.map { ToolMessage.clientSafe(String($0)) } ?? "ffmpeg exited"
     }
 
     /// Stops ffmpeg at once and removes the partial output.

@@ -291,13 +291,7 @@ struct APIController {
             throw APIError.forbidden(
                 "this API key may not use model '\(slug)'; it may use: \((apiKey.models ?? []).joined(separator: ", "))")
         }
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/json") else {
-            throw APIError.notAcceptable(
-                contentType.isEmpty
-                    ? "request body must be JSON: send Content-Type: application/json"
-                    : "request body must be application/json, not \(contentType)")
-        }
+        try JSONContentType.check(request.headers[.contentType])
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodyBytes)
         let json = try JSONValue.parse(Data(buffer.readableBytesView))

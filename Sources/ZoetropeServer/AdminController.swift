@@ -59,7 +59,7 @@ struct AdminController {
         let id = context.parameters.get("id") ?? ""
         let body = try await Self.body(request)
         let unknown = body.keys.filter { $0 != "add" && $0 != "set" }.sorted()
-        guard unknown.isEmpty else { throw APIError.badRequest("unknown parameters: \(unknown.joined(separator: ", "))") }
+        guard unknown.isEmpty else { throw APIError.badRequest("unknown parameters: \(NameList.brief(unknown))") }
         let changed: APIKey?
         switch (body["add"], body["set"]) {
         case (let add?, nil):
@@ -84,6 +84,7 @@ struct AdminController {
     ]
 
     static func body(_ request: Request) async throws -> [String: JSONValue] {
+        try JSONContentType.check(request.headers[.contentType])
         var request = request
         let buffer = try await request.collectBody(upTo: 1 << 20)
         guard case .object(let fields) = try JSONValue.parse(Data(buffer.readableBytesView)) else {

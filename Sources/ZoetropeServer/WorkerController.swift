@@ -160,7 +160,8 @@ struct WorkerController {
     }
 
     static func body(_ request: Request) async throws -> Data {
-        Data(buffer: try await request.body.collect(upTo: 4 * 1024 * 1024))
+        try JSONContentType.check(request.headers[.contentType])
+        return Data(buffer: try await request.body.collect(upTo: 4 * 1024 * 1024))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
@@ -169,7 +170,7 @@ struct WorkerController {
             schema["additionalProperties"] == false, case .object(let fields)? = try? JSONValue.parse(data)
         {
             let unknown = fields.keys.filter { properties[$0] == nil }.sorted()
-            if !unknown.isEmpty { throw APIError.badRequest("unknown field(s): \(unknown.joined(separator: ", "))") }
+            if !unknown.isEmpty { throw APIError.badRequest("unknown field(s): \(NameList.brief(unknown))") }
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)

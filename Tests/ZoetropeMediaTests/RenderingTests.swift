@@ -115,3 +115,35 @@ struct RenderingTests {
         #expect(throws: RenderError.self) { try capped.decode(png, field: "start_image_url", width: 64, height: 64) }
     }
 }
+
+/// What media tools print, before a client sees it, and the caps on every stream of a file.
+struct MediaInputHardeningTests {
+    @Test func toolMessagesLoseHeapPointersAndPaths() {
+        let file = URL(fileURLWithPath: "/var/lib/zoetrope/work/abc/input/fetched-start_image_url")
+        let line = "[png @ 0x55d0c2a3b4c0] \(file.path): Invalid PNG signature 0x89504e47 (see /usr/lib/x86_64/libavcodec.so)"
+        let shown = ToolMessage.clientSafe(line, hiding: file)
+        #expect(!shown.contains("0x") && !shown.contains("/var/") && !shown.contains("/usr/"), "\(shown)")
+        #expect(shown.hasPrefix("Invalid PNG signature"), "\(shown)")
+        #expect(ToolMessage.clientSafe(String(repeating: "x", count: 5000)).count <= 201)
+    }
+
+    @Test func everyVideoStreamIsCheckedAndTheFirstIsDecoded() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streams-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A small first picture and a larger second one in one container.
+        let file = directory.appendingPathComponent("two.mkv")
+        let made = try ProcessRunner.runBlocking("ffmpeg", [
+            "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64", "-f", "lavfi", "-i", "color=c=blue:s=400x100",
+            "-map", "0", "-map", "1", "-frames:v", "1", "-c:v", "png", file.path])
+        #expect(made.status == 0, "\(made.lastErrorLine)")
+        let capped = ImageDecoder(maxPixels: 10_000)
+        #expect {
+            try capped.probe(file, field: "start_image_url")
+        } throws: { error in
+            (error as? RenderError)?.message.hasPrefix("start_image_url: the image is 400×100 pixels") == true
+        }
+        let image = try ImageDecoder().decode(file, field: "start_image_url", width: 16, height: 16)
+        #expect(image.y.allSatisfy { abs(Int($0) - 63) <= 3 }, "the first stream (red: BT.709 luma 63) is the one decoded")
+    }
+}

@@ -104,8 +104,27 @@ struct APIErrorTests {
         let form = try await HTTPTestClient.send(
             .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data("prompt=x".utf8),
             contentType: "application/x-www-form-urlencoded")
-        #expect(form.status == 406)
+        #expect(form.status == 415)
         #expect(form.error?.contains("application/json") == true)
+        // Only application/json, in UTF-8, is JSON.
+        for contentType in ["application/json; charset=utf-16", "application/vnd.api+json", "text/json", "application/jsonx"] {
+            let refused = try await HTTPTestClient.send(
+                .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data("{}".utf8),
+                contentType: contentType)
+            #expect(refused.status == 415, "\(contentType): \(refused.status)")
+        }
+        let utf8 = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data("{}".utf8),
+            contentType: "Application/JSON; Charset=\"UTF-8\"")
+        #expect(utf8.status == 400 && utf8.error?.contains("required") == true, "\(utf8.json)")
+        // Unknown parameters are named a few at a time, however many there are.
+        var many: [String: Any] = ["prompt": "x", "start_image_url": "https://example.com/a.jpg"]
+        for index in 0..<1000 { many["unknown_\(index)_" + String(repeating: "z", count: 100)] = 1 }
+        let unknown = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, json: many)
+        #expect(unknown.status == 400)
+        let message = unknown.error ?? ""
+        #expect(message.hasPrefix("unknown parameters: ") && message.hasSuffix(" and 995 more") && message.count < 400, "\(message)")
 
         let models = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v1/models")
         #expect(models.status == 200)

@@ -31,7 +31,7 @@ extension ParameterSet {
         let unknown = fields.keys.filter { self[$0] == nil && unsupported[$0] == nil }.sorted()
         if !unknown.isEmpty {
             throw APIError.badRequest(
-                "unknown parameter\(unknown.count == 1 ? "" : "s"): \(unknown.joined(separator: ", "))")
+                "unknown parameter\(unknown.count == 1 ? "" : "s"): \(NameList.brief(unknown))")
         }
         var media: [String: MediaInput] = [:]
         let values = try check(fields, path: "", media: &media)
@@ -46,7 +46,7 @@ extension ParameterSet {
         if !path.isEmpty {
             let unknown = fields.keys.filter { self[$0] == nil }.sorted()
             if !unknown.isEmpty {
-                throw APIError.badRequest("\(path) has unknown field(s): \(unknown.joined(separator: ", "))")
+                throw APIError.badRequest("\(path) has unknown field(s): \(NameList.brief(unknown))")
             }
         }
         var values: [String: JSONValue] = [:]

@@ -57,6 +57,7 @@ extension OpenAPIDocument {
             "400": errorResponse("Invalid field."),
             "401": ["$ref": "#/components/responses/Unauthorized"],
             "403": errorResponse("Not an admin key."),
+            "415": ["$ref": "#/components/responses/UnsupportedMediaType"],
         ],
     ]
     }
@@ -102,6 +103,7 @@ extension OpenAPIDocument {
             "400": errorResponse("Invalid amount."),
             "401": ["$ref": "#/components/responses/Unauthorized"],
             "403": errorResponse("Not an admin key."),
+            "415": ["$ref": "#/components/responses/UnsupportedMediaType"],
             "404": errorResponse("No such key."),
         ],
     ]

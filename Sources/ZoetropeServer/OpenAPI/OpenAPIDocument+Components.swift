@@ -153,6 +153,14 @@ extension OpenAPIDocument {
                 ],
             ],
         ],
+        "UnsupportedMediaType": [
+            "description": "The body is not declared as JSON: send Content-Type: application/json (charset=utf-8 or none).",
+            "content": [
+                "application/json": [
+                    "schema": ["$ref": "#/components/schemas/Error"],
+                ],
+            ],
+        ],
         "Unauthorized": [
             "description": "Missing or invalid API key. Send it in the x-api-key header (Authorization: Bearer <key> is also accepted).",
             "content": [

@@ -150,7 +150,8 @@ extension OpenAPIDocument {
         "401": ["$ref": "#/components/responses/Unauthorized"],
         "403": errorResponse("The key may not use this model or may not submit."),
         "404": ["$ref": "#/components/responses/NotFound"],
-        "406": errorResponse("Insufficient credits (\"insufficient credits: need X, have Y\"), or a body that is not application/json."),
+        "406": errorResponse("Insufficient credits (\"insufficient credits: need X, have Y\")."),
+        "415": ["$ref": "#/components/responses/UnsupportedMediaType"],
         "413": ["$ref": "#/components/responses/PayloadTooLarge"],
         "429": [
             "description": "Rate limited, or too many unfinished requests for this key.",

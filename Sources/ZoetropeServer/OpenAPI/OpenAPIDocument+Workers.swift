@@ -40,6 +40,7 @@ extension OpenAPIDocument {
             "400": ["$ref": "#/components/responses/BadRequest"],
             "401": ["$ref": "#/components/responses/Unauthorized"],
             "403": errorResponse("Not a worker token."),
+            "415": ["$ref": "#/components/responses/UnsupportedMediaType"],
             "204": ["description": "No job came within wait_seconds; ask again."],
         ],
     ]
@@ -95,6 +96,7 @@ extension OpenAPIDocument {
                 "401": ["$ref": "#/components/responses/Unauthorized"],
                 "403": errorResponse("Not a worker token."),
                 "404": errorResponse("No such request."),
+                "415": ["$ref": "#/components/responses/UnsupportedMediaType"],
                 "409": conflict,
             ],
         ]
