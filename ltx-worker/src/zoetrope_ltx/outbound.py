@@ -134,12 +134,16 @@ class Deadline:
             if self._expired:
                 self._shut(duplicate)
 
-    def close(self) -> None:
-        self._timer.cancel()
+    def release(self) -> None:
+        """Forgets the sockets watched so far (their connections are closed)."""
         with self._lock:
             for sock in self._sockets:
                 sock.close()
             self._sockets.clear()
+
+    def close(self) -> None:
+        self._timer.cancel()
+        self.release()
 
     def _expire(self) -> None:
         with self._lock:
@@ -235,21 +239,24 @@ def fetch(url: str, path: str, max_bytes: int, policy: Policy = Policy(), max_re
         for hop in range(max_redirects + 1):
             whose = "its" if hop == 0 else "a redirect's"
             addresses = checked(url, policy, deadline, whose)
-            with requests.Session() as session:
-                session.trust_env = False  # no proxy from the environment: the connection is pinned
-                session.verify = verify
-                adapter = PinnedAdapter(addresses, deadline)
-                session.mount("http://", adapter)
-                session.mount("https://", adapter)
-                timeout = deadline.io_timeout()
-                with session.get(url, stream=True, timeout=(timeout, timeout), allow_redirects=False) as response:
-                    if response.is_redirect:
-                        url = urljoin(url, response.headers["Location"])
-                        continue
-                    if response.status_code != 200:
-                        raise FetchError(f"could not fetch (HTTP {response.status_code})")
-                    save(body(response, policy, deadline), path, max_bytes)
-                    return
+            try:
+                with requests.Session() as session:
+                    session.trust_env = False  # no proxy from the environment: the connection is pinned
+                    session.verify = verify
+                    adapter = PinnedAdapter(addresses, deadline)
+                    session.mount("http://", adapter)
+                    session.mount("https://", adapter)
+                    timeout = deadline.io_timeout()
+                    with session.get(url, stream=True, timeout=(timeout, timeout), allow_redirects=False) as response:
+                        if response.is_redirect:
+                            url = urljoin(url, response.headers["Location"])
+                            continue
+                        if response.status_code != 200:
+                            raise FetchError(f"could not fetch (HTTP {response.status_code})")
+                        save(body(response, policy, deadline), path, max_bytes)
+                        return
+            finally:
+                deadline.release()
         raise FetchError(f"could not fetch: more than {max_redirects} redirects")
     except FetchError:
         raise
