@@ -1,29 +1,40 @@
-"""Fetching and decoding a job's images: signed links, remote URLs behind the SSRF guard (redirects
-checked hop by hop), and errors that name the field."""
+"""Fetching and decoding a job's images: signed links as they are, remote URLs under the outbound
+policy (its own tests are test_outbound.py), and errors that name the field."""
+
+import socket
+import threading
 
 import pytest
 
-from zoetrope_ltx.inputs import InputFetcher, decode_image, refusal
+from zoetrope_ltx.inputs import InputFetcher, decode_image
+from zoetrope_ltx.outbound import Policy
 from zoetrope_ltx.plan import Unsupported
 from zoetrope_ltx.protocol import GatewayClient
 from zoetrope_ltx.request import Input
 
 
-def fetcher(allow_private):
-    return InputFetcher(GatewayClient("http://127.0.0.1:9", "token", "w"), allow_private)
-
-
-def test_private_and_loopback_hosts_are_refused():
-    assert "non-public" in refusal("127.0.0.1") and "non-public" in refusal("10.1.2.3")
-    assert "non-public" in refusal("::1") and "non-public" in refusal("169.254.169.254")
-    assert refusal("8.8.8.8") is None
+def fetcher(allow_private, **policy):
+    return InputFetcher(GatewayClient("http://127.0.0.1:9", "token", "w"), Policy(allow_private, **policy))
 
 
 def test_remote_urls_to_private_addresses_fail_naming_the_field(web, tmp_path):
-    with pytest.raises(Unsupported, match=r"end_image_url: cannot fetch http://127\.0\.0\.1.*non-public"):
+    with pytest.raises(Unsupported, match=r"^end_image_url: could not fetch: its host is not a public address$"):
+        fetcher(False, allowed_ports=frozenset({int(web.rsplit(":", 1)[1])})).fetch(
+            Input(web + "/photo.png"), "end_image_url", str(tmp_path / "x"))
+    with pytest.raises(Unsupported, match=r"^end_image_url: could not fetch: its port is not allowed$"):
         fetcher(False).fetch(Input(web + "/photo.png"), "end_image_url", str(tmp_path / "x"))
-    with pytest.raises(Unsupported, match="only http"):
+    with pytest.raises(Unsupported, match=r"^start_image_url: could not fetch: its URL is not http\(s\)$"):
         fetcher(False).fetch(Input("file:///etc/passwd"), "start_image_url", str(tmp_path / "x"))
+
+
+def test_a_slow_remote_url_fails_naming_the_field(tmp_path):
+    listener, accepted = socket.create_server(("127.0.0.1", 0)), []  # accepts, never answers
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/photo.png"
+    with pytest.raises(Unsupported, match=r"^start_image_url: could not fetch: took longer than the 1\.5 s limit$"):
+        fetcher(True, timeout=1.5).fetch(Input(url), "start_image_url", str(tmp_path / "x"))
+    listener.close()
+    assert len(accepted) == 1
 
 
 def test_remote_urls_follow_redirects_and_decode_covering_the_size(web, tmp_path):
@@ -36,7 +47,7 @@ def test_gateway_links_are_fetched_as_they_are(web, tmp_path):
     # The gateway's own signed links (listed in the lease's inputs) skip the guard, even on loopback.
     path = fetcher(False).fetch(Input(web + "/photo.png", gateway=True), "start_image_url", str(tmp_path / "start"))
     assert decode_image(path, "start_image_url", (32, 32)).size == (32, 32)
-    with pytest.raises(Unsupported, match="start_image_url: could not be fetched \\(HTTP 404\\)"):
+    with pytest.raises(Unsupported, match=r"^start_image_url: could not fetch \(HTTP 404\)$"):
         fetcher(False).fetch(Input(web + "/gone.png", gateway=True), "start_image_url", str(tmp_path / "gone"))
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".partial")) == []
 

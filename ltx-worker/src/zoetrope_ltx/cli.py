@@ -13,7 +13,44 @@ import sys
 import tempfile
 
 from . import KLING_MODEL, LTX2_MODEL
+from .outbound import Policy
 from .plan import DISTILLED, RECIPES, SizeProfile
+
+
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {text!r}")
+    return value
+
+
+def seconds(text: str) -> float:
+    value = number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return value
+
+
+def number(text: str) -> float:
+    """A finite number, at least 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number at least 0: {text!r}")
+    return value
+
+
+def outbound_policy(args: argparse.Namespace, environment: str) -> Policy:
+    """The outbound policy of the flags, the ports of ZOETROPE_ALLOW_OUTBOUND_PORTS (`environment`) added."""
+    ports = {port(item) for item in environment.split(",") if item.strip()}
+    ports.update(args.allow_outbound_ports or ())
+    return Policy(allow_private=args.allow_private_inputs, allowed_ports=frozenset(ports),
+                  timeout=args.fetch_timeout, min_rate=args.fetch_min_rate)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -49,7 +86,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--worker-id", default=f"{socket.gethostname()}-ltx-{os.getpid()}")
     p.add_argument("--allow-private-inputs", action="store_true",
                    default=env("ZOETROPE_ALLOW_PRIVATE_INPUTS", "") in ("1", "true"),
-                   help="let remote image URLs reach private and loopback addresses")
+                   help="a trusted network: remote image URLs may reach any address (private, loopback, …) and "
+                        "any port (ZOETROPE_ALLOW_PRIVATE_INPUTS=1)")
+    p.add_argument("--allow-outbound-port", dest="allow_outbound_ports", metavar="PORT", type=port,
+                   action="append", default=None,
+                   help="also let remote image URLs use this port besides 80 and 443 (repeatable; "
+                        "ZOETROPE_ALLOW_OUTBOUND_PORTS, comma-separated)")
+    p.add_argument("--fetch-timeout", metavar="SECONDS", type=seconds, default=env("ZOETROPE_FETCH_TIMEOUT", "60"),
+                   help="the longest one remote image may take, redirects, connect, headers and body together "
+                        "(ZOETROPE_FETCH_TIMEOUT, default 60)")
+    p.add_argument("--fetch-min-rate", metavar="BYTES_PER_SECOND", type=number,
+                   default=env("ZOETROPE_FETCH_MIN_RATE", "16384"),
+                   help="after 10 s of a remote image's body, its average rate must be at least this "
+                        "(ZOETROPE_FETCH_MIN_RATE, default 16384; 0: no minimum)")
     p.add_argument("--seed", type=int, default=None, help="fixed seed for every job (default: random)")
     return p
 
@@ -63,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         arguments.error("--gateway and --token are required (or ZOETROPE_GATEWAY and ZOETROPE_WORKER_TOKEN)")
     if not args.model_dir:
         arguments.error("--model-dir is required (a diffusers-format LTX-2 checkpoint, or ZOETROPE_LTX_MODEL_DIR)")
+    try:
+        policy = outbound_policy(args, os.environ.get("ZOETROPE_ALLOW_OUTBOUND_PORTS", ""))
+    except argparse.ArgumentTypeError as error:
+        arguments.error(f"ZOETROPE_ALLOW_OUTBOUND_PORTS: {error}")
 
     from .media import check_media_tools
     try:
@@ -91,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.work_dir:
         atexit.register(shutil.rmtree, work_dir, True)
     models = [LTX2_MODEL] + ([KLING_MODEL] if args.also_kling else [])
-    worker = Worker(client, generator, models, work_dir, InputFetcher(client, args.allow_private_inputs),
+    worker = Worker(client, generator, models, work_dir, InputFetcher(client, policy),
                     SizeProfile(args.size_divisor))
 
     def stop(signum, _frame):

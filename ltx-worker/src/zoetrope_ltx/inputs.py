@@ -1,63 +1,48 @@
-"""Fetching a job's images: the gateway's own signed links as they are, the client's URLs behind a
-guard (refusing private addresses, as the gateway's own fetcher does), decoded with ffmpeg."""
+"""Fetching a job's images: the gateway's own signed links as they are, the client's URLs under the
+outbound policy (`outbound.py`, the gateway's own), decoded with ffmpeg."""
 
 from __future__ import annotations
 
-import ipaddress
+import logging
 import os
-import socket
 import subprocess
-from urllib.parse import urlsplit
 
 import requests
 from PIL import Image, ImageOps
 
-from .protocol import GatewayClient, Refused, download, with_retries
+from .outbound import FetchError, Policy, fetch
+from .protocol import GatewayClient, Refused, TooLarge, with_retries
 from .request import Input
 from .plan import Unsupported
 
+log = logging.getLogger("zoetrope_ltx")
+
 MAX_INPUT_BYTES = 52_428_800
-
-
-def refusal(host: str) -> str | None:
-    """Why `host` may not be fetched (it resolves to a non-public address), or None."""
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        return f"its host {host} does not resolve ({error.strerror})"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        mapped = getattr(address, "ipv4_mapped", None)
-        if not (mapped or address).is_global or address.is_multicast:
-            return f"its host {host} is a non-public address ({address})"
-    return None
 
 
 class InputFetcher:
     """Brings a job's inputs into its scratch directory."""
 
-    def __init__(self, client: GatewayClient, allow_private: bool = False):
+    def __init__(self, client: GatewayClient, policy: Policy = Policy()):
         self.client = client
-        self.allow_private = allow_private
-        self.public = requests.Session()
+        self.policy = policy
 
     def fetch(self, item: Input, field: str, path: str) -> str:
+        """Fetches `item` into `path`; raises `Unsupported` naming `field` when it cannot."""
+        if not item.gateway:
+            try:
+                fetch(item.url, path, MAX_INPUT_BYTES, self.policy)
+            except FetchError as error:
+                raise Unsupported(f"{field}: {error}") from error
+            return path
         try:
-            if item.gateway:
-                with_retries(lambda: self.client.download(item.url, path, MAX_INPUT_BYTES), f"download of {field}")
-            else:
-                def check(url: str) -> None:
-                    parts = urlsplit(url)
-                    if parts.scheme not in ("http", "https") or not parts.hostname:
-                        raise Unsupported(f"{field}: only http(s) URLs can be fetched, not {url}")
-                    if not self.allow_private and (reason := refusal(parts.hostname)):
-                        raise Unsupported(f"{field}: cannot fetch {url}: {reason}")
-
-                download(self.public, item.url, path, MAX_INPUT_BYTES, check=check)
+            with_retries(lambda: self.client.download(item.url, path, MAX_INPUT_BYTES), f"download of {field}")
         except Refused as error:
-            raise Unsupported(f"{field}: could not be fetched (HTTP {error.status})") from error
+            raise Unsupported(f"{field}: could not fetch (HTTP {error.status})") from error
         except (requests.RequestException, ValueError) as error:
-            raise Unsupported(f"{field}: could not be fetched: {error}") from error
+            log.debug("download of %s failed: %r", field, error)
+            message = str(error) if isinstance(error, TooLarge) else "not reachable"
+            raise Unsupported(f"{field}: could not fetch: {message}") from error
         return path
 
 

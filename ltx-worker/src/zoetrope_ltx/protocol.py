@@ -7,7 +7,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 import requests
 
@@ -163,39 +163,35 @@ class GatewayClient:
         raise Refused(response.status_code, message)
 
 
-def download(session: requests.Session, url: str, path: str, max_bytes: int, headers: dict | None = None,
-             check: Callable[[str], None] | None = None, max_redirects: int = 5) -> None:
-    """Streams `url` into `path` (through a temporary name), refusing bodies over `max_bytes`.
-    With `check`, redirects are followed one hop at a time and every URL is checked first."""
-    for _ in range(max_redirects + 1):
-        if check:
-            check(url)
-        response = session.get(url, stream=True, timeout=(10, 120), headers=headers or {},
-                               allow_redirects=check is None)
-        if check and response.is_redirect:
-            url = requests.compat.urljoin(url, response.headers["Location"])
-            response.close()
-            continue
-        break
-    else:
-        raise ValueError(f"more than {max_redirects} redirects")
-    with response:
+class TooLarge(ValueError):
+    """A body over the size limit."""
+
+
+def download(session: requests.Session, url: str, path: str, max_bytes: int, headers: dict | None = None) -> None:
+    """Streams `url` into `path` (through a temporary name), refusing bodies over `max_bytes`."""
+    with session.get(url, stream=True, timeout=(10, 120), headers=headers or {}) as response:
         if response.status_code != 200:
             raise Refused(response.status_code, f"fetching {url.split('?')[0]}")
-        directory = os.path.dirname(os.path.abspath(path))
-        handle = tempfile.NamedTemporaryFile(dir=directory, prefix=".partial-", delete=False)
-        try:
-            size = 0
-            with handle:
-                for chunk in response.iter_content(1 << 16):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise ValueError(f"larger than {max_bytes // (1 << 20)} MB")
-                    handle.write(chunk)
-            os.replace(handle.name, path)
-        except BaseException:
-            os.unlink(handle.name)
-            raise
+        save(response.iter_content(1 << 16), path, max_bytes)
+
+
+def save(chunks: Iterable[bytes], path: str, max_bytes: int) -> None:
+    """Writes `chunks` to `path` through a temporary name in the same directory; raises `TooLarge`
+    past `max_bytes` (nothing is left behind on any failure)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    handle = tempfile.NamedTemporaryFile(dir=directory, prefix=".partial-", delete=False)
+    try:
+        size = 0
+        with handle:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(f"larger than {max_bytes // (1 << 20)} MB")
+                handle.write(chunk)
+        os.replace(handle.name, path)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
 
 
 def with_retries(call: Callable[[], object], what: str, attempts: int = 4, delay: float = 1.0) -> object:
