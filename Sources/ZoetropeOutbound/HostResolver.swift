@@ -3,14 +3,17 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOPosix
+import Foundation
 
-/// Resolves host names with the system resolver (`getaddrinfo`), off the caller's threads.
+/// Resolves host names with the system resolver (`getaddrinfo`), each lookup on a thread of its
+/// own, so a slow DNS server holds neither the event loops nor a shared thread pool.
 public enum HostResolver {
     /// Every address `host` (a name or an IP literal) resolves to; throws `OutboundError.Reason`.
     public static func resolve(_ host: String) async throws -> [IPAddress] {
         if let literal = IPAddress(host) { return [literal] }
-        return try await NIOThreadPool.singleton.runIfActive { try resolveBlocking(host) }
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try resolveBlocking(host) }) }.start()
+        }
     }
 
     /// `resolve` on the calling thread.
