@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # OpenAPI contract fuzzing: openapi-spec-validator on the served /openapi.json, then schemathesis
-# (pinned in tests/python/requirements.txt; examples, coverage and fuzzing phases, every check
+# (pinned in python-tests/requirements.txt; examples, coverage and fuzzing phases, every check
 # but response time, ≥ 5 000 cases) against the server that serves it. The same run as
-# tests/python/test_openapi_contract.py; the code is in tests/python/openapi_fuzz.py.
+# python-tests/test_openapi_contract.py; the code is in python-tests/openapi_fuzz.py.
 #
 # Usage:
 #   scripts/fuzz-openapi.sh                      # starts a server from $ZOETROPE_BIN, else
@@ -27,7 +27,7 @@ VENV="${VENV:-.venv-sdk}"  # another virtual environment may be named in $VENV
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r python-tests/requirements.txt
 
 needs_binary=1
 for arg in "$@"; do
@@ -39,4 +39,4 @@ if [ "$needs_binary" = 1 ] && [ -z "${ZOETROPE_BIN:-}" ]; then
     fi
     export ZOETROPE_BIN=.build/release/zoetrope
 fi
-exec "$VENV/bin/python" tests/python/openapi_fuzz.py "$@"
+exec "$VENV/bin/python" python-tests/openapi_fuzz.py "$@"

@@ -8,10 +8,10 @@ VENV=".venv-sdk"
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r python-tests/requirements.txt
 
 if [ -z "${ZOETROPE_BIN:-}" ]; then
     swift build -c release --product zoetrope
     export ZOETROPE_BIN=.build/release/zoetrope
 fi
-"$VENV/bin/python" -m pytest -q tests/python
+"$VENV/bin/python" -m pytest -q python-tests

@@ -13,7 +13,7 @@ VENV=".venv-sdk"
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r python-tests/requirements.txt
 
 trap 'bash scripts/test-services.sh stop >/dev/null 2>&1 || true' EXIT
 while IFS= read -r line; do

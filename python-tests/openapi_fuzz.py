@@ -1,11 +1,11 @@
 """An independent OpenAPI contract fuzzer for Zoetrope: schemathesis (the CLI, pinned in
-tests/python/requirements.txt) against a live server over the document it serves at
+python-tests/requirements.txt) against a live server over the document it serves at
 /openapi.json, after checking that document with openapi-spec-validator.
 
-Used by tests/python/test_openapi_contract.py (CI) and scripts/fuzz-openapi.sh (by hand):
+Used by python-tests/test_openapi_contract.py (CI) and scripts/fuzz-openapi.sh (by hand):
 
-    python tests/python/openapi_fuzz.py --bin .build/release/zoetrope        # starts its own server
-    python tests/python/openapi_fuzz.py --url http://127.0.0.1:8080 \\
+    python python-tests/openapi_fuzz.py --bin .build/release/zoetrope        # starts its own server
+    python python-tests/openapi_fuzz.py --url http://127.0.0.1:8080 \\
         --api-key ADMIN_KEY [--worker-token WORKER_TOKEN]                     # a running server
 
 The server it starts is configured so that fuzzing can neither render a video nor hang:
@@ -63,7 +63,7 @@ def venv_bin(name: str) -> str:
         return candidate
     found = shutil.which(name)
     if found is None:
-        raise RuntimeError(f"{name} is not installed; pip install -r tests/python/requirements.txt")
+        raise RuntimeError(f"{name} is not installed; pip install -r python-tests/requirements.txt")
     return found
 
 

@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 ARTIFACTS = os.path.join(REPO_ROOT, "test-artifacts")
 
 
@@ -29,7 +29,7 @@ def _require_browser():
     try:
         from selenium import webdriver  # noqa: F401
     except ImportError:
-        pytest.fail("selenium is not installed: pip install -r tests/python/requirements.txt", pytrace=False)
+        pytest.fail("selenium is not installed: pip install -r python-tests/requirements.txt", pytrace=False)
 
 
 @pytest.fixture
