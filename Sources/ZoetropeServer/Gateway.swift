@@ -115,6 +115,7 @@ public struct Gateway: Sendable {
         let router = Router(context: ZoetropeRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: BrowserHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(methods: OpenAPIDocument.methods(catalog: catalog)))
         OperationsController(store: store, blobs: blobs, metrics: metrics).addRoutes(to: router)
