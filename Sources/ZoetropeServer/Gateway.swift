@@ -72,6 +72,9 @@ public struct Gateway: Sendable {
         let logger = self.logger
         let app = Application(
             router: router,
+            server: GuardedHTTP1Channel.server(
+                timeouts: ConnectionTimeouts(config),
+                limiter: ClientConnectionLimiter(maxPerClient: config.maxConnectionsPerClient), logger: logger),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zoetrope"),
             services: services,
             onServerRunning: { channel in
@@ -94,6 +97,7 @@ public struct Gateway: Sendable {
         -> (router: Router<ZoetropeRequestContext>, services: [any Service], publicURL: PublicURL)
     {
         let config = configuration
+        try config.validateInboundLimits()
         let publicURL = PublicURL(config.publicURL ?? "http://\(Self.urlHost(config.host)):\(config.port)")
         let blobLocation = try BlobLocation.open(config, httpClient: httpClient, publicURL: publicURL)
         let blobs = blobLocation.store

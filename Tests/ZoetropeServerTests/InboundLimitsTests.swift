@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+import ZoetropeCore
+import ZoetropeServer
+import ZoetropeStore
+
+/// What a client that does not play its part gets: an idle connection, a request head or body
+/// that stops half-way are closed within their timeouts (408 for the last two), while an answer
+/// in progress is never cut; an oversized body is 413 whether declared or chunked, before the
+/// server holds it; bodies held in memory share one budget (503 beyond it); one client address
+/// may hold only so many connections; a worker's upload has its own cap.
+@Suite(.serialized)
+struct InboundLimitsTests {
+    static let model = "kling-3-pro-image2video"
+    /// Generous room over a timeout for a loaded test machine; only "closed by then" is asserted.
+    static let slack: Duration = .seconds(6)
+
+    static func shortTimeouts(_ config: inout ServerConfiguration) {
+        config.idleTimeout = 1
+        config.headerTimeout = 1
+        config.bodyTimeout = 1
+    }
+
+    /// A submit's request head, `Content-Length` or chunked.
+    static func submitHead(key: String?, length: Int?, path: String = "/v2/\(model)") -> String {
+        var head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        if let key { head += "x-api-key: \(key)\r\n" }
+        head += length.map { "Content-Length: \($0)\r\n" } ?? "Transfer-Encoding: chunked\r\n"
+        return head + "\r\n"
+    }
+
+    @Test func idleConnectionsAreClosed() async throws {
+        let server = try await TestServer.start(configure: Self.shortTimeouts)
+        defer { Task { await server.stopAndClean() } }
+        // Connected, never a byte: closed quietly after the idle timeout.
+        let silent = try await RawConnection.with(port: server.port) { connection in
+            try await connection.readUntilClosed(within: .seconds(1) + Self.slack)
+        }
+        #expect(silent.text.isEmpty, "\(silent.text)")
+        #expect(silent.after >= .milliseconds(500), "closed after \(silent.after), before its idle timeout")
+        // Idle again after a request has been answered.
+        try await RawConnection.with(port: server.port) { connection in
+            try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let answer = try await connection.readAnswer(within: .seconds(10))
+            #expect(answer.status == 200)
+            let rest = try await connection.readUntilClosed(within: .seconds(1) + Self.slack)
+            #expect(rest.text.isEmpty)
+        }
+    }
+
+    @Test func stalledHeadIsAnswered408AndClosed() async throws {
+        let server = try await TestServer.start(configure: Self.shortTimeouts)
+        defer { Task { await server.stopAndClean() } }
+        try await RawConnection.with(port: server.port) { connection in
+            try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            let closed = try await connection.readUntilClosed(within: .seconds(1) + Self.slack)
+            let answer = try #require(RawAnswer(closed.text), "no answer: '\(closed.text)'")
+            #expect(answer.status == 408)
+            #expect(answer.error?.contains("request head was not received within 1 s") == true, "\(answer.body)")
+            #expect(answer.headers["connection"] == "close")
+            #expect(answer.headers["x-content-type-options"] == "nosniff")
+        }
+    }
+
+    @Test func stalledBodyIsAnswered408AndClosed() async throws {
+        let server = try await TestServer.start(configure: Self.shortTimeouts)
+        defer { Task { await server.stopAndClean() } }
+        try await RawConnection.with(port: server.port) { connection in
+            try await connection.send(Self.submitHead(key: server.apiKey, length: 100) + "{\"prompt\":")
+            let closed = try await connection.readUntilClosed(within: .seconds(1) + Self.slack)
+            let answer = try #require(RawAnswer(closed.text), "no answer: '\(closed.text)'")
+            #expect(answer.status == 408)
+            #expect(answer.error?.contains("request body was not received within 1 s") == true, "\(answer.body)")
+        }
+        // A body that trickles in a byte at a time is held to the same deadline.
+        try await RawConnection.with(port: server.port) { connection in
+            try await connection.send(Self.submitHead(key: server.apiKey, length: 100))
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < .seconds(1) + Self.slack, connection.channel.isActive {
+                try? await connection.send(" ")
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let closed = try await connection.readUntilClosed(within: .seconds(1))
+            #expect(RawAnswer(closed.text)?.status == 408, "\(closed.text)")
+        }
+    }
+
+    @Test func answersInProgressAreNotTimedOut() async throws {
+        let server = try await TestServer.start(configure: {
+            Self.shortTimeouts(&$0)
+            $0.runsLocalEngine = false  // the job stays queued: its stream and v1 wait go on
+            $0.syncTimeout = 60
+        })
+        defer { Task { await server.stopAndClean() } }
+        let body = "{\"prompt\":\"x\",\"start_image_url\":\"aGVsbG8=\",\"duration\":\"3\"}"
+        let submitted = try await HTTPTestClient.send(
+            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data(body.utf8),
+            contentType: "application/json")
+        let id = try #require(submitted.json["request_id"] as? String, "\(submitted.json)")
+        // The status stream: its head is sent, then events; the connection outlives every timeout.
+        try await RawConnection.with(port: server.port) { connection in
+            try await connection.send(
+                "GET /v2/requests/\(id)/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: \(server.apiKey)\r\n\r\n")
+            let answer = try await connection.readAnswer(within: .seconds(10))
+            #expect(answer.status == 200)
+            #expect(try await connection.isClosed(within: .seconds(4)) == false, "the stream was cut")
+        }
+        // The blocking v1 call: the request is complete, the answer waits for the job.
+        try await RawConnection.with(port: server.port) { connection in
+            try await connection.send(
+                Self.submitHead(key: server.apiKey, length: body.utf8.count, path: "/v1/\(Self.model)") + body)
+            #expect(try await connection.isClosed(within: .seconds(4)) == false, "the v1 wait was cut")
+        }
+    }
+
+    @Test func connectionsPerClientAreCapped() async throws {
+        let server = try await TestServer.start(configure: { $0.maxConnectionsPerClient = 3 })
+        defer { Task { await server.stopAndClean() } }
+        func served(_ connection: RawConnection) async throws -> Bool {
+            try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            return try await connection.readAnswer(within: .seconds(10)).status == 200
+        }
+        try await RawConnection.with(port: server.port) { first in
+            #expect(try await served(first))
+            try await RawConnection.with(port: server.port) { second in
+                #expect(try await served(second))
+                try await RawConnection.with(port: server.port) { third in
+                    #expect(try await served(third))
+                    // A fourth from the same address is closed as it opens, without an answer.
+                    try await RawConnection.with(port: server.port) { fourth in
+                        let refused = try await fourth.readUntilClosed(within: .seconds(5))
+                        #expect(refused.text.isEmpty)
+                    }
+                }
+                // With one closed, a new one is served (once the server has seen the close).
+                var admitted = false
+                for _ in 0..<50 where !admitted {
+                    admitted = try await RawConnection.with(port: server.port) { again in
+                        (try? await served(again)) ?? false
+                    }
+                    if !admitted { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(admitted)
+            }
+        }
+    }
+}
