@@ -115,12 +115,15 @@ public struct Gateway: Sendable {
         }
         let limiter = RateLimiter(requestsPerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
 
-        let metrics = GatewayMetrics()
+        let bodyMemory = BodyMemoryBudget(capacity: config.bodyMemoryBytes)
+        let metrics = GatewayMetrics(bodyMemory: bodyMemory)
         let router = Router(context: ZoetropeRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: BrowserHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: BodyLimitMiddleware(
+            maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, budget: bodyMemory))
         router.add(middleware: MethodNotAllowedMiddleware(methods: OpenAPIDocument.methods(catalog: catalog)))
         OperationsController(store: store, blobs: blobs, metrics: metrics).addRoutes(to: router)
         let openAPI = OpenAPIDocument.data(catalog: catalog)

@@ -36,6 +36,11 @@ public struct ServerConfiguration: Sendable {
     public var maxAttempts: Int = 3
     /// Largest request body accepted, in bytes (two 50 MB images as base64 and more).
     public var maxBodyBytes: Int = 200 * 1024 * 1024
+    /// Largest video a worker may upload to `PUT /files/{key}`, in bytes (streamed to disk).
+    public var maxUploadBytes: Int = 2 * 1024 * 1024 * 1024
+    /// Bytes of request bodies all requests together may hold in memory at once; a body that
+    /// would go over it is answered 503 with `Retry-After`. At least `maxBodyBytes`.
+    public var bodyMemoryBytes: Int = 512 * 1024 * 1024
     /// A connection with no request in progress is closed after this many seconds.
     public var idleTimeout: Double = 60
     /// A request's head must arrive within this many seconds of its first byte (else 408).
@@ -58,8 +63,15 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
-    /// Throws when the timeouts or the connection cap cannot work.
+    /// Throws when the body caps, body-memory budget, timeouts or connection cap cannot work.
     public func validateInboundLimits() throws {
+        guard maxBodyBytes > 0, maxUploadBytes > 0 else {
+            throw ConfigurationError("--max-body-size and --max-upload-size must be more than 0 bytes")
+        }
+        guard bodyMemoryBytes >= maxBodyBytes else {
+            throw ConfigurationError(
+                "--body-memory (\(bodyMemoryBytes) bytes) must be at least --max-body-size (\(maxBodyBytes) bytes), or a largest body could never be read")
+        }
         for (flag, seconds) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)]
         where !(seconds.isFinite && seconds > 0) {
             throw ConfigurationError("\(flag) must be a positive duration")
