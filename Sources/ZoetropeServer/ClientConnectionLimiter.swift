@@ -42,9 +42,6 @@ final class ClientConnectionLimiter: Sendable {
         }
     }
 
-    /// Connections `client` has open.
-    func count(_ client: String) -> Int { state.withLock { $0.open[client, default: 0] } }
-
     /// The client a peer address counts as.
     static func client(of address: SocketAddress?) -> String {
         guard let address else { return "unknown" }
