@@ -9,6 +9,8 @@ struct AdminController {
     let keys: any APIKeyStore
     /// The slugs a key may be limited to.
     let models: [String]
+    /// The largest body an admin call may send, in bytes.
+    static let maxBodyBytes = 1 << 20
 
     func addRoutes(to group: RouterGroup<ZoetropeRequestContext>) {
         group.get("/v1/admin/keys") { _, _ in
@@ -86,7 +88,7 @@ struct AdminController {
     static func body(_ request: Request) async throws -> [String: JSONValue] {
         try JSONContentType.check(request.headers[.contentType])
         var request = request
-        let buffer = try await request.collectBody(upTo: 1 << 20)
+        let buffer = try await request.collectBody(upTo: maxBodyBytes)
         guard case .object(let fields) = try JSONValue.parse(Data(buffer.readableBytesView)) else {
             throw APIError.badRequest("request body must be a JSON object")
         }

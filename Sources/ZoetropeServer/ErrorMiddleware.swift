@@ -1,5 +1,7 @@
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 import ZoetropeCore
 
 /// Turns every error, including unknown routes and oversized bodies, into `{"error": "..."}`
@@ -12,11 +14,25 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return JSONResponse.error(error)
+        } catch let error as NIOTooManyBytesError {
+            // A handler's own cap on the body it collects (below the route's, or a body that
+            // grew past it): 413 and the connection closed, never a 500.
+            guard let maxBytes = error.maxBytes else {
+                return JSONResponse.error(APIError(status: 413, message: "request body is too large", headers: ["Connection": "close"]))
+            }
+            return JSONResponse.error(.contentTooLarge(declared: nil, maxBytes: maxBytes))
+        } catch let error as HTTPParserError {
+            // The body could not be read: the client left in the middle of it (or was timed out)
+            // or sent it malformed. Not the server's fault, and seldom anyone left to read this.
+            context.logger.debug("request body not read: \(error.debugDescription)")
+            return JSONResponse.error(APIError(
+                status: 400, message: "the request body could not be read: \(error.debugDescription)",
+                headers: ["Connection": "close"]))
         } catch let error as HTTPError {
             let message: String
             switch error.status {
             case .notFound: message = error.body ?? "endpoint \(request.method) \(request.uri.path) not found"
-            case .contentTooLarge: message = "request body is too large"
+            case .contentTooLarge: message = error.body ?? "request body is too large"
             case .methodNotAllowed: message = "method \(request.method) is not allowed on \(request.uri.path)"
             default: message = error.body ?? error.status.reasonPhrase
             }

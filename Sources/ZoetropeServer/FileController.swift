@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import _NIOFileSystem
 import ZoetropeCore
 import ZoetropeStore
 
@@ -9,7 +10,9 @@ extension LocalBlobStore: LocalFileLocating {}
 
 /// Serves the local blob store at signed, expiring links: a plain GET fetches a video or input
 /// (no API key), a plain PUT to an upload link stores a worker's output. A tampered or expired
-/// link is 403; a genuine link whose result has been deleted is 404.
+/// link is 403; a genuine link whose result has been deleted is 404. An upload over
+/// `--max-upload-size` is refused with 413 by `BodyLimitMiddleware` (at once when declared, when
+/// it passes the cap when chunked), and what was written of it is removed.
 struct FileController {
     let blobs: LocalBlobStore
 
@@ -40,6 +43,8 @@ struct FileController {
                 try await blobs.commit(temporaryFile: temporary, key: key)
             } catch {
                 try? FileManager.default.removeItem(at: temporary)
+                // FileIO wraps an error of the body it writes, such as the 413 of an upload over the cap.
+                if let refusal = (error as? FileSystemError)?.cause as? APIError { throw refusal }
                 throw error
             }
             return Response(status: .ok)

@@ -73,6 +73,9 @@ public struct Gateway: Sendable {
         let logger = self.logger
         let app = Application(
             router: router,
+            server: GuardedHTTP1Channel.server(
+                timeouts: ConnectionTimeouts(config),
+                limiter: ClientConnectionLimiter(maxPerClient: config.maxConnectionsPerClient), logger: logger),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zoetrope"),
             services: services,
             onServerRunning: { channel in
@@ -95,6 +98,7 @@ public struct Gateway: Sendable {
         -> (router: Router<ZoetropeRequestContext>, services: [any Service], publicURL: PublicURL)
     {
         let config = configuration
+        try config.validateInboundLimits()
         let publicURL = PublicURL(config.publicURL ?? "http://\(Self.urlHost(config.host)):\(config.port)")
         let blobLocation = try BlobLocation.open(config, httpClient: httpClient, publicURL: publicURL)
         let blobs = blobLocation.store
@@ -113,11 +117,15 @@ public struct Gateway: Sendable {
         }
         let limiter = RateLimiter(requestsPerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
 
-        let metrics = GatewayMetrics()
+        let bodyMemory = BodyMemoryBudget(capacity: config.bodyMemoryBytes)
+        let metrics = GatewayMetrics(bodyMemory: bodyMemory)
         let router = Router(context: ZoetropeRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: BrowserHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: BodyLimitMiddleware(
+            maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, budget: bodyMemory))
         router.add(middleware: MethodNotAllowedMiddleware(methods: OpenAPIDocument.methods(catalog: catalog)))
         OperationsController(store: store, blobs: blobs, metrics: metrics).addRoutes(to: router)
         let openAPI = OpenAPIDocument.data(catalog: catalog)

@@ -48,6 +48,12 @@ final class GatewayMetrics: Sendable {
             metricName: "zoetrope_jobs_finished", unitName: "total", helpText: "Jobs this process saw end, by outcome")
     }
 
+    static var bodyBytesName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_request_body_bytes_held", unitName: "",
+            helpText: "Bytes of request bodies this process has reserved to hold in memory (at most --body-memory)")
+    }
+
     /// A worker counts as active when it asked for work this recently, in seconds.
     static let workerActivityWindow: Double = 60
 
@@ -58,10 +64,14 @@ final class GatewayMetrics: Sendable {
     /// Label sets of the job gauges seen so far, so a state that empties is reported as 0.
     private let seenJobLabels = Mutex<Set<[String]>>([])
 
-    init() {
+    /// The request bodies held in memory, reported at each scrape.
+    private let bodyMemory: BodyMemoryBudget?
+
+    init(bodyMemory: BodyMemoryBudget? = nil) {
         _ = Self.httpRegistry
         leaseExpiries = registry.makeCounter(descriptor: Self.leaseExpiriesName)
         workers = registry.makeGauge(descriptor: Self.workersName)
+        self.bodyMemory = bodyMemory
     }
 
     /// Records a lease taken by this process (a re-lease after an expiry counts as one).
@@ -116,6 +126,7 @@ final class GatewayMetrics: Sendable {
         }
         let active = try await store.activeWorkerCount(seenSince: now.addingTimeInterval(-Self.workerActivityWindow))
         workers.set(to: Double(active))
+        if let bodyMemory { registry.makeGauge(descriptor: Self.bodyBytesName).set(to: Double(bodyMemory.inUse)) }
         return registry.emitToString() + Self.httpRegistry.emitToString()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ZoetropeCore
 import ZoetropeOutbound
 import ZoetropeStore
 
@@ -43,6 +44,19 @@ public struct ServerConfiguration: Sendable {
     public var maxAttempts: Int = 3
     /// Largest request body accepted, in bytes (two 50 MB images as base64 and more).
     public var maxBodyBytes: Int = 200 * 1024 * 1024
+    /// Largest video a worker may upload to `PUT /files/{key}`, in bytes (streamed to disk).
+    public var maxUploadBytes: Int = 2 * 1024 * 1024 * 1024
+    /// Bytes of request bodies all requests together may hold in memory at once; a body that
+    /// would go over it is answered 503 with `Retry-After`. At least `maxBodyBytes`.
+    public var bodyMemoryBytes: Int = 512 * 1024 * 1024
+    /// A connection with no request in progress is closed after this many seconds.
+    public var idleTimeout: Double = 60
+    /// A request's head must arrive within this many seconds of its first byte (else 408).
+    public var headerTimeout: Double = 10
+    /// A request's body must arrive within this many seconds of its head (else 408).
+    public var bodyTimeout: Double = 120
+    /// Most connections one client address may hold open at once; more are closed at accept.
+    public var maxConnectionsPerClient: Int = 128
     /// Prices, as `model=credits` (per second of video, per job otherwise), over the defaults.
     public var prices: [String] = []
     /// Each key's token bucket: requests a minute, and how many may come at once.
@@ -56,6 +70,24 @@ public struct ServerConfiguration: Sendable {
     public var webhookMaxAttempts: Int = 6
 
     public init() {}
+
+    /// Throws when the body caps, body-memory budget, timeouts or connection cap cannot work.
+    public func validateInboundLimits() throws {
+        guard maxBodyBytes > 0, maxUploadBytes > 0 else {
+            throw ConfigurationError("--max-body-size and --max-upload-size must be more than 0 bytes")
+        }
+        guard bodyMemoryBytes >= maxBodyBytes else {
+            throw ConfigurationError(
+                "--body-memory (\(bodyMemoryBytes) bytes) must be at least --max-body-size (\(maxBodyBytes) bytes), or a largest body could never be read")
+        }
+        for (flag, seconds) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)]
+        where !(seconds.isFinite && seconds > 0) {
+            throw ConfigurationError("\(flag) must be a positive duration")
+        }
+        guard maxConnectionsPerClient >= 1 else {
+            throw ConfigurationError("--max-connections-per-client must be at least 1")
+        }
+    }
 
     /// The database this configuration points at.
     public func databaseLocation() throws -> DatabaseLocation {

@@ -21,6 +21,8 @@ struct WorkerController {
     let linkLifetime: Double = 6 * 3600
     /// The longest a lease request may be held open, in seconds.
     static let maxWait: Double = 30
+    /// The largest body a worker call may send, in bytes.
+    static let maxBodyBytes = 4 * 1024 * 1024
 
     func addRoutes(to group: RouterGroup<ZoetropeRequestContext>) {
         group.post("/v1/worker/lease") { request, context in try await lease(request, context: context) }
@@ -161,7 +163,7 @@ struct WorkerController {
 
     static func body(_ request: Request) async throws -> Data {
         try JSONContentType.check(request.headers[.contentType])
-        return Data(buffer: try await request.body.collect(upTo: 4 * 1024 * 1024))
+        return Data(buffer: try await request.body.collect(upTo: maxBodyBytes))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {

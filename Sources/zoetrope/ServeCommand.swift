@@ -33,6 +33,20 @@ struct ServeCommand: AsyncParsableCommand {
     var maxUnfinishedJobs: Int?
     @Option(name: .customLong("blob-url"), help: "s3://bucket/prefix for inputs and outputs, with the endpoint and credentials from the environment (ZOETROPE_BLOB_URL; default: the data directory's outputs, served by this process).")
     var blobURL: String?
+    @Option(name: .customLong("max-body-size"), help: "Largest request body, e.g. 200MB (ZOETROPE_MAX_BODY_SIZE, default 200MB; larger is 413).")
+    var maxBodySize: String?
+    @Option(name: .customLong("max-upload-size"), help: "Largest video a worker may upload to /files, e.g. 2GB (ZOETROPE_MAX_UPLOAD_SIZE, default 2GB).")
+    var maxUploadSize: String?
+    @Option(name: .customLong("body-memory"), help: "Request-body bytes all requests may hold in memory at once; more is 503 (ZOETROPE_BODY_MEMORY, default 512MB).")
+    var bodyMemory: String?
+    @Option(name: .customLong("idle-timeout"), help: "Close a connection with no request in progress after this, e.g. 60s (ZOETROPE_IDLE_TIMEOUT, default 60s).")
+    var idleTimeout: String?
+    @Option(name: .customLong("header-timeout"), help: "A request head must arrive within this of its first byte, else 408 (ZOETROPE_HEADER_TIMEOUT, default 10s).")
+    var headerTimeout: String?
+    @Option(name: .customLong("body-timeout"), help: "A request body must arrive within this of its head, else 408 (ZOETROPE_BODY_TIMEOUT, default 120s).")
+    var bodyTimeout: String?
+    @Option(name: .customLong("max-connections-per-client"), help: "Most open connections per client address; more are closed at once (ZOETROPE_MAX_CONNECTIONS_PER_CLIENT, default 128).")
+    var maxConnectionsPerClient: Int?
     @Flag(name: .customLong("no-local-runner"), help: "Render nothing in this process; leave every job to remote workers (ZOETROPE_NO_LOCAL_RUNNER=1).")
     var noLocalRunner = false
     @OptionGroup var logging: LoggingOptions
@@ -72,10 +86,23 @@ struct ServeCommand: AsyncParsableCommand {
             guard value >= 1 else { throw ValidationError("--max-unfinished-jobs must be at least 1") }
             config.maxUnfinishedJobs = value
         }
+        config.maxBodyBytes = try Self.bytes(maxBodySize ?? Environment.string("ZOETROPE_MAX_BODY_SIZE"), flag: "--max-body-size") ?? config.maxBodyBytes
+        config.maxUploadBytes = try Self.bytes(maxUploadSize ?? Environment.string("ZOETROPE_MAX_UPLOAD_SIZE"), flag: "--max-upload-size") ?? config.maxUploadBytes
+        config.bodyMemoryBytes = try Self.bytes(bodyMemory ?? Environment.string("ZOETROPE_BODY_MEMORY"), flag: "--body-memory") ?? config.bodyMemoryBytes
+        config.idleTimeout = try Self.seconds(idleTimeout ?? Environment.string("ZOETROPE_IDLE_TIMEOUT"), flag: "--idle-timeout") ?? config.idleTimeout
+        config.headerTimeout = try Self.seconds(headerTimeout ?? Environment.string("ZOETROPE_HEADER_TIMEOUT"), flag: "--header-timeout") ?? config.headerTimeout
+        config.bodyTimeout = try Self.seconds(bodyTimeout ?? Environment.string("ZOETROPE_BODY_TIMEOUT"), flag: "--body-timeout") ?? config.bodyTimeout
+        if let value = try maxConnectionsPerClient
+            ?? Environment.string("ZOETROPE_MAX_CONNECTIONS_PER_CLIENT").map(Self.int(named: "ZOETROPE_MAX_CONNECTIONS_PER_CLIENT"))
+        {
+            guard value >= 1 else { throw ValidationError("--max-connections-per-client must be at least 1") }
+            config.maxConnectionsPerClient = value
+        }
         config.blobURL = blobURL ?? Environment.string("ZOETROPE_BLOB_URL")
         config.runsLocalEngine = !(noLocalRunner || Environment.flag("ZOETROPE_NO_LOCAL_RUNNER"))
         do {
             _ = try config.databaseLocation()
+            try config.validateInboundLimits()
         } catch let error as ConfigurationError {
             throw ValidationError(error.message)
         }
@@ -87,6 +114,14 @@ struct ServeCommand: AsyncParsableCommand {
         guard let text else { return nil }
         guard let value = DurationText.seconds(text), value > 0 else {
             throw ValidationError("\(flag) must be a duration such as 30s, 10m or 1h (got '\(text)')")
+        }
+        return value
+    }
+
+    static func bytes(_ text: String?, flag: String) throws -> Int? {
+        guard let text else { return nil }
+        guard let value = ByteCountText.bytes(text), value > 0 else {
+            throw ValidationError("\(flag) must be a size such as 200MB, 2GB or a number of bytes (got '\(text)')")
         }
         return value
     }

@@ -189,11 +189,11 @@ extension OpenAPIDocument {
             ],
         ],
         "PayloadTooLarge": [
-            "description": "The request body exceeds the server's limit (200 MB by default).",
+            "description": "The request body exceeds the server's limit (200 MB by default); a declared Content-Length over it is refused before the body is read. The connection is closed.",
             "content": [
                 "application/json": [
                     "schema": ["$ref": "#/components/schemas/Error"],
-                    "example": ["error": "request body is too large"],
+                    "example": ["error": "request body is 314572800 bytes; at most 209715200 bytes are accepted"],
                 ],
             ],
         ],

@@ -164,5 +164,10 @@ extension OpenAPIDocument {
             "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
         ],
         "500": ["$ref": "#/components/responses/InternalError"],
+        "503": [
+            "description": "The server holds as many request bodies in memory as it may (--body-memory); retry after Retry-After seconds. The connection is closed.",
+            "headers": ["Retry-After": ["schema": ["type": "integer"]]],
+            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+        ],
     ]
 }
