@@ -227,6 +227,22 @@ struct APIFlowTests {
         #expect(final.error == "start_image_url: port 22 may not be fetched; only ports 80, 443, \(imagesPort) are allowed")
     }
 
+    @Test func brokenImageErrorsShowNoPointersOrPaths() async throws {
+        let images = try await ImageServer.start()
+        let server = try await TestServer.start()
+        defer { Task { await server.stopAndClean(); await images.stop() } }
+        for name in ["broken.png", "not-an-image.jpg"] {
+            let submit = try await HTTPTestClient.send(
+                .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
+                json: ["prompt": "x", "start_image_url": "\(images.baseURL)/\(name)", "duration": "3"])
+            let final = try await HTTPTestClient.waitForTerminal(
+                try #require(submit.json["status_url"] as? String), apiKey: server.apiKey, timeout: 60)
+            let error = final.error ?? ""
+            #expect(final.json["status"] as? String == "FAILED" && error.hasPrefix("start_image_url"), "\(error)")
+            #expect(!error.contains("0x") && !error.contains(server.dataDirectory.path) && !error.contains("/tmp"), "\(error)")
+        }
+    }
+
     @Test func dripFeedingInputFailsWithinTheFetchDeadlineAndFreesTheSlot() async throws {
         let images = try await ImageServer.start()
         let other = Mutex("")

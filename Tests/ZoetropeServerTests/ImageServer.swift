@@ -40,6 +40,12 @@ struct ImageServer {
                 try await writer.finish(nil)
             })
         }
+        // A PNG signature and a broken first chunk: ffmpeg's complaint names its decoder's address.
+        router.get("/broken.png") { _, _ in
+            var bytes: [UInt8] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]
+            bytes += Array("IHDR".utf8) + [UInt8](repeating: 0xff, count: 64)
+            return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
         router.get("/not-an-image.jpg") { _, _ in
             Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(string: "hello")))
         }
