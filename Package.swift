@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(
+            url: "https://github.com/apple/swift-configuration.git", from: "1.4.0",
+            traits: [.defaults, "CommandLineArguments"]),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -87,6 +90,15 @@ let package = Package(
             resources: [.copy("Resources/playground")]
         ),
         .target(
+            name: "ZoetropeSettings",
+            dependencies: [
+                "ZoetropeCore",
+                "ZoetropeOutbound",
+                "ZoetropeServer",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
+        .target(
             name: "ZoetropeClient",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -101,6 +113,7 @@ let package = Package(
                 "ZoetropeMedia",
                 "ZoetropeOutbound",
                 "ZoetropeServer",
+                "ZoetropeSettings",
                 "ZoetropeWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -122,6 +135,10 @@ let package = Package(
         .testTarget(
             name: "ZoetropeOutboundTests",
             dependencies: ["ZoetropeOutbound"]
+        ),
+        .testTarget(
+            name: "ZoetropeSettingsTests",
+            dependencies: ["ZoetropeSettings", "ZoetropeServer", "ZoetropeOutbound"]
         ),
         .testTarget(
             name: "ZoetropeMediaTests",

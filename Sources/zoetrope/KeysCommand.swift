@@ -14,8 +14,7 @@ struct KeysCommand: AsyncParsableCommand {
     /// Opens the store named by the options, runs `body`, and closes it.
     static func withStore<T>(_ options: DataDirectoryOption, _ body: (any DataStore) async throws -> T) async throws -> T {
         var config = ServerConfiguration()
-        config.dataDirectory = options.resolvedDataDirectory
-        config.databaseURL = options.resolvedDatabaseURL
+        config.data = try options.resolved()
         var logger = Logger(label: "zoetrope")
         logger.logLevel = .warning
         let store = try await config.databaseLocation().open(logger: logger)

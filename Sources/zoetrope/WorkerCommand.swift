@@ -4,39 +4,42 @@ import Foundation
 import ServiceLifecycle
 import ZoetropeCore
 import ZoetropeMedia
+import ZoetropeSettings
 import ZoetropeWorker
 
 /// `zoetrope worker`: renders a gateway's jobs on this machine with the built-in engines, over
 /// the worker protocol (see the OpenAPI document's `/v1/worker/…`).
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "worker", abstract: "Render a gateway's jobs on this machine (a remote worker).")
+        commandName: "worker", abstract: "Render a gateway's jobs on this machine (a remote worker).",
+        discussion: SettingsHelp.discussion(
+            SettingsTable.help(WorkerSettings.all, defaults: WorkerSettings()),
+            SettingsTable.help(LoggingSettings.all, defaults: LoggingSettings())))
 
-    @Option(help: "The gateway's base URL (ZOETROPE_GATEWAY).") var gateway: String?
-    @Option(help: "A worker token from `zoetrope keys create --worker` (ZOETROPE_WORKER_TOKEN).") var token: String?
-    @Option(name: .customLong("model"), help: "A model to serve (repeat); default: every model of the built-in engines.")
-    var models: [String] = []
-    @Option(help: "Jobs rendered at once (ZOETROPE_CONCURRENCY, default 1).") var concurrency: Int?
-    @Option(name: .customLong("work-dir"), help: "Scratch space for inputs and outputs (default: a temporary directory).")
-    var workDirectory: String?
-    @OptionGroup var outbound: OutboundOptions
-    @OptionGroup var logging: LoggingOptions
+    @Argument(parsing: .allUnrecognized, help: .hidden) var settings: [String] = []
 
     func run() async throws {
-        guard let gateway = gateway ?? Environment.string("ZOETROPE_GATEWAY"),
-            gateway.hasPrefix("http://") || gateway.hasPrefix("https://")
-        else { throw ValidationError("--gateway must be the gateway's http(s) base URL") }
-        guard let token = token ?? Environment.string("ZOETROPE_WORKER_TOKEN"), !token.isEmpty else {
-            throw ValidationError("--token is required: a worker token from `zoetrope keys create --worker`")
+        var options = WorkerSettings()
+        var logging = LoggingSettings()
+        try SettingsHelp.reading {
+            let reader = try SettingsReader(
+                arguments: settings, settings: WorkerSettings.all.map(\.declaration) + LoggingSettings.all.map(\.declaration))
+            try reader.apply(WorkerSettings.all, to: &options)
+            try reader.apply(LoggingSettings.all, to: &logging)
         }
-        let slots = try concurrency ?? Environment.string("ZOETROPE_CONCURRENCY").map(ServeCommand.int(named: "ZOETROPE_CONCURRENCY")) ?? 1
-        guard slots >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard let gateway = options.gateway, gateway.hasPrefix("http://") || gateway.hasPrefix("https://") else {
+            throw ValidationError("--gateway (ZOETROPE_GATEWAY) must be the gateway's http(s) base URL")
+        }
+        guard let token = options.token, !token.isEmpty else {
+            throw ValidationError("--token (ZOETROPE_WORKER_TOKEN) is required: a worker token from `zoetrope keys create --worker`")
+        }
+        let models = options.models, slots = options.concurrency, workDirectory = options.workDirectory
         let logger = try logging.makeLogger()
         let versions = try MediaTools.check()
         logger.info("media tools: \(versions.values.sorted().joined(separator: "; "))")
 
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-        let fetcher = InputFetcher(policy: try outbound.policy())
+        let fetcher = InputFetcher(policy: options.outbound)
         let engines = BuiltInEngines(fetcher: fetcher).engines
         let served = models.isEmpty ? engines.keys.sorted() : models
         for model in served where engines[model] == nil {
