@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The official segmind SDK (PyPI, 1.3.0), unchanged, against a Zoetrope server built from this
-# tree. Creates .venv-sdk on first use.
+# tree. Creates .venv-sdk on first use; `--setup` only installs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r python-tests/requirements.txt
+if [ "${1:-}" = "--setup" ]; then exit 0; fi
 
 if [ -z "${ZOETROPE_BIN:-}" ]; then
     swift build -c release --product zoetrope
