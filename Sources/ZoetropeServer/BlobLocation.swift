@@ -17,11 +17,8 @@ enum BlobLocation {
         }
     }
 
-    static func open(
-        _ configuration: ServerConfiguration, httpClient: HTTPClient, publicURL: PublicURL,
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws -> BlobLocation {
-        guard let blobURL = configuration.blobURL else {
+    static func open(_ configuration: ServerConfiguration, httpClient: HTTPClient, publicURL: PublicURL) throws -> BlobLocation {
+        guard let s3 = try configuration.s3Configuration() else {
             let store = try LocalBlobStore(
                 root: configuration.outputsDirectory,
                 signer: try URLSigner.loadOrCreate(secretFile: configuration.signingKeyFile),
@@ -29,16 +26,8 @@ enum BlobLocation {
             store.removeStalePartials()
             return .local(store)
         }
-        guard blobURL.hasPrefix("s3://") else {
-            throw ConfigurationError("--blob-url must be s3://bucket/prefix (got '\(blobURL)'); leave it out for the local outputs directory")
-        }
-        do {
-            let s3 = try S3Configuration.parse(blobURL: blobURL, environment: environment)
-            return .s3(S3BlobStore(
-                configuration: s3, httpClient: httpClient,
-                scratchDirectory: configuration.workDirectory.appendingPathComponent("uploads", isDirectory: true)))
-        } catch let error as S3ConfigurationError {
-            throw ConfigurationError("--blob-url: \(error)")
-        }
+        return .s3(S3BlobStore(
+            configuration: s3, httpClient: httpClient,
+            scratchDirectory: configuration.workDirectory.appendingPathComponent("uploads", isDirectory: true)))
     }
 }

@@ -14,6 +14,9 @@ public struct ServerConfiguration: Sendable {
     /// `s3://bucket/prefix` (endpoint and credentials from the environment); nil means the
     /// `outputs` directory, served by this gateway.
     public var blobURL: String?
+    /// The environment the S3 blob store's endpoint and credentials are read from (`AWS_*`,
+    /// `ZOETROPE_S3_*`), captured once where the configuration is read.
+    public var blobEnvironment: [String: String] = ProcessInfo.processInfo.environment
     /// Whether this process renders jobs itself; false for a gateway that leaves all rendering to
     /// remote workers (`--no-local-runner`).
     public var runsLocalEngine: Bool = true
@@ -72,6 +75,19 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 
     /// Throws when the body caps, body-memory budget, timeouts or connection cap cannot work.
+    /// The S3 bucket `blobURL` names, with its endpoint and credentials; nil for local blobs.
+    public func s3Configuration() throws -> S3Configuration? {
+        guard let blobURL else { return nil }
+        guard blobURL.hasPrefix("s3://") else {
+            throw ConfigurationError("--blob-url must be s3://bucket/prefix (got '\(blobURL)'); leave it out for the local outputs directory")
+        }
+        do {
+            return try S3Configuration.parse(blobURL: blobURL, environment: blobEnvironment)
+        } catch let error as S3ConfigurationError {
+            throw ConfigurationError("--blob-url: \(error)")
+        }
+    }
+
     public func validateInboundLimits() throws {
         guard maxBodyBytes > 0, maxUploadBytes > 0 else {
             throw ConfigurationError("--max-body-size and --max-upload-size must be more than 0 bytes")

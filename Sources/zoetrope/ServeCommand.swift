@@ -23,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
             try reader.apply(ServeSettings.all, to: &config)
             try reader.apply(LoggingSettings.all, to: &logging)
             _ = try config.databaseLocation()
+            _ = try config.s3Configuration()
             try config.validateInboundLimits()
         }
         let logger = try logging.makeLogger()
