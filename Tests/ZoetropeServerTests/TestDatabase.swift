@@ -36,18 +36,18 @@ enum TestDatabase: String, Sendable, CustomTestStringConvertible {
         let adminURL = try #require(Self.adminURL, "ZOETROPE_TEST_DATABASE_URL is not set")
         let marker = Self.marker(dataDirectory)
         if let name = try? String(contentsOf: marker, encoding: .utf8) {
-            return try PostgresJobStore.url(adminURL, database: name)
+            return try PostgresDataStore.url(adminURL, database: name)
         }
         let name = "zoetrope_server_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await PostgresJobStore.createDatabase(adminURL: adminURL, name: name, logger: Self.logger)
+        try await PostgresDataStore.createDatabase(adminURL: adminURL, name: name, logger: Self.logger)
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         try name.write(to: marker, atomically: true, encoding: .utf8)
-        return try PostgresJobStore.url(adminURL, database: name)
+        return try PostgresDataStore.url(adminURL, database: name)
     }
 
     /// Drops the data directory's PostgreSQL database, if it has one.
     static func dropDatabase(of dataDirectory: URL) async {
         guard let adminURL, let name = try? String(contentsOf: marker(dataDirectory), encoding: .utf8) else { return }
-        try? await PostgresJobStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
+        try? await PostgresDataStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
     }
 }

@@ -40,7 +40,7 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let store = try await SQLiteJobStore.open(
+            let store = try await SQLiteDataStore.open(
                 path: directory.appendingPathComponent("z.sqlite").path, logger: Self.logger)
             // The SQLite connection must be closed before it is released (debug builds trap).
             do {
@@ -55,7 +55,7 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
                 var stores: [any DataStore] = []
                 do {
                     for _ in 0..<count {
-                        stores.append(try await PostgresJobStore.open(url: url, logger: Self.logger, maximumConnections: 10))
+                        stores.append(try await PostgresDataStore.open(url: url, logger: Self.logger, maximumConnections: 10))
                     }
                     try await body(stores)
                 } catch {
@@ -71,13 +71,13 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
     static func withPostgresDatabase(_ body: (String) async throws -> Void) async throws {
         let adminURL = try #require(databaseURL, "ZOETROPE_TEST_DATABASE_URL is not set")
         let name = "zoetrope_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await PostgresJobStore.createDatabase(adminURL: adminURL, name: name, logger: logger)
+        try await PostgresDataStore.createDatabase(adminURL: adminURL, name: name, logger: logger)
         do {
-            try await body(try PostgresJobStore.url(adminURL, database: name))
+            try await body(try PostgresDataStore.url(adminURL, database: name))
         } catch {
-            try? await PostgresJobStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
+            try? await PostgresDataStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
             throw error
         }
-        try await PostgresJobStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
+        try await PostgresDataStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
     }
 }

@@ -6,14 +6,14 @@ import ZoetropeCore
 /// The shared store: jobs, API keys, voices and webhook deliveries in one PostgreSQL database, so
 /// several gateways and render hosts can work from one queue.
 ///
-/// It keeps the semantics of ``SQLiteJobStore`` exactly: every state change is one SQL statement;
+/// It keeps the semantics of ``SQLiteDataStore`` exactly: every state change is one SQL statement;
 /// credits are reserved, released and refunded, and webhook deliveries queued, by triggers in the
 /// statement that inserts, ends or deletes a job; leases and webhook claims take rows with
 /// `FOR UPDATE SKIP LOCKED` so concurrent callers never get the same one. Queued or handed-back jobs
 /// send `NOTIFY zoetrope_work` from a trigger in the same statement, and every store keeps one
 /// `LISTEN`ing connection, so an idle render slot in any process wakes within milliseconds. Times are
 /// stored as `DOUBLE PRECISION` epoch seconds, as SQLite stores them.
-public final class PostgresJobStore: DataStore, Sendable {
+public final class PostgresDataStore: DataStore, Sendable {
     private let client: PostgresClient
     private let logger: Logger
     /// Runs the connection pool (`client.run()`); cancelled by `close()`.
@@ -45,7 +45,7 @@ public final class PostgresJobStore: DataStore, Sendable {
     /// connection is held for `LISTEN`).
     public static func open(
         url: String, logger: Logger = Logger(label: "zoetrope.store"), maximumConnections: Int = 20
-    ) async throws -> PostgresJobStore {
+    ) async throws -> PostgresDataStore {
         let parsed = try PostgresURL(url)
         // One plain connection first: an unreachable server or a refused login fails here at once,
         // with the server's own error, rather than after the pool's minute of retries.
@@ -78,7 +78,7 @@ public final class PostgresJobStore: DataStore, Sendable {
         // Wait for the first LISTEN to be in place (or to fail), so that a job queued by another
         // process right after `open` returns wakes this store's waiters.
         for await _ in listening { break }
-        return PostgresJobStore(
+        return PostgresDataStore(
             client: client, logger: logger, runTask: runTask, listenTask: listenTask, workSignal: workSignal)
     }
 

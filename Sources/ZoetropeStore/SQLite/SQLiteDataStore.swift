@@ -7,7 +7,7 @@ import ZoetropeCore
 /// synchronous commits).
 /// Every state change is a single SQL statement, so concurrent callers on one connection can
 /// never interleave inside a change.
-public final class SQLiteJobStore: DataStore, Sendable {
+public final class SQLiteDataStore: DataStore, Sendable {
     private let connection: SQLiteConnection
     public let path: String
     /// Wakes this process's idle render slots when a job is queued or handed back.
@@ -19,11 +19,11 @@ public final class SQLiteJobStore: DataStore, Sendable {
     }
 
     /// Opens (creating if needed) the database file and applies pending migrations.
-    public static func open(path: String, logger: Logger = Logger(label: "zoetrope.store")) async throws -> SQLiteJobStore {
+    public static func open(path: String, logger: Logger = Logger(label: "zoetrope.store")) async throws -> SQLiteDataStore {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let store = SQLiteJobStore(connection: connection, path: path)
+        let store = SQLiteDataStore(connection: connection, path: path)
         do {
             _ = try await connection.query("PRAGMA journal_mode=WAL")
             _ = try await connection.query("PRAGMA busy_timeout=10000")
