@@ -108,6 +108,14 @@ let package = Package(
             ],
             resources: [.copy("Resources/bench-still.jpg")]
         ),
+        .target(
+            name: "ZoetropeTestSupport",
+            dependencies: [
+                "ZoetropeStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ZoetropeTestSupport"
+        ),
         .testTarget(
             name: "ZoetropeCoreTests",
             dependencies: ["ZoetropeCore"]
@@ -115,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "ZoetropeStoreTests",
             dependencies: [
-                "ZoetropeCore", "ZoetropeStore",
+                "ZoetropeCore", "ZoetropeStore", "ZoetropeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -143,6 +151,7 @@ let package = Package(
                 "ZoetropeMedia",
                 "ZoetropeOutbound",
                 "ZoetropeServer",
+                "ZoetropeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),

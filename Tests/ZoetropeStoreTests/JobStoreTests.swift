@@ -435,17 +435,17 @@ struct JobStoreTests {
             try await PostgresDataStore.open(url: "postgres://localhost/x?sslmode=sometimes", logger: StoreFixture.logger)
         }
         await #expect(throws: (any Error).self) {
-            try await PostgresDataStore.createDatabase(
+            try await PostgresDatabaseAdmin.createDatabase(
                 adminURL: try #require(StoreFixture.databaseURL), name: "x; DROP DATABASE postgres", logger: StoreFixture.logger)
         }
-        #expect(throws: (any Error).self) { _ = try PostgresDataStore.url("postgres://h/db", database: "Upper") }
+        #expect(throws: (any Error).self) { _ = try PostgresDatabaseAdmin.url("postgres://h/db", database: "Upper") }
         // A missing database or a closed port fails at once, not after the pool's retries.
         let adminURL = try #require(StoreFixture.databaseURL)
         let clock = ContinuousClock()
         let started = clock.now
         let missing = await #expect(throws: (any Error).self) {
             try await PostgresDataStore.open(
-                url: try PostgresDataStore.url(adminURL, database: "zoetrope_no_such_database"), logger: StoreFixture.logger)
+                url: try PostgresDatabaseAdmin.url(adminURL, database: "zoetrope_no_such_database"), logger: StoreFixture.logger)
         }
         // The server's reason, not PostgresNIO's generic description.
         #expect(missing.map { "\($0)" }?.contains("does not exist") == true, "\(String(describing: missing))")
@@ -454,7 +454,7 @@ struct JobStoreTests {
         }
         // Refused at once rather than after the pool's minute of retries (generous: machines are shared).
         #expect(clock.now - started < .seconds(40))
-        #expect(try PostgresDataStore.url("postgresql://u:p@h:5433/db?sslmode=disable", database: "t_1") ==
+        #expect(try PostgresDatabaseAdmin.url("postgresql://u:p@h:5433/db?sslmode=disable", database: "t_1") ==
             "postgresql://u:p@h:5433/t_1?sslmode=disable")
     }
 

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import ZoetropeCore
 import ZoetropeStore
+import ZoetropeTestSupport
 
 /// The stores every `JobStoreTests` test runs against: SQLite in a temporary file, and PostgreSQL
 /// in a fresh database on the server that `ZOETROPE_TEST_DATABASE_URL` names (created for the test,
@@ -13,8 +14,7 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
     case postgres
 
     /// The admin URL of the test server (`postgres://postgres@127.0.0.1:PORT/postgres`), if any.
-    static let databaseURL: String? = ProcessInfo.processInfo.environment["ZOETROPE_TEST_DATABASE_URL"]
-        .flatMap { $0.isEmpty ? nil : $0 }
+    static let databaseURL: String? = TestPostgres.adminURL
 
     /// The fixtures this run tests: both when a PostgreSQL server is configured.
     static let all: [StoreFixture] = databaseURL == nil ? [.sqlite] : [.sqlite, .postgres]
@@ -70,14 +70,6 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
     /// Runs `body` with the URL of a fresh, empty database on the test server, dropped afterwards.
     static func withPostgresDatabase(_ body: (String) async throws -> Void) async throws {
         let adminURL = try #require(databaseURL, "ZOETROPE_TEST_DATABASE_URL is not set")
-        let name = "zoetrope_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await PostgresDataStore.createDatabase(adminURL: adminURL, name: name, logger: logger)
-        do {
-            try await body(try PostgresDataStore.url(adminURL, database: name))
-        } catch {
-            try? await PostgresDataStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
-            throw error
-        }
-        try await PostgresDataStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
+        try await TestPostgres.withDatabase(adminURL: adminURL, prefix: "zoetrope_test_", logger: logger, body)
     }
 }

@@ -3,10 +3,11 @@ import Logging
 import PostgresNIO
 import ZoetropeCore
 
-/// Whole databases on a server: made and dropped for tests and benchmarks.
-extension PostgresDataStore {
+/// Makes and drops whole databases on a PostgreSQL server, for test fixtures (`ZoetropeTestSupport`)
+/// and `zoetrope bench queue`'s scratch database; not part of any store's API.
+package enum PostgresDatabaseAdmin {
     /// Creates database `name` (lowercase letters, digits and `_`) on the server at `adminURL`.
-    public static func createDatabase(adminURL: String, name: String, logger: Logger = Logger(label: "zoetrope.store"))
+    package static func createDatabase(adminURL: String, name: String, logger: Logger = Logger(label: "zoetrope.store"))
         async throws
     {
         try validateDatabaseName(name)
@@ -16,7 +17,7 @@ extension PostgresDataStore {
     }
 
     /// Drops database `name` (if it exists), ending any session still connected to it.
-    public static func dropDatabase(adminURL: String, name: String, logger: Logger = Logger(label: "zoetrope.store"))
+    package static func dropDatabase(adminURL: String, name: String, logger: Logger = Logger(label: "zoetrope.store"))
         async throws
     {
         try validateDatabaseName(name)
@@ -28,7 +29,7 @@ extension PostgresDataStore {
     }
 
     /// `url` with its database replaced by `database` (for opening a store on a test database).
-    public static func url(_ url: String, database: String) throws -> String {
+    package static func url(_ url: String, database: String) throws -> String {
         try validateDatabaseName(database)
         guard var components = URLComponents(string: url) else { throw ConfigurationError("invalid PostgreSQL URL") }
         components.path = "/" + database
@@ -50,7 +51,7 @@ extension PostgresDataStore {
         var configuration = try PostgresURL(url).clientConfiguration()
         configuration.options.maximumConnections = 1
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let runTask = await startRunning(client)
+        let runTask = await PostgresDataStore.startRunning(client)
         defer { runTask.cancel() }
         try await body(client)
         runTask.cancel()
