@@ -9,6 +9,7 @@ import ZoetropeCore
 /// never interleave inside a change.
 public final class SQLiteDataStore: DataStore, Sendable {
     let connection: SQLiteConnection
+    /// The database file.
     public let path: String
     /// Wakes this process's idle render slots when a job is queued or handed back.
     let workSignal = WorkSignal()
