@@ -121,6 +121,14 @@ let package = Package(
             ],
             resources: [.copy("Resources/bench-still.jpg")]
         ),
+        .target(
+            name: "ZoetropeTestSupport",
+            dependencies: [
+                "ZoetropeStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ZoetropeTestSupport"
+        ),
         .testTarget(
             name: "ZoetropeCoreTests",
             dependencies: ["ZoetropeCore"]
@@ -128,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "ZoetropeStoreTests",
             dependencies: [
-                "ZoetropeCore", "ZoetropeStore",
+                "ZoetropeCore", "ZoetropeStore", "ZoetropeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -160,6 +168,7 @@ let package = Package(
                 "ZoetropeMedia",
                 "ZoetropeOutbound",
                 "ZoetropeServer",
+                "ZoetropeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),

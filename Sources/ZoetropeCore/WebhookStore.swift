@@ -3,6 +3,7 @@ import Foundation
 /// One webhook delivery: a finished request's result body POSTed to a URL, retried with backoff
 /// until a 2xx answer or the last attempt.
 public struct WebhookDelivery: Sendable, Equatable {
+    /// Where a delivery stands: waiting for its next attempt, answered with a 2xx, or given up.
     public enum State: String, Sendable {
         case pending, delivered, failed
     }

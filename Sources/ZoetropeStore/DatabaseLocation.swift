@@ -26,8 +26,8 @@ public enum DatabaseLocation: Sendable, Equatable {
     /// Opens the store, applying pending migrations.
     public func open(logger: Logger) async throws -> any DataStore {
         switch self {
-        case .sqlite(let path): try await SQLiteJobStore.open(path: path, logger: logger)
-        case .postgres(let url): try await PostgresJobStore.open(url: url, logger: logger)
+        case .sqlite(let path): try await SQLiteDataStore.open(path: path, logger: logger)
+        case .postgres(let url): try await PostgresDataStore.open(url: url, logger: logger)
         }
     }
 }

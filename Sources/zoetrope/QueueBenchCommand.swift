@@ -34,14 +34,14 @@ struct QueueBenchCommand: AsyncParsableCommand {
             let name = "zoetrope_bench_\(UInt32.random(in: 0...UInt32.max))"
             var logger = Logger(label: "bench")
             logger.logLevel = .error
-            try await PostgresJobStore.createDatabase(adminURL: postgres, name: name, logger: logger)
+            try await PostgresDatabaseAdmin.createDatabase(adminURL: postgres, name: name, logger: logger)
             do {
-                try await measure(store: "postgresql", databaseURL: try PostgresJobStore.url(postgres, database: name))
+                try await measure(store: "postgresql", databaseURL: try PostgresDatabaseAdmin.url(postgres, database: name))
             } catch {
-                try? await PostgresJobStore.dropDatabase(adminURL: postgres, name: name, logger: logger)
+                try? await PostgresDatabaseAdmin.dropDatabase(adminURL: postgres, name: name, logger: logger)
                 throw error
             }
-            try await PostgresJobStore.dropDatabase(adminURL: postgres, name: name, logger: logger)
+            try await PostgresDatabaseAdmin.dropDatabase(adminURL: postgres, name: name, logger: logger)
         }
     }
 

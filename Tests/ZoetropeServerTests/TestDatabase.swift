@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-import ZoetropeStore
+import ZoetropeTestSupport
 
 /// The database a test server runs on: SQLite in its data directory, or a fresh PostgreSQL
 /// database on the server `ZOETROPE_TEST_DATABASE_URL` names (CI always sets it;
@@ -10,8 +10,7 @@ enum TestDatabase: String, Sendable, CustomTestStringConvertible {
     case sqlite
     case postgres
 
-    static let adminURL: String? = ProcessInfo.processInfo.environment["ZOETROPE_TEST_DATABASE_URL"]
-        .flatMap { $0.isEmpty ? nil : $0 }
+    static let adminURL: String? = TestPostgres.adminURL
 
     /// Both when a PostgreSQL server is configured.
     static let all: [TestDatabase] = adminURL == nil ? [.sqlite] : [.sqlite, .postgres]
@@ -36,18 +35,17 @@ enum TestDatabase: String, Sendable, CustomTestStringConvertible {
         let adminURL = try #require(Self.adminURL, "ZOETROPE_TEST_DATABASE_URL is not set")
         let marker = Self.marker(dataDirectory)
         if let name = try? String(contentsOf: marker, encoding: .utf8) {
-            return try PostgresJobStore.url(adminURL, database: name)
+            return try TestPostgres.url(adminURL: adminURL, database: name)
         }
-        let name = "zoetrope_server_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await PostgresJobStore.createDatabase(adminURL: adminURL, name: name, logger: Self.logger)
+        let name = try await TestPostgres.createDatabase(adminURL: adminURL, prefix: "zoetrope_server_test_", logger: Self.logger)
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         try name.write(to: marker, atomically: true, encoding: .utf8)
-        return try PostgresJobStore.url(adminURL, database: name)
+        return try TestPostgres.url(adminURL: adminURL, database: name)
     }
 
     /// Drops the data directory's PostgreSQL database, if it has one.
     static func dropDatabase(of dataDirectory: URL) async {
         guard let adminURL, let name = try? String(contentsOf: marker(dataDirectory), encoding: .utf8) else { return }
-        try? await PostgresJobStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
+        try? await TestPostgres.dropDatabase(adminURL: adminURL, name: name, logger: logger)
     }
 }

@@ -403,58 +403,58 @@ struct JobStoreTests {
     @Test(.enabled(if: StoreFixture.databaseURL != nil, "needs ZOETROPE_TEST_DATABASE_URL"))
     func twoProcessesMigratingAnEmptyDatabaseAtOnceBothSucceed() async throws {
         try await StoreFixture.withPostgresDatabase { url in
-            async let first = PostgresJobStore.open(url: url, logger: StoreFixture.logger)
-            async let second = PostgresJobStore.open(url: url, logger: StoreFixture.logger)
-            var opened: [PostgresJobStore] = []
+            async let first = PostgresDataStore.open(url: url, logger: StoreFixture.logger)
+            async let second = PostgresDataStore.open(url: url, logger: StoreFixture.logger)
+            var opened: [PostgresDataStore] = []
             var failures: [String] = []
             do { opened.append(try await first) } catch { failures.append(String(reflecting: error)) }
             do { opened.append(try await second) } catch { failures.append(String(reflecting: error)) }
             #expect(failures.isEmpty, "\(failures)")
             if opened.count == 2 {
                 let versions = try await opened[0].appliedMigrationVersions()
-                #expect(versions == Array(1...PostgresJobStore.schemaVersion))
+                #expect(versions == Array(1...PostgresDataStore.schemaVersion))
                 // Both work on the one schema.
                 try await opened[0].insert(job(Date()))
                 #expect(try await opened[1].unfinishedJobCount(apiKeyID: "key") == 1)
             }
             for store in opened { try await store.close() }
             // Opening again applies nothing.
-            let again = try await PostgresJobStore.open(url: url, logger: StoreFixture.logger)
+            let again = try await PostgresDataStore.open(url: url, logger: StoreFixture.logger)
             let versions = try await again.appliedMigrationVersions()
             try await again.close()
-            #expect(versions.count == PostgresJobStore.schemaVersion)
+            #expect(versions.count == PostgresDataStore.schemaVersion)
         }
     }
 
     @Test(.enabled(if: StoreFixture.databaseURL != nil, "needs ZOETROPE_TEST_DATABASE_URL"))
     func openRejectsBadURLsAndDatabaseNames() async throws {
         await #expect(throws: (any Error).self) {
-            try await PostgresJobStore.open(url: "mysql://localhost/x", logger: StoreFixture.logger)
+            try await PostgresDataStore.open(url: "mysql://localhost/x", logger: StoreFixture.logger)
         }
         await #expect(throws: (any Error).self) {
-            try await PostgresJobStore.open(url: "postgres://localhost/x?sslmode=sometimes", logger: StoreFixture.logger)
+            try await PostgresDataStore.open(url: "postgres://localhost/x?sslmode=sometimes", logger: StoreFixture.logger)
         }
         await #expect(throws: (any Error).self) {
-            try await PostgresJobStore.createDatabase(
+            try await PostgresDatabaseAdmin.createDatabase(
                 adminURL: try #require(StoreFixture.databaseURL), name: "x; DROP DATABASE postgres", logger: StoreFixture.logger)
         }
-        #expect(throws: (any Error).self) { _ = try PostgresJobStore.url("postgres://h/db", database: "Upper") }
+        #expect(throws: (any Error).self) { _ = try PostgresDatabaseAdmin.url("postgres://h/db", database: "Upper") }
         // A missing database or a closed port fails at once, not after the pool's retries.
         let adminURL = try #require(StoreFixture.databaseURL)
         let clock = ContinuousClock()
         let started = clock.now
         let missing = await #expect(throws: (any Error).self) {
-            try await PostgresJobStore.open(
-                url: try PostgresJobStore.url(adminURL, database: "zoetrope_no_such_database"), logger: StoreFixture.logger)
+            try await PostgresDataStore.open(
+                url: try PostgresDatabaseAdmin.url(adminURL, database: "zoetrope_no_such_database"), logger: StoreFixture.logger)
         }
         // The server's reason, not PostgresNIO's generic description.
         #expect(missing.map { "\($0)" }?.contains("does not exist") == true, "\(String(describing: missing))")
         await #expect(throws: (any Error).self) {
-            try await PostgresJobStore.open(url: "postgres://postgres@127.0.0.1:1/postgres", logger: StoreFixture.logger)
+            try await PostgresDataStore.open(url: "postgres://postgres@127.0.0.1:1/postgres", logger: StoreFixture.logger)
         }
         // Refused at once rather than after the pool's minute of retries (generous: machines are shared).
         #expect(clock.now - started < .seconds(40))
-        #expect(try PostgresJobStore.url("postgresql://u:p@h:5433/db?sslmode=disable", database: "t_1") ==
+        #expect(try PostgresDatabaseAdmin.url("postgresql://u:p@h:5433/db?sslmode=disable", database: "t_1") ==
             "postgresql://u:p@h:5433/t_1?sslmode=disable")
     }
 

@@ -8,7 +8,7 @@ struct PostgresListenerTests {
     @Test(.enabled(if: StoreFixture.databaseURL != nil, "needs ZOETROPE_TEST_DATABASE_URL"))
     func theListenerReconnectsAfterItsConnectionDrops() async throws {
         try await StoreFixture.postgres.withStores(count: 2) { stores in
-            let waiter = try #require(stores[0] as? PostgresJobStore)
+            let waiter = try #require(stores[0] as? PostgresDataStore)
             let submitter = stores[1]
             #expect(try await waiter.terminateListenSessions() == 2)
             try await Task.sleep(for: .seconds(1))  // the first retry comes after 100 ms

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import ZoetropeCore
 import ZoetropeStore
+import ZoetropeTestSupport
 
 /// The stores every `JobStoreTests` test runs against: SQLite in a temporary file, and PostgreSQL
 /// in a fresh database on the server that `ZOETROPE_TEST_DATABASE_URL` names (created for the test,
@@ -13,8 +14,7 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
     case postgres
 
     /// The admin URL of the test server (`postgres://postgres@127.0.0.1:PORT/postgres`), if any.
-    static let databaseURL: String? = ProcessInfo.processInfo.environment["ZOETROPE_TEST_DATABASE_URL"]
-        .flatMap { $0.isEmpty ? nil : $0 }
+    static let databaseURL: String? = TestPostgres.adminURL
 
     /// The fixtures this run tests: both when a PostgreSQL server is configured.
     static let all: [StoreFixture] = databaseURL == nil ? [.sqlite] : [.sqlite, .postgres]
@@ -40,7 +40,7 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let store = try await SQLiteJobStore.open(
+            let store = try await SQLiteDataStore.open(
                 path: directory.appendingPathComponent("z.sqlite").path, logger: Self.logger)
             // The SQLite connection must be closed before it is released (debug builds trap).
             do {
@@ -55,7 +55,7 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
                 var stores: [any DataStore] = []
                 do {
                     for _ in 0..<count {
-                        stores.append(try await PostgresJobStore.open(url: url, logger: Self.logger, maximumConnections: 10))
+                        stores.append(try await PostgresDataStore.open(url: url, logger: Self.logger, maximumConnections: 10))
                     }
                     try await body(stores)
                 } catch {
@@ -70,14 +70,6 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
     /// Runs `body` with the URL of a fresh, empty database on the test server, dropped afterwards.
     static func withPostgresDatabase(_ body: (String) async throws -> Void) async throws {
         let adminURL = try #require(databaseURL, "ZOETROPE_TEST_DATABASE_URL is not set")
-        let name = "zoetrope_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await PostgresJobStore.createDatabase(adminURL: adminURL, name: name, logger: logger)
-        do {
-            try await body(try PostgresJobStore.url(adminURL, database: name))
-        } catch {
-            try? await PostgresJobStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
-            throw error
-        }
-        try await PostgresJobStore.dropDatabase(adminURL: adminURL, name: name, logger: logger)
+        try await TestPostgres.withDatabase(adminURL: adminURL, prefix: "zoetrope_test_", logger: logger, body)
     }
 }

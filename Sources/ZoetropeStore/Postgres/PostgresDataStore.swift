@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ZoetropeCore
+
+/// The shared store: jobs, API keys, voices and webhook deliveries in one PostgreSQL database, so
+/// several gateways and render hosts can work from one queue.
+///
+/// It keeps the semantics of ``SQLiteDataStore`` exactly: every state change is one SQL statement;
+/// credits are reserved, released and refunded, and webhook deliveries queued, by triggers in the
+/// statement that inserts, ends or deletes a job; leases and webhook claims take rows with
+/// `FOR UPDATE SKIP LOCKED` so concurrent callers never get the same one. Queued or handed-back jobs
+/// send `NOTIFY zoetrope_work` from a trigger in the same statement, and every store keeps one
+/// `LISTEN`ing connection, so an idle render slot in any process wakes within milliseconds. Times are
+/// stored as `DOUBLE PRECISION` epoch seconds, as SQLite stores them.
+public final class PostgresDataStore: DataStore, Sendable {
+    private let client: PostgresClient
+    private let logger: Logger
+    /// Runs the connection pool (`client.run()`); cancelled by `close()`.
+    private let runTask: Task<Void, Never>
+    /// Keeps the `LISTEN zoetrope_work` connection, reconnecting when it drops; cancelled by `close()`.
+    private let listenTask: Task<Void, Never>
+    /// Wakes this process's idle render slots: from `LISTEN`, and at once after a local insert or release.
+    let workSignal: WorkSignal
+
+    private init(
+        client: PostgresClient, logger: Logger, runTask: Task<Void, Never>, listenTask: Task<Void, Never>,
+        workSignal: WorkSignal
+    ) {
+        self.client = client
+        self.logger = logger
+        self.runTask = runTask
+        self.listenTask = listenTask
+        self.workSignal = workSignal
+    }
+
+    /// Connects to `url` (`postgres://user:password@host:port/database`, or `postgresql://…`;
+    /// `?sslmode=disable|allow|prefer|require|verify-ca|verify-full`, TLS off unless asked for), applies pending
+    /// migrations and starts listening for work. `maximumConnections` caps the pool (one more
+    /// connection is held for `LISTEN`).
+    public static func open(
+        url: String, logger: Logger = Logger(label: "zoetrope.store"), maximumConnections: Int = 20
+    ) async throws -> PostgresDataStore {
+        let parsed = try PostgresURL(url)
+        // One plain connection first: an unreachable server or a refused login fails here at once,
+        // with the server's own error, rather than after the pool's minute of retries.
+        do {
+            let probe = try await PostgresConnection.connect(
+                configuration: try parsed.connectionConfiguration(), id: 0, logger: logger)
+            try? await probe.close()
+        } catch {
+            throw ConfigurationError(
+                "cannot connect to PostgreSQL at \(parsed.host):\(parsed.port)/\(parsed.database) as "
+                    + "\(parsed.username): \(describe(error))")
+        }
+        var configuration = parsed.clientConfiguration()
+        // The LISTEN connection is held for good; the pool needs at least one more for queries.
+        configuration.options.maximumConnections = max(2, maximumConnections + 1)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let runTask = await startRunning(client)
+        do {
+            try await migrate(client: client, logger: logger)
+        } catch {
+            runTask.cancel()
+            await runTask.value
+            throw error
+        }
+        let workSignal = WorkSignal()
+        let (listening, listeningContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let listenTask = Task {
+            await listen(client: client, signal: workSignal, logger: logger, firstAttempt: listeningContinuation)
+        }
+        // Wait for the first LISTEN to be in place (or to fail), so that a job queued by another
+        // process right after `open` returns wakes this store's waiters.
+        for await _ in listening { break }
+        return PostgresDataStore(
+            client: client, logger: logger, runTask: runTask, listenTask: listenTask, workSignal: workSignal)
+    }
+
+    /// What went wrong, readably: the server's message for a server error (PostgresNIO's own
+    /// description of its errors is deliberately generic).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+
+    /// Stops listening and closes every connection. Call before releasing the store.
+    public func close() async throws {
+        listenTask.cancel()
+        await listenTask.value
+        runTask.cancel()
+        await runTask.value
+    }
+
+    public func checkReachable() async throws {
+        try await rows("SELECT 1")
+    }
+
+    /// Starts `client.run()` in a new task and returns once that task is about to call it (a
+    /// connection leased before `run()` starts still works, but PostgresNIO logs a warning).
+    static func startRunning(_ client: PostgresClient) async -> Task<Void, Never> {
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        await Task.yield()
+        return task
+    }
+
+    // MARK: - Queries
+
+    /// Runs `query` on a pooled connection and collects its rows.
+    @discardableResult
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await client.query(query, logger: logger).collect()
+    }
+
+    /// Encodes requests, voices and model lists as the JSON text the tables hold.
+    static let encoder = JSONEncoder()
+}
