@@ -148,5 +148,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(
+            name: "ZoetropeWorkerTests",
+            dependencies: [
+                "ZoetropeCore", "ZoetropeWorker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
