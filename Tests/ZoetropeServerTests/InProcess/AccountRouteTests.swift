@@ -83,10 +83,7 @@ struct AccountRouteTests {
     }
 
     @Test func webhookSecretAndDeliveryLog() async throws {
-        try await InProcessGateway.test(configure: { config in
-            config.allowPrivateInputs = true
-            config.webhookRetryBase = 60
-        }) { gateway in
+        try await InProcessGateway.test(configure: { $0.webhookRetryBase = 60 }) { gateway in
             let client = gateway.client, key = gateway.keys.user
             let secret = try await client.send(.get, "/v1/webhooks/secret", key: key)
             #expect(secret.status == 200 && (secret.json["secret"] as? String)?.isEmpty == false)
@@ -94,20 +91,20 @@ struct AccountRouteTests {
             #expect(try await client.send(.get, "/v1/webhooks/secret", key: gateway.keys.other).body != secret.body)
             #expect(try await client.send(.get, "/v1/webhooks/secret").status == 401)
 
-            // Nothing listens on port 9: the first attempt fails and the delivery waits for the next.
-            let submit = try await client.send(
-                .post, "/v2/\(InProcessGateway.model)?webhook=http://127.0.0.1:9/hook", key: key, json: InProcessGateway.video())
-            let id = try #require(submit.json["request_id"] as? String)
-            _ = try await client.waitForEnd(id, key: key)
-            var log = try await client.send(.get, "/v2/requests/\(id)/webhooks", key: key)
+            // The key's default webhook is a loopback address the outbound policy refuses: the first
+            // attempt fails at once and the delivery waits for the next.
+            let hooked = gateway.keys.hooked
+            let id = try await gateway.submit(key: hooked)
+            _ = try await client.waitForEnd(id, key: hooked)
+            var log = try await client.send(.get, "/v2/requests/\(id)/webhooks", key: hooked)
             let deadline = Date().addingTimeInterval(20)
             while ((log.json["deliveries"] as? [[String: Any]])?.first?["attempts"] as? [Any])?.isEmpty != false {
                 guard Date() < deadline else { throw TestFailure("no webhook attempt: \(log.text)") }
                 try await Task.sleep(for: .milliseconds(50))
-                log = try await client.send(.get, "/v2/requests/\(id)/webhooks", key: key)
+                log = try await client.send(.get, "/v2/requests/\(id)/webhooks", key: hooked)
             }
             let delivery = try #require((log.json["deliveries"] as? [[String: Any]])?.first)
-            #expect(delivery["url"] as? String == "http://127.0.0.1:9/hook" && delivery["state"] as? String == "pending")
+            #expect(delivery["url"] as? String == TestKeys.webhook && delivery["state"] as? String == "pending")
             #expect(delivery["next_attempt_at"] is String)
             let attempt = try #require((delivery["attempts"] as? [[String: Any]])?.first)
             #expect(attempt["attempt"] as? Int == 1 && attempt["at"] is String && attempt["error"] is String)

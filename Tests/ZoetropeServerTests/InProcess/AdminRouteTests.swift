@@ -26,7 +26,7 @@ struct AdminRouteTests {
 
             let listed = try await client.send(.get, "/v1/admin/keys", key: admin)
             let keys = try #require(listed.json["keys"] as? [[String: Any]])
-            #expect(keys.contains { $0["id"] as? String == id } && keys.count == 9)
+            #expect(keys.contains { $0["id"] as? String == id } && keys.count == 10)
             #expect(!listed.text.contains(secret) && !listed.text.contains("\"secret\""))
 
             let revoked = try await client.send(.post, "/v1/admin/keys/\(id)/revoke", key: admin)

@@ -9,6 +9,10 @@ import ZoetropeStore
 /// The keys an in-process gateway starts with, one for each kind a route treats differently.
 struct TestKeys: Sendable {
     var user = "", other = "", admin = "", worker = "", readOnly = "", submitOnly = "", voiceOnly = "", metered = ""
+    /// A key whose requests call back `webhook` by default (a loopback address, which the
+    /// outbound policy refuses at once unless private addresses are allowed).
+    var hooked = ""
+    static let webhook = "http://127.0.0.1:9/hook"
     /// The ids of `user` and `metered`.
     var userID = "", meteredID = ""
 
@@ -29,6 +33,7 @@ struct TestKeys: Sendable {
         let metered = try await make("metered", KeyOptions(credits: Credits("1")!))
         keys.metered = metered.1
         keys.meteredID = metered.0.id
+        keys.hooked = try await make("hooked", KeyOptions(webhookURL: webhook)).1
         return keys
     }
 }

@@ -35,6 +35,6 @@ struct StubEngine: Engine {
 
     func plan(for request: JobRequest) -> JSONValue? {
         guard case .video(let generation) = request else { return nil }
-        return ["engine": "stub", "frames": .number(Double(generation.duration * GenerationRequest.framesPerSecond))]
+        return ["engine": "stub", "frames": .number(Double(generation.duration * GenerationRequest.framesPerSecond)), "shots": []]
     }
 }
