@@ -95,7 +95,7 @@ struct GatewayParts {
     static func pricing(_ config: ServerConfiguration, catalog: ModelCatalog) throws -> ModelPricing {
         var pricing = ModelPricing(catalog: catalog)
         for assignment in config.prices {
-            do { try pricing.set(assignment, catalog: catalog) } catch let error as APIError {
+            do { try pricing.set(assignment, catalog: catalog) } catch let error as ConfigurationError {
                 throw ConfigurationError("--price: \(error.message)")
             }
         }

@@ -30,8 +30,8 @@ enum JSONResponse {
         for (name, value) in error.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        return (try? make(encoding: ErrorAnswer(error: error.message), status: .init(code: error.status), headers: headers))
-            ?? Response(status: .init(code: error.status), headers: headers)
+        return (try? make(encoding: ErrorAnswer(error: error.message), status: error.status, headers: headers))
+            ?? Response(status: error.status, headers: headers)
     }
 }
 

@@ -57,13 +57,10 @@ struct JobSubmitter: Sendable {
                     message: "this API key already has \(unfinished) unfinished requests (at most \(limit)); wait for one to finish",
                     headers: ["Retry-After": "5"])
             }
-            do {
-                return try await queue.submit(
-                    model: slug, request: jobRequest, apiKeyID: apiKey.id, cost: cost, webhookURL: webhookURL,
-                    idempotency: idempotency)
-            } catch let short as InsufficientCredits {
-                throw short.apiError
-            }
+            // A short balance (406) and a reused idempotency key (409) are answered as they are.
+            return try await queue.submit(
+                model: slug, request: jobRequest, apiKeyID: apiKey.id, cost: cost, webhookURL: webhookURL,
+                idempotency: idempotency)
         }
         context.logger.info("accepted request \(job.id) for \(slug)")
         return job

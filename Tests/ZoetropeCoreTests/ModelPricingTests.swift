@@ -36,7 +36,7 @@ struct ModelPricingTests {
             ("\(ModelCatalog.klingImageToVideo)=cheap", "got 'cheap'"),
         ] {
             #expect { try pricing.set(assignment, catalog: Self.catalog) } throws: {
-                ($0 as? APIError)?.message.contains(message) == true
+                ($0 as? ConfigurationError)?.message.contains(message) == true
             }
         }
         #expect(pricing == ModelPricing(catalog: Self.catalog))
