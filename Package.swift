@@ -64,7 +64,6 @@ let package = Package(
             name: "ZoetropeWorker",
             dependencies: [
                 "ZoetropeCore",
-                "ZoetropeMedia",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -171,7 +170,15 @@ let package = Package(
                 "ZoetropeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ZoetropeWorkerTests",
+            dependencies: [
+                "ZoetropeCore", "ZoetropeWorker",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

@@ -2,7 +2,7 @@ import Foundation
 
 /// The server refused a request or answered with an error: its HTTP status and the server's
 /// `error` sentence (400 names the parameter, 401 the key, 404 the model or request, ...).
-public struct APIError: Error, Sendable, CustomStringConvertible {
+public struct RequestRefused: Error, Sendable, CustomStringConvertible {
     public var status: Int
     public var message: String
     /// Seconds the server asked to wait before retrying (429, 503), from `Retry-After`.

@@ -48,7 +48,7 @@ public struct Client: Sendable {
             .POST, path: "/v2/\(model)", body: parameters.encoded(), idempotencyKey: idempotencyKey,
             retryTransportErrors: idempotencyKey != nil)
         guard let id = reply.json["request_id"]?.string else {
-            throw APIError(status: reply.status, message: "the submit answer has no request_id")
+            throw RequestRefused(status: reply.status, message: "the submit answer has no request_id")
         }
         let statusURL = reply.json["status_url"]?.string ?? "\(baseURL.absoluteString)/v2/requests/\(id)/status"
         let responseURL = reply.json["response_url"]?.string ?? "\(baseURL.absoluteString)/v2/requests/\(id)"
@@ -79,7 +79,7 @@ public struct Client: Sendable {
     public func runSync(model: String, _ parameters: JSON) async throws -> Data {
         do {
             return try await send(.POST, path: "/v1/\(model)", body: parameters.encoded(), retryTransportErrors: false).body
-        } catch let error as APIError where error.status == 422 {
+        } catch let error as RequestRefused where error.status == 422 {
             throw InferenceFailed(requestID: "", detail: error.message, body: ["error": .string(error.message)])
         }
     }
@@ -160,7 +160,7 @@ public struct Client: Sendable {
             }
             let message = reply.json["error"]?.string
                 ?? String(decoding: reply.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw APIError(status: reply.status, message: message.isEmpty ? "HTTP \(reply.status)" : message, retryAfter: retryAfter)
+            throw RequestRefused(status: reply.status, message: message.isEmpty ? "HTTP \(reply.status)" : message, retryAfter: retryAfter)
         }
     }
 

@@ -39,6 +39,9 @@ public struct Credits: Sendable, Hashable, Comparable, Codable, CustomStringConv
         return sign + String(whole) + (fraction.isEmpty ? "" : "." + fraction)
     }
 
-    /// As a JSON number (exact for every amount up to 9 × 10⁹ credits).
-    public var json: JSONValue { .number(Double(description) ?? 0) }
+    /// As a number for JSON (exact for every amount up to 9 × 10⁹ credits).
+    public var number: Double { Double(description) ?? 0 }
+
+    /// As a JSON number.
+    public var json: JSONValue { .number(number) }
 }

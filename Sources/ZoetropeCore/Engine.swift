@@ -7,7 +7,7 @@ public protocol Engine: Sendable {
     var name: String { get }
     func run(_ request: JobRequest, context: RenderContext) async throws -> EngineOutput
     /// Checks at submit what only this engine knows (does each spoken line fit its shot?),
-    /// throwing a 400 `APIError` that says what is allowed.
+    /// throwing an `InvalidRequest` that names the field and says what is allowed.
     func validate(_ request: JobRequest) async throws
     /// How the engine reads the request (camera moves per shot, ...), reported to the user in the
     /// result's `plan`; nil when the engine has nothing to report.

@@ -3,7 +3,7 @@ import Foundation
 /// Turns a client's JSON body into a `GenerationRequest`: the declared parameters
 /// (`VideoParameters.kling`) are checked by the registry's validator, then the rules that span
 /// fields — shot durations against `duration`, `<<<voice_N>>>` tags against `voice_ids` — are
-/// checked here. Every refusal is a 400 that names the field.
+/// checked here. Every refusal is an `InvalidRequest` that names the field.
 public struct GenerationRequestParser: Sendable {
     /// Largest image accepted, inline or fetched.
     public static let maxImageBytes = MediaInputParser.maxBytes
@@ -31,13 +31,13 @@ public struct GenerationRequestParser: Sendable {
             let total = multiPrompt.reduce(0) { $0 + $1.duration }
             if let explicitDuration {
                 guard total == explicitDuration else {
-                    throw APIError.badRequest(
-                        "multi_prompt segment durations add up to \(total) s but duration is \(explicitDuration) s; they must match")
+                    throw InvalidRequest(
+                        field: "multi_prompt", message: "multi_prompt segment durations add up to \(total) s but duration is \(explicitDuration) s; they must match")
                 }
             } else {
                 guard VideoParameters.duration.contains(total) else {
-                    throw APIError.badRequest(
-                        "multi_prompt segment durations add up to \(total) s; the video must last \(VideoParameters.duration.lowerBound) to \(VideoParameters.duration.upperBound) s")
+                    throw InvalidRequest(
+                        field: "multi_prompt", message: "multi_prompt segment durations add up to \(total) s; the video must last \(VideoParameters.duration.lowerBound) to \(VideoParameters.duration.upperBound) s")
                 }
             }
             duration = total
@@ -58,14 +58,14 @@ public struct GenerationRequestParser: Sendable {
         }
         for (field, text) in prompts {
             if let tag = SpeechScript.voiceTags(in: text).first(where: { $0 < 1 || $0 > voiceIDs.count }) {
-                throw APIError.badRequest(
-                    voiceIDs.isEmpty
+                throw InvalidRequest(
+                    field: field, message: voiceIDs.isEmpty
                         ? "\(field) uses <<<voice_\(tag)>>> but voice_ids is empty; create a voice with kling-create-voice and pass its id in voice_ids"
                         : "\(field) uses <<<voice_\(tag)>>> but voice_ids has \(voiceIDs.count) id\(voiceIDs.count == 1 ? "" : "s")")
             }
         }
         guard let startImage = values.media["start_image_url"] else {
-            throw APIError.badRequest("start_image_url is required")
+            throw InvalidRequest("start_image_url", "is required")
         }
         return GenerationRequest(
             prompt: prompt, startImage: startImage, endImage: values.media["end_image_url"],

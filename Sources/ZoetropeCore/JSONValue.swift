@@ -56,12 +56,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses JSON bytes; throws `APIError.badRequest` naming the problem when they are not JSON.
+    /// Parses JSON bytes; throws `InvalidRequest` when they are not JSON.
     public static func parse(_ data: Data) throws -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw APIError.badRequest("request body is not valid JSON")
+            throw InvalidRequest(message: "request body is not valid JSON")
         }
     }
 

@@ -45,9 +45,7 @@ public struct JobQueue: Sendable {
                 idempotency.key, apiKeyID: apiKeyID, bodyHash: idempotency.bodyHash, requestID: job.id, now: now)
             if held.requestID != job.id {
                 guard held.bodyHash == idempotency.bodyHash else {
-                    throw APIError(
-                        status: 409,
-                        message: "Idempotency-Key '\(idempotency.key)' was already used with a different request body (request \(held.requestID))")
+                    throw IdempotencyConflict(key: idempotency.key, requestID: held.requestID)
                 }
                 if let earlier = try await store.job(id: held.requestID) { return earlier }
                 var standIn = job

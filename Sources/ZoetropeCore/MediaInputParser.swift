@@ -1,8 +1,8 @@
 import Foundation
 
 /// Reads one input file reference of a request: an `http(s)` URL (fetched when the job runs), a
-/// `data:` URI or bare base64 (decoded now), at most 50 MB, refusing anything else with a 400
-/// naming the field.
+/// `data:` URI or bare base64 (decoded now), at most 50 MB, refusing anything else with an
+/// `InvalidRequest` naming the field.
 public enum MediaInputParser {
     /// Largest input accepted, inline or fetched.
     public static let maxBytes = 50 * 1024 * 1024
@@ -10,26 +10,26 @@ public enum MediaInputParser {
     /// An `http(s)` URL, a `data:` URI or bare base64, at most 50 MB once decoded.
     public static func parse(_ value: JSONValue, field: String, kind: String) throws -> MediaInput {
         guard case .string(let raw) = value else {
-            throw APIError.badRequest("\(field) must be a string (\(kind) as a URL, data URI or base64), got \(value.typeName)")
+            throw InvalidRequest(field, "must be a string (\(kind) as a URL, data URI or base64), got \(value.typeName)")
         }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty {
-            throw APIError.badRequest("\(field) must not be empty; give an http(s) URL, a data: URI or base64 data of \(kind)")
+            throw InvalidRequest(field, "must not be empty; give an http(s) URL, a data: URI or base64 data of \(kind)")
         }
         let lower = text.prefix(8).lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
             guard let url = URL(string: text), let host = url.host, !host.isEmpty else {
-                throw APIError.badRequest("\(field) is not a valid URL")
+                throw InvalidRequest(field, "is not a valid URL")
             }
             return .remote(url)
         }
         if lower.hasPrefix("data:") {
             guard let comma = text.firstIndex(of: ",") else {
-                throw APIError.badRequest("\(field) is a data: URI without a comma before its data")
+                throw InvalidRequest(field, "is a data: URI without a comma before its data")
             }
             let header = text[text.index(text.startIndex, offsetBy: 5)..<comma].lowercased()
             guard header.hasSuffix(";base64") else {
-                throw APIError.badRequest("\(field) data: URI must be base64-encoded (\";base64,\")")
+                throw InvalidRequest(field, "data: URI must be base64-encoded (\";base64,\")")
             }
             let payload = text[text.index(after: comma)...]
             return .inline(try decodeBase64(payload, field: field, kind: kind))
@@ -37,8 +37,8 @@ public enum MediaInputParser {
         if let colon = text.firstIndex(of: ":"), text.distance(from: text.startIndex, to: colon) < 12,
             text[..<colon].allSatisfy({ $0.isLetter })
         {
-            throw APIError.badRequest(
-                "\(field) uses the unsupported scheme '\(text[..<colon])'; give an http(s) URL, a data: URI or base64")
+            throw InvalidRequest(
+                field, "uses the unsupported scheme '\(text[..<colon])'; give an http(s) URL, a data: URI or base64")
         }
         return .inline(try decodeBase64(Substring(text), field: field, kind: kind, bare: true))
     }
@@ -46,7 +46,7 @@ public enum MediaInputParser {
     private static func decodeBase64(_ payload: Substring, field: String, kind: String, bare: Bool = false) throws -> Data {
         // Worst case before decoding: 4 characters per 3 bytes.
         if payload.utf8.count > (maxBytes / 3 + 2) * 4 + 1024 {
-            throw APIError.badRequest("\(field) is larger than the 50 MB limit")
+            throw InvalidRequest(field, "is larger than the 50 MB limit")
         }
         // Work on bytes: strip whitespace, map the URL-safe alphabet, restore missing padding.
         var cleaned = [UInt8]()
@@ -65,13 +65,13 @@ public enum MediaInputParser {
         default: break
         }
         guard !cleaned.isEmpty, let data = Data(base64Encoded: Data(cleaned)) else {
-            throw APIError.badRequest(
-                bare
+            throw InvalidRequest(
+                field: field, message: bare
                     ? "\(field) must be an http(s) URL, a data: URI or base64-encoded data of \(kind)"
                     : "\(field) data: URI does not hold valid base64")
         }
         if data.count > maxBytes {
-            throw APIError.badRequest("\(field) is \(data.count / (1024 * 1024)) MB; at most 50 MB is allowed")
+            throw InvalidRequest(field, "is \(data.count / (1024 * 1024)) MB; at most 50 MB is allowed")
         }
         return data
     }

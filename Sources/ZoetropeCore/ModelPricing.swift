@@ -34,10 +34,10 @@ public struct ModelPricing: Sendable, Equatable {
     public mutating func set(_ assignment: String, catalog: ModelCatalog) throws {
         let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, let model = catalog.model(slug: parts[0]) else {
-            throw APIError.badRequest("a price must be <model>=<credits> for a served model, got '\(assignment)'")
+            throw ConfigurationError("a price must be <model>=<credits> for a served model, got '\(assignment)'")
         }
         guard let amount = Credits(parts[1]), amount >= .zero else {
-            throw APIError.badRequest("the price of \(parts[0]) must be a decimal number of credits ≥ 0, got '\(parts[1])'")
+            throw ConfigurationError("the price of \(parts[0]) must be a decimal number of credits ≥ 0, got '\(parts[1])'")
         }
         if model.makesVideo { perSecond[model.slug] = amount } else { perJob[model.slug] = amount }
     }

@@ -31,3 +31,11 @@ public struct VoiceProfile: Sendable, Codable, Equatable {
         self.createdAt = createdAt
     }
 }
+
+extension VoiceProfile {
+    /// The id of the voice a `kling-create-voice` job makes. It follows from the job, so a retried
+    /// job (on the gateway or on a remote worker) makes, and reports, the same voice.
+    public static func voiceID(jobID: String) -> String {
+        "voice_" + jobID.replacingOccurrences(of: "-", with: "")
+    }
+}

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Turns a `kling-create-voice` JSON body into a `VoiceRequest`, or refuses it with a 400 naming
-/// the field (the rules are `VoiceParameters.createVoice`).
+/// Turns a `kling-create-voice` JSON body into a `VoiceRequest`, or refuses it with an
+/// `InvalidRequest` naming the field (the rules are `VoiceParameters.createVoice`).
 public struct VoiceRequestParser: Sendable {
     public init() {}
 
@@ -13,7 +13,7 @@ public struct VoiceRequestParser: Sendable {
     public static func build(_ values: ValidatedParameters) throws -> VoiceRequest {
         let raw = values["voice_name"]?.stringValue ?? ""
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let sample = values.media["voice_url"] else { throw APIError.badRequest("voice_url is required") }
+        guard let sample = values.media["voice_url"] else { throw InvalidRequest("voice_url", "is required") }
         return VoiceRequest(name: trimmed.isEmpty ? raw : trimmed, sample: sample)
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// One webhook delivery: a finished request's result body POSTed to a URL, retried with backoff
 /// until a 2xx answer or the last attempt.
 public struct WebhookDelivery: Sendable, Equatable {
-    /// Where a delivery stands: waiting for its next attempt, answered with a 2xx, or given up.
-    public enum State: String, Sendable {
+    /// Where a delivery stands: still to be tried, answered with a 2xx, or given up.
+    public enum State: String, Sendable, Codable {
         case pending, delivered, failed
     }
 

@@ -130,7 +130,7 @@ public enum WorkerProtocol {
         /// each stored name from.
         public func jobRequest() async throws -> (request: JobRequest, downloads: [String: String]) {
             guard protocolVersion == WorkerProtocol.version else {
-                throw APIError.badRequest("the assignment speaks worker protocol version \(protocolVersion), not \(WorkerProtocol.version)")
+                throw InvalidRequest(field: "protocol_version", message: "the assignment speaks worker protocol version \(protocolVersion), not \(WorkerProtocol.version)")
             }
             var parsed = try await JobRequest.parsePublic(request)
             var downloads: [String: String] = [:]
@@ -142,7 +142,7 @@ public enum WorkerProtocol {
             }
             let unmatched = Set(inputs.keys).subtracting(parsed.inputs.map { $0.field })
             if !unmatched.isEmpty {
-                throw APIError.badRequest("inputs names field(s) the request does not hold: \(unmatched.sorted().joined(separator: ", "))")
+                throw InvalidRequest(field: "inputs", message: "inputs names field(s) the request does not hold: \(unmatched.sorted().joined(separator: ", "))")
             }
             if case .video(var video) = parsed {
                 video.voices = voices.map(\.profile)

@@ -74,7 +74,7 @@ public struct Soundtrack: Sendable {
     }
 
     /// Every quoted line of every shot, synthesized and placed one after another from just after
-    /// the shot's start. Throws a 400 naming the prompt when a shot's lines do not fit in it.
+    /// the shot's start. Throws an `InvalidRequest` naming the prompt when a shot's lines do not fit in it.
     public func placedLines(for request: GenerationRequest) throws -> [PlacedLine] {
         var placed: [PlacedLine] = []
         var shotStart = 0
@@ -89,7 +89,7 @@ public struct Soundtrack: Sendable {
             if !lines.isEmpty && seconds > allowed {
                 let field = request.multiPrompt.isEmpty ? "prompt" : "multi_prompt[\(index)].prompt"
                 let shotName = request.multiPrompt.isEmpty ? "the video" : "shot \(index + 1)"
-                throw APIError.badRequest(String(
+                throw InvalidRequest(field: field, message: String(
                     format: "%@: the quoted line%@ take%@ %.1f s to speak, but %@ is %d s long and leaves room for at most %.1f s of speech; shorten the line%@ or lengthen the shot",
                     field, lines.count == 1 ? "" : "s", lines.count == 1 ? "s" : "", seconds, shotName, shot.seconds,
                     max(allowed, 0), lines.count == 1 ? "" : "s"))
@@ -125,7 +125,7 @@ public struct Soundtrack: Sendable {
         ]
     }
 
-    /// Throws the same 400 as `placedLines` when a shot's lines do not fit (used at submit).
+    /// Throws the same `InvalidRequest` as `placedLines` when a shot's lines do not fit (used at submit).
     public func checkSpeechFits(_ request: GenerationRequest) throws {
         guard request.generateAudio, AudioLayers(negativePrompt: request.negativePrompt).speech else { return }
         _ = try placedLines(for: request)

@@ -27,14 +27,9 @@ public struct VoiceCloneEngine: Engine {
         let settings = EspeakVoiceSettings.matching(
             pitchHz: analysis.pitchHz, syllablesPerSecond: analysis.syllablesPerSecond)
         return .voice(VoiceProfile(
-            id: Self.voiceID(jobID: context.jobID), name: voice.name, apiKeyID: "",
+            id: VoiceProfile.voiceID(jobID: context.jobID), name: voice.name, apiKeyID: "",
             pitchHz: (analysis.pitchHz * 10).rounded() / 10,
             syllablesPerSecond: (analysis.syllablesPerSecond * 100).rounded() / 100,
             espeakVariant: settings.variant, espeakPitch: settings.pitch, wordsPerMinute: settings.wordsPerMinute))
-    }
-
-    /// A voice's id follows from the job that made it, so a retried job makes the same voice.
-    public static func voiceID(jobID: String) -> String {
-        "voice_" + jobID.replacingOccurrences(of: "-", with: "")
     }
 }

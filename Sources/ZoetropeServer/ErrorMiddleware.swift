@@ -5,15 +5,14 @@ import NIOHTTP1
 import ZoetropeCore
 
 /// Turns every error, including unknown routes and oversized bodies, into `{"error": "..."}`
-/// with the right status code. Unexpected errors are logged and answered 500 without details.
+/// with the right status code (an `HTTPResponseError` says its own). Unexpected errors are
+/// logged and answered 500 without details.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return JSONResponse.error(error)
         } catch let error as NIOTooManyBytesError {
             // A handler's own cap on the body it collects (below the route's, or a body that
             // grew past it): 413 and the connection closed, never a 500.
@@ -36,7 +35,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .methodNotAllowed: message = "method \(request.method) is not allowed on \(request.uri.path)"
             default: message = error.body ?? error.status.reasonPhrase
             }
-            return JSONResponse.error(APIError(status: error.status.code, message: message))
+            return JSONResponse.error(APIError(status: error.status, message: message))
+        } catch let error as any HTTPResponseError {
+            // The gateway's own `APIError`s and the domain's refusals, each with its status.
+            return try error.response(from: request, context: context)
         } catch {
             context.logger.error("unhandled error: \(String(reflecting: error))")
             return JSONResponse.error(.internalError("internal server error"))

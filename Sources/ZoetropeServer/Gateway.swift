@@ -6,9 +6,7 @@ import ServiceLifecycle
 import UnixSignals
 import ZoetropeCore
 import ZoetropeMedia
-import ZoetropeOutbound
 import ZoetropeStore
-import ZoetropeWorker
 
 /// The whole server: store, blob store, engines, render slots, expiry sweeps, webhook
 /// deliveries, the worker protocol and the HTTP routes, run under swift-service-lifecycle with
@@ -37,7 +35,11 @@ public struct Gateway: Sendable {
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.storageClientConfiguration)
         let outcome: Result<Void, any Error>
         do {
-            try await serve(store: store, httpClient: httpClient, signals: gracefulShutdownSignals, onReady: onReady)
+            let app = try Self.buildApplication(
+                configuration: config, store: store, httpClient: httpClient, logger: logger, onReady: onReady)
+            let group = ServiceGroup(
+                configuration: .init(services: [app], gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+            try await group.run()
             outcome = .success(())
         } catch {
             outcome = .failure(error)
@@ -58,26 +60,37 @@ public struct Gateway: Sendable {
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
         let store = try await config.databaseLocation().open(logger: logger)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.storageClientConfiguration)
-        let result = Result { try wire(store: store, httpClient: httpClient).router.routes.map { "\($0.method) \($0.path)" } }
+        let result = Result {
+            try GatewayParts(
+                configuration: config, store: store, httpClient: httpClient, engines: Self.builtInEngines, logger: logger
+            ).router.routes.map { "\($0.method) \($0.path)" }
+        }
         try? await httpClient.shutdown()
         try? await store.close()
         return try result.get()
     }
 
-    private func serve(
-        store: any DataStore, httpClient: HTTPClient, signals: [UnixSignal],
-        onReady: @escaping @Sendable (Int, String) async -> Void
-    ) async throws {
-        let config = configuration
-        let (router, services, publicURL) = try wire(store: store, httpClient: httpClient)
-        let logger = self.logger
-        let app = Application(
-            router: router,
+    /// The application over an open store, without running it: every route and middleware, the
+    /// render slots, webhook deliveries and expiry sweeps as its services, served by the guarded
+    /// HTTP/1 server. The caller owns `store` and `httpClient` (the S3 blob store's client) and
+    /// closes them after the application ends. `engines` makes the render slots' engines (the
+    /// built-in ones; tests pass stand-ins); `onReady` receives the bound port and the public
+    /// base URL once the server accepts connections.
+    public static func buildApplication(
+        configuration config: ServerConfiguration, store: any DataStore, httpClient: HTTPClient,
+        engines: @escaping @Sendable (InputFetcher) -> [String: any Engine] = Gateway.builtInEngines,
+        logger: Logger, onReady: @escaping @Sendable (Int, String) async -> Void = { _, _ in }
+    ) throws -> some ApplicationProtocol {
+        let parts = try GatewayParts(
+            configuration: config, store: store, httpClient: httpClient, engines: engines, logger: logger)
+        let publicURL = parts.publicURL
+        return Application(
+            router: parts.router,
             server: GuardedHTTP1Channel.server(
                 timeouts: ConnectionTimeouts(config),
                 limiter: ClientConnectionLimiter(maxPerClient: config.maxConnectionsPerClient), logger: logger),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "zoetrope"),
-            services: services,
+            services: parts.services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
                 if config.publicURL == nil {
@@ -88,81 +101,11 @@ public struct Gateway: Sendable {
                 await onReady(port, publicURL.current)
             },
             logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger))
-        try await group.run()
     }
 
-    /// The router with every route and middleware, and the services that run beside it.
-    private func wire(store: any DataStore, httpClient: HTTPClient) throws
-        -> (router: Router<ZoetropeRequestContext>, services: [any Service], publicURL: PublicURL)
-    {
-        let config = configuration
-        try config.validateInboundLimits()
-        let publicURL = PublicURL(config.publicURL ?? "http://\(Self.urlHost(config.host)):\(config.port)")
-        let blobLocation = try BlobLocation.open(config, httpClient: httpClient, publicURL: publicURL)
-        let blobs = blobLocation.store
-        try? FileManager.default.removeItem(at: config.workDirectory)
-        let queue = JobQueue(store: store, blobs: blobs, maxAttempts: config.maxAttempts)
-        let outbound = OutboundClient(policy: config.outboundPolicy)
-        let fetcher = InputFetcher(client: outbound)
-        let builtIn = BuiltInEngines(fetcher: fetcher)
-        let catalog = builtIn.catalog, engines = builtIn.engines
-
-        var pricing = ModelPricing(catalog: catalog)
-        for assignment in config.prices {
-            do { try pricing.set(assignment, catalog: catalog) } catch let error as APIError {
-                throw ConfigurationError("--price: \(error.message)")
-            }
-        }
-        let limiter = RateLimiter(requestsPerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
-
-        let bodyMemory = BodyMemoryBudget(capacity: config.bodyMemoryBytes)
-        let metrics = GatewayMetrics(bodyMemory: bodyMemory)
-        let router = Router(context: ZoetropeRequestContext.self)
-        router.add(middleware: LogRequestsMiddleware(.info))
-        router.add(middleware: MetricsMiddleware())
-        router.add(middleware: BrowserHeadersMiddleware())
-        router.add(middleware: ErrorMiddleware())
-        router.add(middleware: BodyLimitMiddleware(
-            maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, budget: bodyMemory))
-        router.add(middleware: MethodNotAllowedMiddleware(methods: OpenAPIDocument.methods(catalog: catalog)))
-        OperationsController(store: store, blobs: blobs, metrics: metrics).addRoutes(to: router)
-        let openAPI = OpenAPIDocument.data(catalog: catalog)
-        router.get("/openapi.json") { _, _ in OpenAPIDocument.response(openAPI) }
-        PlaygroundController().addRoutes(to: router)
-        let api = APIController(
-            catalog: catalog, queue: queue, blobs: blobs, publicURL: publicURL, retention: config.retention,
-            syncTimeout: config.syncTimeout, maxBodyBytes: config.maxBodyBytes,
-            voices: store, webhooks: store, engines: engines, pricing: pricing,
-            maxUnfinishedJobs: config.maxUnfinishedJobs, fetcher: fetcher, positions: QueuePositions(store: store))
-        api.addPublicRoutes(to: router)
-        if case .local(let local) = blobLocation { FileController(blobs: local).addRoutes(to: router) }
-        let authenticated = router.group().add(middleware: APIKeyMiddleware(keys: store, limiter: limiter))
-        api.addAuthenticatedRoutes(to: authenticated)
-        AdminController(keys: store, models: catalog.models.map(\.slug)).addRoutes(to: authenticated)
-        let desk = LeaseDesk(queue: queue, leaseDuration: config.leaseDuration, metrics: metrics, logger: logger)
-        WorkerController(desk: desk, voices: store, catalog: catalog).addRoutes(to: authenticated)
-
-        var services: [any Service] = []
-        if config.runsLocalEngine {
-            let executor = JobExecutor(
-                engines: engines, workDirectory: config.workDirectory, heartbeatInterval: .milliseconds(500),
-                logger: logger)
-            services.append(Runner(
-                desk: desk, voices: store, executor: executor, concurrency: config.concurrency,
-                pollInterval: config.pollInterval, logger: logger))
-        }
-        let webhooks = WebhookService(
-            store: store, jobs: store, outbound: outbound, resultBody: { api.resultBody(for: $0).0 },
-            retryBase: config.webhookRetryBase, maxAttempts: config.webhookMaxAttempts, pollInterval: 0.25,
-            logger: logger)
-        services.append(webhooks)
-        services.append(ExpiryService(
-            queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, desk: desk,
-            logger: logger))
-
-        return (router, services, publicURL)
+    /// The built-in engines (`BuiltInEngines`), fetching inputs with `fetcher`.
+    @Sendable public static func builtInEngines(fetcher: InputFetcher) -> [String: any Engine] {
+        BuiltInEngines(fetcher: fetcher).engines
     }
 
     /// The HTTP client the S3 blob store uses: no redirects, 10 s to connect, 30 s between reads.

@@ -3,16 +3,8 @@ import Foundation
 import Hummingbird
 import ZoetropeCore
 
-/// Builds JSON responses, including the `{"error": "..."}` shape every error takes.
+/// Builds JSON responses from the answer types, including the `{"error": "..."}` shape every error takes.
 enum JSONResponse {
-    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
-        var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        var body = value.encoded()
-        body.append(0x0A)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
     /// A typed answer, encoded as it is declared (snake_case keys, sorted).
     static func make<Answer: Encodable>(
         encoding answer: Answer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
@@ -38,7 +30,8 @@ enum JSONResponse {
         for (name, value) in error.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        return make(["error": .string(error.message)], status: .init(code: error.status), headers: headers)
+        return (try? make(encoding: ErrorAnswer(error: error.message), status: error.status, headers: headers))
+            ?? Response(status: error.status, headers: headers)
     }
 }
 

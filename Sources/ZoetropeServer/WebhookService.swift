@@ -18,8 +18,8 @@ struct WebhookService: Service {
     let jobs: any JobStore
     /// Deliveries follow the outbound policy, as input fetches do.
     let outbound: OutboundClient
-    /// The result body of a job, as `GET /v2/requests/{id}` answers it.
-    let resultBody: @Sendable (Job) -> JSONValue
+    /// Makes the body: the job's result answer, as `GET /v2/requests/{id}` answers it.
+    let presenter: JobPresenter
     /// The wait before the second attempt; each later wait is 3 times longer.
     let retryBase: Double
     let maxAttempts: Int
@@ -62,7 +62,7 @@ struct WebhookService: Service {
         var body = delivery.body
         if body == nil {
             let job = try? await jobs.job(id: delivery.jobID)
-            body = job.map { resultBody($0).encoded() }
+            body = job.flatMap { try? JSONResponse.encoded(presenter.result(for: $0)) }
                 ?? JSONValue.object(["request_id": .string(delivery.jobID), "status": "EXPIRED"]).encoded()
         }
         let payload = body ?? Data()

@@ -12,7 +12,7 @@ struct RemoteLease: JobLease {
     /// Signed links to the stored inputs, by their name in the input directory.
     let downloads: [String: String]
 
-    /// Throws (`APIError`, naming the field) when the assignment's request cannot be read.
+    /// Throws (`InvalidRequest`, naming the field) when the assignment's request cannot be read.
     init(assignment: WorkerProtocol.Assignment, workerID: String, client: WorkerClient) async throws {
         self.assignment = assignment
         self.workerID = workerID

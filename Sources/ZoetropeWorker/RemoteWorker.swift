@@ -50,7 +50,7 @@ public struct RemoteWorker: Service {
                 do {
                     lease = try await RemoteLease(assignment: assignment, workerID: workerID, client: client)
                 } catch {
-                    let reason = (error as? APIError)?.message ?? "\(error)"
+                    let reason = (error as? InvalidRequest)?.message ?? "\(error)"
                     logger.error("request \(assignment.id): the assignment's request cannot be read: \(reason)")
                     try? await client.fail(
                         jobID: assignment.id,

@@ -1,7 +1,6 @@
 import Foundation
 import Synchronization
 import ZoetropeCore
-import ZoetropeMedia
 
 /// A lease held directly on the store: a gateway's own render slot, or the gateway acting for a
 /// remote worker that reports over the worker protocol. Every change is checked against the
@@ -80,7 +79,7 @@ public struct StoreLease: JobLease {
     public func complete(voice: VoiceProfile) async throws -> Bool {
         var voice = voice
         // The voice id follows from the job, so whichever attempt completes reports this voice.
-        voice.id = VoiceCloneEngine.voiceID(jobID: job.id)
+        voice.id = VoiceProfile.voiceID(jobID: job.id)
         voice.apiKeyID = job.apiKeyID
         voice.createdAt = Date()
         try await voices.saveVoice(voice)

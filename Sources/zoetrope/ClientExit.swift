@@ -21,7 +21,7 @@ enum ClientExit {
             printError("timed out after \(String(format: "%.1f", timedOut.elapsed.inSeconds)) s; the job goes on. Resume with: "
                        + resumeCommand(timedOut.requestID, output: output))
             return timeout
-        case let refused as APIError:
+        case let refused as RequestRefused:
             printError("error: \(refused.message) (HTTP \(refused.status))")
             return refused.status == 400 ? usage : Self.failed
         case let exit as ExitCode:

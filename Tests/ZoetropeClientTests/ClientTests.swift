@@ -60,7 +60,7 @@ struct ClientTests {
                             retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10)))
         await #expect {
             _ = try await client.submitAsync(model: "m", ["prompt": "x"])
-        } throws: { ($0 as? APIError)?.status == 503 && ($0 as? APIError)?.message == "busy" }
+        } throws: { ($0 as? RequestRefused)?.status == 503 && ($0 as? RequestRefused)?.message == "busy" }
         #expect(stub.requests.count == 1)
         // With a key, the second 503 is retried and the third attempt gets through.
         let job = try await client.submitAsync(model: "m", ["prompt": "x"], idempotencyKey: "key-1")

@@ -12,7 +12,7 @@ struct WorkerProtocolFixtureTests {
 
     static func fixture(_ name: String) throws -> JSONValue {
         guard case .object(let messages) = try JSONValue.parse(try Data(contentsOf: fixtureURL)) else {
-            throw APIError.badRequest("the fixture is not an object")
+            throw InvalidRequest(message: "the fixture is not an object")
         }
         return try #require(messages[name], "the fixture has no \(name)")
     }
@@ -91,13 +91,13 @@ struct WorkerProtocolFixtureTests {
         var assignment = try JSONDecoder().decode(
             WorkerProtocol.Assignment.self, from: try Self.fixture("assignment_voice").encoded())
         assignment.inputs["end_image_url"] = "https://gateway.example.com/files/x"
-        await #expect(throws: APIError.self) { try await assignment.jobRequest() }
+        await #expect(throws: InvalidRequest.self) { try await assignment.jobRequest() }
         assignment.inputs["end_image_url"] = nil
         assignment.request = ["voice_name": "x", "voice_url": "https://example.com/a.wav", "sample": "y"]
         do {
             _ = try await assignment.jobRequest()
             Issue.record("an unknown field was accepted")
-        } catch let error as APIError {
+        } catch let error as InvalidRequest {
             #expect(error.message.contains("sample"))
         }
     }

@@ -92,8 +92,9 @@ struct SoundtrackTests {
         await #expect {
             try await engine.validate(.video(request))
         } throws: { error in
-            let message = (error as? APIError)?.message ?? ""
-            return (error as? APIError)?.status == 400 && message.hasPrefix("multi_prompt[1].prompt:")
+            let refusal = error as? InvalidRequest
+            let message = refusal?.message ?? ""
+            return refusal?.field == "multi_prompt[1].prompt" && message.hasPrefix("multi_prompt[1].prompt:")
                 && message.contains("at most 2.5 s of speech")
         }
         // Without audio, or with speech removed, nothing is spoken, so nothing is refused.

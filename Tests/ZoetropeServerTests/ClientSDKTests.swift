@@ -73,15 +73,15 @@ struct ClientSDKTests {
         // HTTP errors: 401 (bad key), 404 (unknown model, unknown request), 400 (bad parameter).
         let stranger = Client(apiKey: "zk_wrong", baseURL: URL(string: server.baseURL)!)
         await #expect { _ = try await stranger.submitAsync(model: KlingImageToVideo.model, ["prompt": "x"]) } throws: {
-            ($0 as? APIError)?.status == 401
+            ($0 as? RequestRefused)?.status == 401
         }
         await #expect { _ = try await client.submitAsync(model: "no-such-model", ["prompt": "x"]) } throws: {
-            ($0 as? APIError)?.status == 404 && ($0 as? APIError)?.message == "model 'no-such-model' not found"
+            ($0 as? RequestRefused)?.status == 404 && ($0 as? RequestRefused)?.message == "model 'no-such-model' not found"
         }
-        await #expect { _ = try await client.job(id: "missing").status() } throws: { ($0 as? APIError)?.status == 404 }
+        await #expect { _ = try await client.job(id: "missing").status() } throws: { ($0 as? RequestRefused)?.status == 404 }
         await #expect {
             _ = try await client.submitAsync(KlingImageToVideo(prompt: "x", startImageURL: image, duration: 20))
-        } throws: { ($0 as? APIError)?.status == 400 && ($0 as? APIError)?.message.contains("duration") == true }
+        } throws: { ($0 as? RequestRefused)?.status == 400 && ($0 as? RequestRefused)?.message.contains("duration") == true }
     }
 }
 

@@ -8,7 +8,7 @@ public struct ModelDescriptor: Sendable {
     /// The request body's parameters.
     public var parameters: ParameterSet
     /// Parameters of the product's contract this model's engine does not honour, each with the
-    /// 400 message that refuses it at submit (before any credit is reserved).
+    /// message that refuses it at submit (before any credit is reserved).
     public var unsupported: [String: String]
     public var output: Output
     /// The default price; operators may change it with `--price`.

@@ -21,17 +21,17 @@ extension ParameterSet {
     /// contract that this model's engine does not honour, each refused with its reason.
     public func validate(_ body: JSONValue, unsupported: [String: String] = [:]) throws -> ValidatedParameters {
         guard case .object(let fields) = body else {
-            throw APIError.badRequest("request body must be a JSON object, got \(body.typeName)")
+            throw InvalidRequest(message: "request body must be a JSON object, got \(body.typeName)")
         }
         if let name = fields.keys.sorted().first(where: { unsupported[$0] != nil && fields[$0] != .null }),
             let reason = unsupported[name]
         {
-            throw APIError.badRequest(reason)
+            throw InvalidRequest(field: name, message: reason)
         }
         let unknown = fields.keys.filter { self[$0] == nil && unsupported[$0] == nil }.sorted()
         if !unknown.isEmpty {
-            throw APIError.badRequest(
-                "unknown parameter\(unknown.count == 1 ? "" : "s"): \(NameList.brief(unknown))")
+            throw InvalidRequest(
+                field: unknown.first, message: "unknown parameter\(unknown.count == 1 ? "" : "s"): \(NameList.brief(unknown))")
         }
         var media: [String: MediaInput] = [:]
         let values = try check(fields, path: "", media: &media)
@@ -46,14 +46,14 @@ extension ParameterSet {
         if !path.isEmpty {
             let unknown = fields.keys.filter { self[$0] == nil }.sorted()
             if !unknown.isEmpty {
-                throw APIError.badRequest("\(path) has unknown field(s): \(NameList.brief(unknown))")
+                throw InvalidRequest(path, "has unknown field(s): \(NameList.brief(unknown))")
             }
         }
         var values: [String: JSONValue] = [:]
         for parameter in parameters {
             let field = named(parameter.name)
             guard let value = fields[parameter.name], value != .null else {
-                if parameter.isRequired { throw APIError.badRequest("\(field) is required") }
+                if parameter.isRequired { throw InvalidRequest(field, "is required") }
                 if let fallback = parameter.defaultValue { values[parameter.name] = fallback }
                 continue
             }
@@ -67,7 +67,7 @@ extension ParameterSet {
             }
         }) {
             let names = atLeastOneOf.map(named)
-            throw APIError.badRequest("\(names[0]) is required (or give \(names.dropFirst().joined(separator: " or ")))")
+            throw InvalidRequest(names[0], "is required (or give \(names.dropFirst().joined(separator: " or ")))")
         }
         return values
     }
@@ -87,37 +87,37 @@ extension ParameterType {
         case .choice(let choices):
             guard case .string(let text) = value, choices.contains(text) else {
                 let got = if case .string(let text) = value { "\"\(text)\"" } else { value.typeName }
-                throw APIError.badRequest(
-                    "\(field) must be one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")); got \(got)")
+                throw InvalidRequest(
+                    field, "must be one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")); got \(got)")
             }
             return value
         case .text(let length):
             guard case .string(let text) = value else {
-                throw APIError.badRequest("\(field) must be a string, got \(value.typeName)")
+                throw InvalidRequest(field, "must be a string, got \(value.typeName)")
             }
             let count = text.unicodeScalars.count
             if count < length.lowerBound {
-                throw APIError.badRequest(
-                    length.lowerBound == 1
+                throw InvalidRequest(
+                    field: field, message: length.lowerBound == 1
                         ? "\(field) must not be empty" : "\(field) is \(count) characters; at least \(length.lowerBound) are needed")
             }
             if count > length.upperBound {
-                throw APIError.badRequest("\(field) is \(count) characters; at most \(length.upperBound) are allowed")
+                throw InvalidRequest(field, "is \(count) characters; at most \(length.upperBound) are allowed")
             }
             return value
         case .number(let range):
             guard case .number(let number) = value else {
-                throw APIError.badRequest(
-                    "\(field) must be a number between \(range.lowerBound.shortText) and \(range.upperBound.shortText), got \(value.typeName)")
+                throw InvalidRequest(
+                    field, "must be a number between \(range.lowerBound.shortText) and \(range.upperBound.shortText), got \(value.typeName)")
             }
             guard number.isFinite, range.contains(number) else {
-                throw APIError.badRequest(
-                    "\(field) must be between \(range.lowerBound.shortText) and \(range.upperBound.shortText), got \(number)")
+                throw InvalidRequest(
+                    field, "must be between \(range.lowerBound.shortText) and \(range.upperBound.shortText), got \(number)")
             }
             return value
         case .boolean:
             guard case .bool = value else {
-                throw APIError.badRequest("\(field) must be a boolean (true or false), got \(value.typeName)")
+                throw InvalidRequest(field, "must be a boolean (true or false), got \(value.typeName)")
             }
             return value
         case .seconds(let range):
@@ -128,15 +128,15 @@ extension ParameterType {
                 default: nil
                 }
             guard let seconds, range.contains(seconds) else {
-                throw APIError.badRequest(
-                    "\(field) must be a whole number of seconds from \"\(range.lowerBound)\" to \"\(range.upperBound)\"")
+                throw InvalidRequest(
+                    field, "must be a whole number of seconds from \"\(range.lowerBound)\" to \"\(range.upperBound)\"")
             }
             return .number(Double(seconds))
         case .media(let kind):
             let input = try MediaInputParser.parse(value, field: field, kind: kind.noun)
             guard case .string(let text) = value, Self.matchesMediaPattern(text) else {
-                throw APIError.badRequest(
-                    "\(field) must be an http(s) URL (letters, digits and URL punctuation, no spaces), a base64 data: URI or bare base64 of \(kind.noun)")
+                throw InvalidRequest(
+                    field, "must be an http(s) URL (letters, digits and URL punctuation, no spaces), a base64 data: URI or bare base64 of \(kind.noun)")
             }
             media[field] = input
             return value
@@ -149,29 +149,29 @@ extension ParameterType {
                 default: nil
                 }
             guard let text, Credits(text) != nil else {
-                throw APIError.badRequest(
-                    "\(field) must be a decimal number of credits with at most 6 decimals as a string (\"12.5\") or a whole number")
+                throw InvalidRequest(
+                    field, "must be a decimal number of credits with at most 6 decimals as a string (\"12.5\") or a whole number")
             }
             return .string(text)
         case .webURL:
             guard case .string(let text) = value, Self.wholeMatch(Self.webURLPattern, text), URL(string: text)?.host != nil
             else {
-                throw APIError.badRequest("\(field) must be an http(s) URL (letters, digits and URL punctuation, no spaces)")
+                throw InvalidRequest(field, "must be an http(s) URL (letters, digits and URL punctuation, no spaces)")
             }
             return value
         case .list(let item, let maxItems, let noun):
             guard case .array(let items) = value else {
-                throw APIError.badRequest("\(field) must be an array, got \(value.typeName)")
+                throw InvalidRequest(field, "must be an array, got \(value.typeName)")
             }
             guard items.count <= maxItems else {
-                throw APIError.badRequest("\(field) has \(items.count) \(noun); at most \(maxItems) are allowed")
+                throw InvalidRequest(field, "has \(items.count) \(noun); at most \(maxItems) are allowed")
             }
             return .array(try items.enumerated().map { index, element in
                 try item.check(element, field: "\(field)[\(index)]", media: &media)
             })
         case .object(let set):
             guard case .object(let fields) = value else {
-                throw APIError.badRequest("\(field) must be an object, got \(value.typeName)")
+                throw InvalidRequest(field, "must be an object, got \(value.typeName)")
             }
             return .object(try set.check(fields, path: field, media: &media))
         }

@@ -14,7 +14,7 @@ struct AdminController {
 
     func addRoutes(to group: RouterGroup<ZoetropeRequestContext>) {
         group.get("/v1/admin/keys") { _, _ in
-            JSONResponse.make(["keys": .array(try await keys.keys().map(Self.json))])
+            try JSONResponse.make(encoding: APIKeyAnswer.List(keys: try await keys.keys().map { APIKeyAnswer($0) }))
         }
         group.post("/v1/admin/keys") { request, context in try await create(request, context: context) }
         group.post("/v1/admin/keys/{id}/revoke") { _, context in
@@ -22,22 +22,9 @@ struct AdminController {
             guard try await keys.revokeKey(id: id, now: Date()), let key = try await keys.key(id: id) else {
                 throw APIError.notFound("no key with id '\(id)'")
             }
-            return JSONResponse.make(Self.json(key))
+            return try JSONResponse.make(encoding: APIKeyAnswer(key))
         }
         group.post("/v1/admin/keys/{id}/credits") { request, context in try await changeCredits(request, context: context) }
-    }
-
-    /// The key as the admin API shows it (never its secret or hash).
-    static func json(_ key: APIKey) -> JSONValue {
-        [
-            "id": .string(key.id), "name": .string(key.name), "role": .string(key.role.rawValue),
-            "access": .string(key.access.rawValue),
-            "models": key.models.map { .array($0.map { .string($0) }) } ?? .null,
-            "credits": key.credits?.json ?? .null,
-            "webhook": key.webhookURL.map { .string($0) } ?? .null,
-            "created_at": .string(key.createdAt.iso8601),
-            "revoked_at": key.revokedAt.map { .string($0.iso8601) } ?? .null,
-        ]
     }
 
     /// `{name, role?, access?, models?, credits?, webhook?}` → the key and its secret (shown once).
@@ -50,9 +37,7 @@ struct AdminController {
         options.credits = values["credits"]?.stringValue.flatMap(Credits.init)
         options.webhookURL = values["webhook"]?.stringValue
         let (key, secret) = try await APIKeyGenerator.create(name: values["name"]?.stringValue ?? "", in: keys, options: options)
-        guard case .object(var fields) = Self.json(key) else { throw APIError.internalError("could not describe the key") }
-        fields["secret"] = .string(secret)
-        return JSONResponse.make(.object(fields))
+        return try JSONResponse.make(encoding: APIKeyAnswer(key, secret: secret))
     }
 
     /// `{"add": "5"}` adds (negative takes away); `{"set": "5"}` sets; `{"set": null}` stops metering.
@@ -72,7 +57,7 @@ struct AdminController {
             throw APIError.badRequest("give exactly one of {\"add\": amount} or {\"set\": amount or null}")
         }
         guard let changed else { throw APIError.notFound("no key with id '\(id)'") }
-        return JSONResponse.make(Self.json(changed))
+        return try JSONResponse.make(encoding: APIKeyAnswer(changed))
     }
 
     /// The admin key API's credit change body, as the OpenAPI document states it.

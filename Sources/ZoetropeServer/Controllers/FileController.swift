@@ -6,8 +6,6 @@ import _NIOFileSystem
 import ZoetropeCore
 import ZoetropeStore
 
-extension LocalBlobStore: LocalFileLocating {}
-
 /// Serves the local blob store at signed, expiring links: a plain GET fetches a video or input
 /// (no API key), a plain PUT to an upload link stores a worker's output. A tampered or expired
 /// link is 403; a genuine link whose result has been deleted is 404. An upload over

@@ -1,18 +1,18 @@
-import AsyncHTTPClient
 import Foundation
 import Testing
 import ZoetropeCore
 import ZoetropeStore
 
 /// Every refusal the API makes before a job exists: a JSON `{"error"}` with the right status that
-/// names the field or the cause.
-@Suite(.serialized)
+/// names the field or the cause. In process, through the router (`InProcessGateway`).
 struct APIErrorTests {
     static let model = "kling-3-pro-image2video"
 
     @Test func validationErrorsName400Fields() async throws {
-        let server = try await TestServer.start()
-        defer { Task { await server.stopAndClean() } }
+        try await InProcessGateway.test { gateway in try await Self.validationErrors(gateway) }
+    }
+
+    static func validationErrors(_ gateway: InProcessGateway) async throws {
         let image = "https://example.com/a.jpg"
         let cases: [([String: Any], String)] = [
             (["start_image_url": image], "prompt"),
@@ -50,105 +50,105 @@ struct APIErrorTests {
             (["prompt": "x", "start_image_url": image, "promt": "typo"], "promt"),
         ]
         for (body, field) in cases {
-            let reply = try await HTTPTestClient.send(
-                .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, json: body)
-            #expect(reply.status == 400, "\(body.keys.sorted()): \(reply.status) \(reply.json)")
+            let reply = try await gateway.client.send(
+                .post, "/v2/\(Self.model)", key: gateway.keys.user, json: body)
+            #expect(reply.status == 400, "\(body.keys.sorted()): \(reply.status) \(reply.text)")
             #expect(reply.error?.contains(field) == true, "expected '\(field)' in: \(reply.error ?? "nil")")
         }
         // The same validation guards the blocking endpoint.
-        let sync = try await HTTPTestClient.send(
-            .POST, "\(server.baseURL)/v1/\(Self.model)", apiKey: server.apiKey, json: ["prompt": "x"])
+        let sync = try await gateway.client.send(
+            .post, "/v1/\(Self.model)", key: gateway.keys.user, json: ["prompt": "x"])
         #expect(sync.status == 400)
         #expect(sync.error?.contains("start_image_url") == true)
         // A body that is JSON but not an object, and one that is not JSON.
-        let array = try await HTTPTestClient.send(
-            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, json: [1, 2])
+        let array = try await gateway.client.send(
+            .post, "/v2/\(Self.model)", key: gateway.keys.user, json: [1, 2])
         #expect(array.status == 400)
-        let broken = try await HTTPTestClient.send(
-            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data("{\"prompt\":".utf8),
+        let broken = try await gateway.client.send(
+            .post, "/v2/\(Self.model)", key: gateway.keys.user, body: Data("{\"prompt\":".utf8),
             contentType: "application/json")
         #expect(broken.status == 400)
         #expect(broken.error?.contains("JSON") == true)
         // Nothing was queued by any refused request.
-        let stored = (try? FileManager.default.contentsOfDirectory(atPath: server.configuration.outputsDirectory.path)) ?? []
+        let stored = (try? FileManager.default.contentsOfDirectory(atPath: gateway.configuration.outputsDirectory.path)) ?? []
         #expect(stored.filter { $0 != ".partial" }.isEmpty, "\(stored)")
     }
 
     @Test func authenticationNotFoundAndContentType() async throws {
-        let server = try await TestServer.start()
-        defer { Task { await server.stopAndClean() } }
+        try await InProcessGateway.test { gateway in try await Self.authenticationNotFoundAndContentType(gateway) }
+    }
+
+    static func authenticationNotFoundAndContentType(_ gateway: InProcessGateway) async throws {
         let body: [String: Any] = ["prompt": "x", "start_image_url": "https://example.com/a.jpg"]
-        let missing = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/\(Self.model)", json: body)
+        let missing = try await gateway.client.send(.post, "/v2/\(Self.model)", json: body)
         #expect(missing.status == 401)
         #expect(missing.error?.contains("x-api-key") == true)
-        let wrong = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: "zk_wrong", json: body)
+        let wrong = try await gateway.client.send(.post, "/v2/\(Self.model)", key: "zk_wrong", json: body)
         #expect(wrong.status == 401)
         #expect(wrong.error == "invalid API key")
-        let statusWithoutKey = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/abc/status")
+        let statusWithoutKey = try await gateway.client.send(.get, "/v2/requests/abc/status")
         #expect(statusWithoutKey.status == 401)
 
-        let unknownModel = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/no-such-model", apiKey: server.apiKey, json: body)
+        let unknownModel = try await gateway.client.send(.post, "/v2/no-such-model", key: gateway.keys.user, json: body)
         #expect(unknownModel.status == 404)
         #expect(unknownModel.error == "model 'no-such-model' not found")
-        let unknownModelV1 = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v1/no-such-model", apiKey: server.apiKey, json: body)
+        let unknownModelV1 = try await gateway.client.send(.post, "/v1/no-such-model", key: gateway.keys.user, json: body)
         #expect(unknownModelV1.status == 404)
-        let unknownRequest = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/nope/status", apiKey: server.apiKey)
+        let unknownRequest = try await gateway.client.send(.get, "/v2/requests/nope/status", key: gateway.keys.user)
         #expect(unknownRequest.status == 404)
         #expect(unknownRequest.error?.contains("nope") == true)
-        let unknownResult = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/nope", apiKey: server.apiKey)
+        let unknownResult = try await gateway.client.send(.get, "/v2/requests/nope", key: gateway.keys.user)
         #expect(unknownResult.status == 404)
-        let unknownEndpoint = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v3/anything")
+        let unknownEndpoint = try await gateway.client.send(.get, "/v3/anything")
         #expect(unknownEndpoint.status == 404)
         #expect(unknownEndpoint.error != nil)
 
-        let form = try await HTTPTestClient.send(
-            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data("prompt=x".utf8),
+        let form = try await gateway.client.send(
+            .post, "/v2/\(Self.model)", key: gateway.keys.user, body: Data("prompt=x".utf8),
             contentType: "application/x-www-form-urlencoded")
         #expect(form.status == 415)
         #expect(form.error?.contains("application/json") == true)
         // Only application/json, in UTF-8, is JSON.
         for contentType in ["application/json; charset=utf-16", "application/vnd.api+json", "text/json", "application/jsonx"] {
-            let refused = try await HTTPTestClient.send(
-                .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data("{}".utf8),
+            let refused = try await gateway.client.send(
+                .post, "/v2/\(Self.model)", key: gateway.keys.user, body: Data("{}".utf8),
                 contentType: contentType)
             #expect(refused.status == 415, "\(contentType): \(refused.status)")
         }
-        let utf8 = try await HTTPTestClient.send(
-            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, body: Data("{}".utf8),
+        let utf8 = try await gateway.client.send(
+            .post, "/v2/\(Self.model)", key: gateway.keys.user, body: Data("{}".utf8),
             contentType: "Application/JSON; Charset=\"UTF-8\"")
-        #expect(utf8.status == 400 && utf8.error?.contains("required") == true, "\(utf8.json)")
+        #expect(utf8.status == 400 && utf8.error?.contains("required") == true, "\(utf8.text)")
         // Unknown parameters are named a few at a time, however many there are.
         var many: [String: Any] = ["prompt": "x", "start_image_url": "https://example.com/a.jpg"]
         for index in 0..<1000 { many["unknown_\(index)_" + String(repeating: "z", count: 100)] = 1 }
-        let unknown = try await HTTPTestClient.send(
-            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey, json: many)
+        let unknown = try await gateway.client.send(
+            .post, "/v2/\(Self.model)", key: gateway.keys.user, json: many)
         #expect(unknown.status == 400)
         let message = unknown.error ?? ""
         #expect(message.hasPrefix("unknown parameters: ") && message.hasSuffix(" and 995 more") && message.count < 400, "\(message)")
 
-        let models = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v1/models")
+        let models = try await gateway.client.send(.get, "/v1/models")
         #expect(models.status == 200)
         let listed = try #require(models.json["models"] as? [[String: Any]])
         #expect(listed.contains { $0["slug"] as? String == Self.model && $0["parameters"] is [String: Any] })
 
-        let openapi = try await HTTPTestClient.send(.GET, "\(server.baseURL)/openapi.json")
+        let openapi = try await gateway.client.send(.get, "/openapi.json")
         #expect(openapi.status == 200)
         #expect((openapi.json["openapi"] as? String)?.hasPrefix("3.1") == true)
     }
 
     @Test func anotherKeysRequestIsNotFound() async throws {
-        var otherKey = ""
-        let server = try await TestServer.start(prepare: { store, _ in
-            otherKey = try await APIKeyGenerator.create(name: "other", in: store).1
-        })
-        defer { Task { await server.stopAndClean() } }
-        let submit = try await HTTPTestClient.send(
-            .POST, "\(server.baseURL)/v2/\(Self.model)", apiKey: server.apiKey,
-            json: ["prompt": "x", "start_image_url": "aGVsbG8=", "duration": "3"])
-        let statusURL = try #require(submit.json["status_url"] as? String)
-        let foreign = try await HTTPTestClient.send(.GET, statusURL, apiKey: otherKey)
-        #expect(foreign.status == 404)
-        let own = try await HTTPTestClient.send(.GET, statusURL, apiKey: server.apiKey)
-        #expect(own.status == 200 || own.status == 422)
+        try await InProcessGateway.test { gateway in
+            let id = try await gateway.submit()
+            for path in ["/v2/requests/\(id)/status", "/v2/requests/\(id)", "/v2/requests/\(id)/stream", "/v2/requests/\(id)/webhooks"] {
+                let foreign = try await gateway.client.send(.get, path, key: gateway.keys.other)
+                #expect(foreign.status == 404, "\(path): \(foreign.status)")
+                #expect(foreign.error == "request '\(id)' not found (unknown, expired, or not yours)")
+            }
+            #expect(try await gateway.client.send(.post, "/v2/requests/\(id)/cancel", key: gateway.keys.other).status == 404)
+            let own = try await gateway.client.send(.get, "/v2/requests/\(id)/status", key: gateway.keys.user)
+            #expect(own.status == 200)
+        }
     }
 }

@@ -11,18 +11,18 @@ struct OperationsController {
     let metrics: GatewayMetrics
 
     func addRoutes(to router: Router<ZoetropeRequestContext>) {
-        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        router.get("/healthz") { _, _ in try JSONResponse.make(encoding: HealthAnswer(status: "ok")) }
         router.get("/readyz") { _, context in
             var problems: [String] = []
             do { try await store.checkReachable() } catch { problems.append("store unreachable: \(error)") }
             do { try await blobs.checkReachable() } catch { problems.append("blob store unreachable: \(error)") }
             guard problems.isEmpty else {
                 context.logger.warning("not ready: \(problems.joined(separator: "; "))")
-                return JSONResponse.make(
-                    ["status": "unavailable", "error": .string(problems.joined(separator: "; "))],
+                return try JSONResponse.make(
+                    encoding: HealthAnswer(status: "unavailable", error: problems.joined(separator: "; ")),
                     status: .serviceUnavailable)
             }
-            return JSONResponse.make(["status": "ready"])
+            return try JSONResponse.make(encoding: HealthAnswer(status: "ready"))
         }
         router.get("/metrics") { _, _ in
             let text = try await metrics.render(store: store)

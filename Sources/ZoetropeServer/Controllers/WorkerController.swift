@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Logging
 import ZoetropeCore
-import ZoetropeMedia
 import ZoetropeWorker
 
 /// The worker protocol's gateway side (`/v1/worker/…`, worker tokens only): long-poll leases
@@ -134,7 +133,7 @@ struct WorkerController {
 
     /// A protocol message as the JSON answer.
     static func answer(_ message: some Encodable) throws -> Response {
-        JSONResponse.make(try JSONValue.parse(try JSONEncoder().encode(message)))
+        try JSONResponse.make(encoding: message)
     }
 
     private func storeLease(context: ZoetropeRequestContext, workerID: String) async throws -> StoreLease {
@@ -189,13 +188,5 @@ struct WorkerController {
         case .dataCorrupted(let context): context.debugDescription
         @unknown default: "\(error)"
         }
-    }
-}
-
-extension ZoetropeRequestContext {
-    /// The authenticated key (routes behind `APIKeyMiddleware` always have one).
-    func requireAPIKey() throws -> APIKey {
-        guard let apiKey else { throw APIError.unauthorized("missing API key") }
-        return apiKey
     }
 }
