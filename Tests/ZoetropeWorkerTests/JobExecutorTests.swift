@@ -112,7 +112,9 @@ struct JobExecutorTests {
                 espeakVariant: "m1", espeakPitch: 50, wordsPerMinute: 160))
         }.execute(lease)
         #expect(outcome == .completed)
-        #expect(lease.calls == [.download, .completeVoice(VoiceProfile.voiceID(jobID: lease.job.id))])
+        // Heartbeats come every 10 ms whatever the job does; on a loaded machine one may fall in.
+        let calls = lease.calls.filter { if case .heartbeat = $0 { false } else { true } }
+        #expect(calls == [.download, .completeVoice(VoiceProfile.voiceID(jobID: lease.job.id))])
     }
 
     @Test func failuresCarryTheEnginesReasonOrSayInternal() async throws {
