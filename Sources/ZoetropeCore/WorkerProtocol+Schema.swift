@@ -62,7 +62,9 @@ extension WorkerProtocol.Voice {
             "syllables_per_second": ["type": "number", "description": "Speaking rate of the sample."],
             "espeak_variant": ["type": "string", "description": "espeak-ng voice variant (m3, f2, ...)."],
             "espeak_pitch": ["type": "integer", "minimum": 0, "maximum": 99, "description": "espeak-ng pitch (-p)."],
-            "words_per_minute": ["type": "integer", "description": "espeak-ng speed (-s)."],
+            "words_per_minute": [
+                "type": "integer", "minimum": 80, "maximum": 450, "description": "espeak-ng speed (-s), in its range.",
+            ],
             "created_at": ["type": "number", "description": "Unix time, seconds."],
         ],
     ]
