@@ -60,10 +60,3 @@ public struct OutboundClient: Sendable {
         throw OutboundError(field: field, host: destination.host, reason: .notReachable)
     }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

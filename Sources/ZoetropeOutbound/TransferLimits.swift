@@ -34,9 +34,7 @@ extension OutboundPolicy {
                     }
                     let (bytes, bodyStart) = meter.snapshot
                     if let bodyStart, minimumRate > 0, now - bodyStart >= grace {
-                        let elapsed = Double((now - bodyStart).components.seconds)
-                            + Double((now - bodyStart).components.attoseconds) / 1e18
-                        if Double(bytes) / elapsed < Double(minimumRate) {
+                        if Double(bytes) / ((now - bodyStart) / .seconds(1)) < Double(minimumRate) {
                             throw OutboundError(field: field, host: host, reason: .tooSlow(bytesPerSecond: minimumRate))
                         }
                     }

@@ -1,4 +1,5 @@
 import Foundation
+import ZoetropeCore
 
 /// The shapes settings come in, each writing to one property of the configuration it belongs to.
 extension Setting {
@@ -27,7 +28,7 @@ extension Setting {
     }
 
     static func duration(_ name: String, _ path: Path<Duration>, _ summary: String) -> Setting {
-        Setting(name, .duration, summary, default: { SettingFormat.duration(SettingFormat.seconds($0[keyPath: path])) }) {
+        Setting(name, .duration, summary, default: { SettingFormat.duration($0[keyPath: path].inSeconds) }) {
             $0[keyPath: path] = .milliseconds(Int64((try $1.seconds() * 1000).rounded()))
         }
     }
@@ -59,10 +60,6 @@ enum SettingFormat {
         if whole >= 3600, whole % 3600 == 0 { return "\(whole / 3600)h" }
         if whole >= 600, whole % 60 == 0 { return "\(whole / 60)m" }
         return "\(whole)s"
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     static func bytes(_ count: Int) -> String {
