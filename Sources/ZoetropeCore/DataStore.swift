@@ -1,8 +1,8 @@
 import Foundation
 
-/// Everything the gateway keeps durably, in one database: jobs, keys, voices and webhook
-/// deliveries. SQLite for one machine, PostgreSQL for several gateways.
-public protocol DataStore: JobStore, APIKeyStore, VoiceStore, WebhookStore {
+/// Everything the gateway keeps durably, in one database: jobs, keys, voices, webhook
+/// deliveries and the content policy's lists. SQLite for one machine, PostgreSQL for several gateways.
+public protocol DataStore: JobStore, APIKeyStore, VoiceStore, WebhookStore, PolicyStore {
     /// Throws when the database cannot be reached (for `/readyz`).
     func checkReachable() async throws
     /// Closes connections. Call before releasing the store.

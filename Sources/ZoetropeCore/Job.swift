@@ -24,6 +24,9 @@ public struct Job: Sendable, Equatable {
     public var cost: Credits
     /// Where the result is POSTed when the job ends (the submit's `?webhook=`, or the key's default).
     public var webhookURL: String?
+    /// While the content policy has not yet passed the job: the deadline of the screen under
+    /// way, after which another gateway takes the screen over. Runners lease only jobs with none.
+    public var screenUntil: Date?
     public var createdAt: Date
     public var updatedAt: Date
     public var startedAt: Date?
@@ -33,7 +36,7 @@ public struct Job: Sendable, Equatable {
         id: String = UUID().uuidString.lowercased(), apiKeyID: String, model: String, request: JobRequest,
         status: JobStatus = .queued, progress: Double = 0, attempts: Int = 0, maxAttempts: Int = 3,
         leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil, result: JSONValue? = nil, cost: Credits = .zero, webhookURL: String? = nil,
-        createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil
+        screenUntil: Date? = nil, createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil
     ) {
         self.id = id
         self.apiKeyID = apiKeyID
@@ -50,6 +53,7 @@ public struct Job: Sendable, Equatable {
         self.result = result
         self.cost = cost
         self.webhookURL = webhookURL
+        self.screenUntil = screenUntil
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.startedAt = startedAt

@@ -9,11 +9,15 @@ public struct JobQueue: Sendable {
     public let blobs: any BlobStore
     /// How many times a job may be leased before an expired lease ends it FAILED.
     public let maxAttempts: Int
+    /// How long the content policy's screen of a new job may take before another gateway takes
+    /// it over; nil: jobs are committed already passed (no screen runs).
+    public let screeningBudget: Duration?
 
-    public init(store: any JobStore, blobs: any BlobStore, maxAttempts: Int = 3) {
+    public init(store: any JobStore, blobs: any BlobStore, maxAttempts: Int = 3, screeningBudget: Duration? = nil) {
         self.store = store
         self.blobs = blobs
         self.maxAttempts = maxAttempts
+        self.screeningBudget = screeningBudget
     }
 
     /// An `Idempotency-Key` sent with a submit, and the hash of the body it came with.
@@ -39,7 +43,8 @@ public struct JobQueue: Sendable {
     ) async throws -> Job {
         let job = Job(
             apiKeyID: apiKeyID, model: model, request: request, maxAttempts: maxAttempts, cost: cost,
-            webhookURL: webhookURL, createdAt: now)
+            webhookURL: webhookURL, screenUntil: screeningBudget.map { now.addingTimeInterval($0.inSeconds) },
+            createdAt: now)
         if let idempotency {
             let held = try await store.claimIdempotencyKey(
                 idempotency.key, apiKeyID: apiKeyID, bodyHash: idempotency.bodyHash, requestID: job.id, now: now)

@@ -11,7 +11,14 @@ public protocol JobStore: Sendable {
     func queuePosition(of job: Job) async throws -> Int
     /// The ids of the first `limit` queued jobs, in the order they will start.
     func queuedJobIDs(limit: Int) async throws -> [String]
-    /// Takes the oldest job that is queued, or whose lease expired with attempts left, for `owner`
+    /// Marks a QUEUED job as passed by the content policy (clears `screenUntil`), so runners may
+    /// lease it; with `request`, also replaces its request (inputs the screen fetched, now
+    /// stored beside the job). False when the job is no longer QUEUED or was passed already.
+    func markScreened(id: String, request: JobRequest?, now: Date) async throws -> Bool
+    /// Takes over up to `limit` QUEUED jobs whose screen's deadline passed (their gateway
+    /// stopped mid-screen), oldest first, moving each one's deadline to `until`.
+    func claimUnscreened(now: Date, until: Date, limit: Int) async throws -> [Job]
+    /// Takes the oldest job that is queued and passed by the content policy, or whose lease expired with attempts left, for `owner`
     /// until `expiresAt`, counting one more attempt.
     func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job?
     /// Extends a lease; false when the lease is no longer this owner's.
