@@ -52,6 +52,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ZoetropePolicy",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "ZoetropeMedia",
             dependencies: [
                 "ZoetropeCore",
@@ -76,6 +83,7 @@ let package = Package(
                 "ZoetropeStore",
                 "ZoetropeMedia",
                 "ZoetropeOutbound",
+                "ZoetropePolicy",
                 "ZoetropeWorker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -111,6 +119,7 @@ let package = Package(
                 "ZoetropeStore",
                 "ZoetropeMedia",
                 "ZoetropeOutbound",
+                "ZoetropePolicy",
                 "ZoetropeServer",
                 "ZoetropeSettings",
                 "ZoetropeWorker",
@@ -142,6 +151,13 @@ let package = Package(
         .testTarget(
             name: "ZoetropeOutboundTests",
             dependencies: ["ZoetropeOutbound"]
+        ),
+        .testTarget(
+            name: "ZoetropePolicyTests",
+            dependencies: [
+                "ZoetropePolicy",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "ZoetropeSettingsTests",

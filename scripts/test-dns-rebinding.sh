@@ -18,5 +18,6 @@ unshare --user --map-root-user --net --mount -- bash -c '
     ip link set lo up
     ip addr add 1.2.3.4/32 dev lo
     mount --bind "$1" /etc/resolv.conf
-    ZOETROPE_TEST_NETNS=1 swift test -c release --skip-build --filter DNSRebindingTests
+    ZOETROPE_TEST_NETNS=1 swift test -c release --skip-build ${ZOETROPE_SWIFT_SCRATCH:+--scratch-path "$ZOETROPE_SWIFT_SCRATCH"} \
+        --filter DNSRebindingTests
 ' bash "$resolv"

@@ -8,8 +8,10 @@
 # optimized (-c release) so 1080p renders take seconds, as they do in production; they use only
 # the modules' public API.
 #
-# The build is done once; the Python environments are installed while it runs, and the two
-# Python suites run side by side, so their waits overlap. Each phase's time is printed.
+# The build is done once (in a shared build directory that later clones reuse, see
+# scripts/build-directory.sh); the Python environments are installed while it runs, and the
+# Swift and Python suites run side by side, so their waits overlap. Each phase's and suite's
+# time is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,11 +23,18 @@ phase "system packages"
 bash scripts/install-system-packages.sh
 
 phase "Swift build, with the Python environments installed beside it"
+source scripts/build-directory.sh
 bash scripts/test-python-sdk.sh --setup >"$logs/setup-sdk.log" 2>&1 &
 setup_sdk=$!
 bash scripts/test-ltx-worker.sh --setup >"$logs/setup-worker.log" 2>&1 &
 setup_worker=$!
-swift build -c release --build-tests
+if ! swift build -c release --build-tests "${swift_scratch[@]}"; then
+    if [ -z "$shared_build_directory" ]; then exit 1; fi
+    # A damaged shared directory must not fail the run: build once more from nothing.
+    echo "the build in the shared build directory failed; building again in an empty one" >&2
+    find "$shared_build_directory" -mindepth 1 -delete
+    swift build -c release --build-tests "${swift_scratch[@]}"
+fi
 for job in "$setup_sdk:setup-sdk" "$setup_worker:setup-worker"; do
     if ! wait "${job%%:*}"; then
         cat "$logs/${job#*:}.log" >&2
@@ -40,22 +49,35 @@ while IFS= read -r line; do
 done < <(bash scripts/test-services.sh start .venv-sdk)
 echo "test services: $ZOETROPE_TEST_DATABASE_URL, $ZOETROPE_TEST_S3_ENDPOINT"
 
-phase "Swift tests"
-swift test -c release --skip-build
-bash scripts/test-dns-rebinding.sh
-
-phase "Python tests: the SDK, CLI, playground, fuzzer and scale-out suite beside the LTX-2 worker's"
-export ZOETROPE_BIN="$PWD/.build/release/zoetrope"
-bash scripts/test-ltx-worker.sh >"$logs/ltx-worker.log" 2>&1 &
-worker_tests=$!
+phase "tests: the Swift suites and the DNS rebinding test, beside the Python suites (SDK, CLI, playground, fuzzer, scale-out) and the LTX-2 worker's"
+run_suite() { # name, command...: runs it with its output in a log, then prints the log and the time
+    local name="$1" began
+    shift
+    began=$(date +%s)
+    local status=0
+    "$@" >"$logs/$name.log" 2>&1 || status=$?
+    {
+        echo "-- $name: exit $status after $(( $(date +%s) - began )) s"
+        cat "$logs/$name.log"
+    } >"$logs/$name.done"
+    return "$status"
+}
+swift_suite() {
+    swift test -c release --skip-build "${swift_scratch[@]}" && bash scripts/test-dns-rebinding.sh
+}
+run_suite swift swift_suite &
+swift_job=$!
+run_suite ltx-worker bash scripts/test-ltx-worker.sh &
+worker_job=$!
 sdk_status=0
-bash scripts/test-python-sdk.sh || sdk_status=$?
+run_suite sdk bash scripts/test-python-sdk.sh || sdk_status=$?
+swift_status=0
+wait "$swift_job" || swift_status=$?
 worker_status=0
-wait "$worker_tests" || worker_status=$?
-echo "-- LTX-2 worker tests:"
-cat "$logs/ltx-worker.log"
+wait "$worker_job" || worker_status=$?
+cat "$logs/swift.done" "$logs/sdk.done" "$logs/ltx-worker.done"
 phase "done"
-if [ "$sdk_status" -ne 0 ] || [ "$worker_status" -ne 0 ]; then
-    echo "Python tests failed (SDK suite: $sdk_status, LTX-2 worker suite: $worker_status)" >&2
+if [ "$swift_status" -ne 0 ] || [ "$sdk_status" -ne 0 ] || [ "$worker_status" -ne 0 ]; then
+    echo "tests failed (Swift suites: $swift_status, SDK suite: $sdk_status, LTX-2 worker suite: $worker_status)" >&2
     exit 1
 fi

@@ -75,17 +75,28 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
 
     /// Every image input with the field name a client would recognise, in a stable order.
     public var imageInputs: [(field: String, input: MediaInput)] {
-        var inputs: [(String, MediaInput)] = [("start_image_url", startImage)]
-        if let endImage { inputs.append(("end_image_url", endImage)) }
-        for (index, element) in elements.enumerated() {
-            if let frontal = element.frontalImage {
-                inputs.append(("elements[\(index)].frontal_image_url", frontal))
-            }
-            for (refIndex, reference) in element.referenceImages.enumerated() {
-                inputs.append(("elements[\(index)].reference_image_urls[\(refIndex)]", reference))
-            }
+        var inputs: [(String, MediaInput)] = []
+        _ = mappingImageInputs { field, input in
+            inputs.append((field, input))
+            return input
         }
         return inputs
+    }
+
+    /// The request with each image input replaced by `transform(field, input)`, in the order and
+    /// with the field names of `imageInputs`.
+    public func mappingImageInputs(_ transform: (String, MediaInput) throws -> MediaInput) rethrows -> GenerationRequest {
+        var request = self
+        request.startImage = try transform("start_image_url", startImage)
+        request.endImage = try endImage.map { try transform("end_image_url", $0) }
+        request.elements = try elements.enumerated().map { index, element in
+            Element(
+                frontalImage: try element.frontalImage.map { try transform("elements[\(index)].frontal_image_url", $0) },
+                referenceImages: try element.referenceImages.enumerated().map { refIndex, reference in
+                    try transform("elements[\(index)].reference_image_urls[\(refIndex)]", reference)
+                })
+        }
+        return request
     }
 
     /// Output picture shapes.

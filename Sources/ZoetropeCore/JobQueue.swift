@@ -115,14 +115,8 @@ public struct JobQueue: Sendable {
             return .stored(name)
         }
         switch request {
-        case .video(var video):
-            video.startImage = name(video.startImage)
-            video.endImage = video.endImage.map(name)
-            video.elements = video.elements.map { element in
-                GenerationRequest.Element(
-                    frontalImage: element.frontalImage.map(name), referenceImages: element.referenceImages.map(name))
-            }
-            return (.video(video), inline)
+        case .video(let video):
+            return (.video(video.mappingImageInputs { _, input in name(input) }), inline)
         case .voice(var voice):
             voice.sample = name(voice.sample)
             return (.voice(voice), inline)

@@ -15,11 +15,12 @@ public protocol PolicyStore: Sendable {
     func policyEvents(limit: Int) async throws -> [PolicyEvent]
 }
 
-/// A picture on the content policy's hash list: its 64-bit perceptual hash (16 hex digits) and
-/// the category an input that looks like it is blocked under.
+/// A picture on the content policy's hash list: its 64-bit perceptual hashes and the category an
+/// input that looks like it is blocked under.
 public struct PolicyImage: Sendable, Equatable, Codable {
     public var id: String
-    /// The perceptual hash, as 16 hexadecimal digits.
+    /// The perceptual hashes, 16 hexadecimal digits each, separated by spaces: the whole picture
+    /// first, then its light crops.
     public var hash: String
     public var category: String
     /// What the operator called it (the file name it was added from).

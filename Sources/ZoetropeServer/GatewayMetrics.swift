@@ -48,6 +48,17 @@ final class GatewayMetrics: Sendable {
             metricName: "zoetrope_jobs_finished", unitName: "total", helpText: "Jobs this process saw end, by outcome")
     }
 
+    static var policyBlocksName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_policy_blocks", unitName: "total",
+            helpText: "Requests the content policy blocked, by category and the check that found it (terms, image, moderation)")
+    }
+    static var policyFlagsName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_policy_flags", unitName: "total",
+            helpText: "Requests the content policy flagged and let run, by category and the check that found it")
+    }
+
     static var bodyBytesName: MetricNameDescriptor {
         MetricNameDescriptor(
             metricName: "zoetrope_request_body_bytes_held", unitName: "",
@@ -98,6 +109,14 @@ final class GatewayMetrics: Sendable {
             descriptor: Self.runName, labels: [("model", job.model)],
             buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
         ).record(max(0, now.timeIntervalSince(started)))
+    }
+
+    /// Counts a content policy block or flag this process decided.
+    func policyMatched(category: String, source: String, blocked: Bool) {
+        registry.makeCounter(
+            descriptor: blocked ? Self.policyBlocksName : Self.policyFlagsName,
+            labels: [("category", category), ("source", source)]
+        ).increment()
     }
 
     /// The exposition text, with the store-wide gauges read now.

@@ -28,9 +28,11 @@ struct GatewayParts {
         let blobLocation = try BlobLocation.open(config, httpClient: httpClient, publicURL: publicURL)
         let blobs = blobLocation.store
         try? FileManager.default.removeItem(at: config.workDirectory)
-        let queue = JobQueue(store: store, blobs: blobs, maxAttempts: config.maxAttempts)
         let outbound = OutboundClient(policy: config.outboundPolicy)
         let fetcher = InputFetcher(client: outbound)
+        let policy = try PolicyParts(configuration: config)
+        let queue = JobQueue(
+            store: store, blobs: blobs, maxAttempts: config.maxAttempts, screeningBudget: policy.screeningBudget)
         let catalog = BuiltInEngines.catalog
         let engines = makeEngines(fetcher)
         let pricing = try Self.pricing(config, catalog: catalog)
@@ -58,7 +60,7 @@ struct GatewayParts {
         let submitter = JobSubmitter(
             catalog: catalog, queue: queue, voices: store, engines: engines, pricing: pricing,
             maxBodyBytes: config.maxBodyBytes, maxUnfinishedJobs: config.maxUnfinishedJobs,
-            outboundPolicy: config.outboundPolicy)
+            outboundPolicy: config.outboundPolicy, screening: policy.inbox)
         GenerationsController(
             submitter: submitter, blobs: blobLocation, publicURL: publicURL, syncTimeout: config.syncTimeout
         ).addRoutes(to: authenticated)
@@ -68,6 +70,7 @@ struct GatewayParts {
         WebhooksController(jobs: store, webhooks: store).addRoutes(to: authenticated)
         VoicesController(voices: store).addRoutes(to: authenticated)
         AdminController(keys: store, models: catalog.models.map(\.slug)).addRoutes(to: authenticated)
+        AdminPolicyController(policy: store).addRoutes(to: authenticated)
         WorkerController(desk: desk, voices: store, catalog: catalog).addRoutes(to: authenticated)
 
         var services: [any Service] = []
@@ -82,6 +85,15 @@ struct GatewayParts {
         services.append(WebhookService(
             store: store, jobs: store, outbound: outbound, presenter: presenter, retryBase: config.webhookRetryBase,
             maxAttempts: config.webhookMaxAttempts, pollInterval: 0.25, logger: logger))
+        services.append(ScreeningService(
+            inbox: policy.inbox,
+            screen: ContentScreen(
+                book: policy.book, hashList: store, queue: queue, fetcher: fetcher, moderation: policy.moderation,
+                moderationFailOpen: config.contentPolicy.moderationFailOpen, workDirectory: config.workDirectory,
+                logger: logger),
+            queue: queue, events: store, metrics: metrics, budget: policy.screeningBudget, sweepInterval: .seconds(2),
+            logger: logger))
+        services.append(PolicyReloader(book: policy.book, interval: .seconds(1), logger: logger))
         services.append(ExpiryService(
             queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, desk: desk,
             logger: logger))

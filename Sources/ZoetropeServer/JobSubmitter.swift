@@ -20,6 +20,8 @@ struct JobSubmitter: Sendable {
     let maxUnfinishedJobs: Int
     /// Checks webhook targets against the SSRF guard at submit.
     let outboundPolicy: OutboundPolicy
+    /// Where a committed job goes for the content policy's screen.
+    let screening: ScreeningInbox
     /// One submit at a time per key, so the unfinished-jobs cap holds under concurrent submits.
     let gate = KeyedMutex()
 
@@ -62,6 +64,7 @@ struct JobSubmitter: Sendable {
                 model: slug, request: jobRequest, apiKeyID: apiKey.id, cost: cost, webhookURL: webhookURL,
                 idempotency: idempotency)
         }
+        screening.submit(job)
         context.logger.info("accepted request \(job.id) for \(slug)")
         return job
     }

@@ -35,6 +35,8 @@ public struct ServerConfiguration: Sendable {
         get { outboundPolicy.allowPrivate }
         set { outboundPolicy.allowPrivate = newValue }
     }
+    /// The content policy file and the moderation service.
+    public var contentPolicy = ContentPolicyConfiguration()
     /// How long a lease lasts without a heartbeat, in seconds.
     public var leaseDuration: Double = 30
     /// How often expired results are swept, in seconds.

@@ -9,7 +9,7 @@ struct Zoetrope: AsyncParsableCommand {
         abstract: "A self-hosted, Segmind-compatible image-to-video API.",
         subcommands: [
             ServeCommand.self, WorkerCommand.self, KeysCommand.self, GenerateCommand.self, WaitCommand.self, StatusCommand.self,
-            BenchCommand.self, OpenAPICommand.self,
+            BenchCommand.self, OpenAPICommand.self, PolicyCommand.self,
         ])
 
     /// As ArgumentParser's, except that usage errors exit with 2 (the client commands promise

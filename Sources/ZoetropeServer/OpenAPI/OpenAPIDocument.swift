@@ -52,6 +52,7 @@ public enum OpenAPIDocument {
             ("/v1/get-user-credits", .get, getUserCredits), ("/v1/webhooks/secret", .get, getWebhookSecret),
             ("/v1/admin/keys", .get, adminListKeys), ("/v1/admin/keys", .post, adminCreateKey(models: catalog.models.map(\.slug))),
             ("/v1/admin/keys/{id}/revoke", .post, adminRevokeKey), ("/v1/admin/keys/{id}/credits", .post, adminChangeCredits),
+            ("/v1/admin/policy/events", .get, adminPolicyEvents), ("/v1/admin/policy/images", .get, adminPolicyImages),
             ("/v1/worker/lease", .post, workerLease), ("/v1/worker/jobs/{id}/heartbeat", .post, workerHeartbeat),
             ("/v1/worker/jobs/{id}/complete", .post, workerComplete), ("/v1/worker/jobs/{id}/fail", .post, workerFail),
             ("/v1/worker/jobs/{id}/release", .post, workerRelease),

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ZoetropeCore
 
 /// An engine that finishes at once with a tiny output, so API tests need no render: a few bytes
@@ -10,12 +11,16 @@ struct StubEngine: Engine {
 
     var name: String { "stub" }
 
+    /// The ids of every job any stub engine has been asked to run, in this process.
+    static let ran = Mutex<Set<String>>([])
+
     /// The stub serving every model the built-in engines serve.
     static var engines: [String: any Engine] {
         [ModelCatalog.klingImageToVideo: StubEngine(), ModelCatalog.klingCreateVoice: StubEngine()]
     }
 
     func run(_ request: JobRequest, context: RenderContext) async throws -> EngineOutput {
+        _ = Self.ran.withLock { $0.insert(context.jobID) }
         switch request {
         case .video(let generation):
             let prompts = generation.shotPrompts.map(\.prompt).joined(separator: " ")
