@@ -67,6 +67,47 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// Runs `body` against a store upgraded from the schema before the current one: a fresh database
+    /// is made at that schema, `statements` (rows an older version wrote) run on it, and the store is
+    /// then opened as usual, which applies the latest migration.
+    func withStoreUpgradedFromThePreviousSchema(
+        seeding statements: [String], _ body: (any DataStore) async throws -> Void
+    ) async throws {
+        switch self {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("z.sqlite").path
+            try await Self.using(
+                try await SQLiteDataStore.open(path: path, logger: Self.logger, schemaVersion: SQLiteDataStore.schemaVersion - 1)
+            ) { old in
+                for statement in statements { try await old.execute(statement) }
+            }
+            try await Self.using(try await SQLiteDataStore.open(path: path, logger: Self.logger), body)
+        case .postgres:
+            try await Self.withPostgresDatabase { url in
+                try await Self.using(
+                    try await PostgresDataStore.open(
+                        url: url, logger: Self.logger, maximumConnections: 10, schemaVersion: PostgresDataStore.schemaVersion - 1)
+                ) { old in
+                    for statement in statements { try await old.execute(statement) }
+                }
+                try await Self.using(try await PostgresDataStore.open(url: url, logger: Self.logger, maximumConnections: 10), body)
+            }
+        }
+    }
+
+    /// Runs `body` with `store`, closing it afterwards (also when `body` throws).
+    private static func using<Store: DataStore>(_ store: Store, _ body: (Store) async throws -> Void) async throws {
+        do {
+            try await body(store)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+
     /// Runs `body` with the URL of a fresh, empty database on the test server, dropped afterwards.
     static func withPostgresDatabase(_ body: (String) async throws -> Void) async throws {
         let adminURL = try #require(databaseURL, "ZOETROPE_TEST_DATABASE_URL is not set")

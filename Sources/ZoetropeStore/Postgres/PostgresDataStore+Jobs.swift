@@ -2,8 +2,8 @@ import Foundation
 import PostgresNIO
 import ZoetropeCore
 
-/// The job queue (``JobStore``): leases with `FOR UPDATE SKIP LOCKED`, idempotency keys, history,
-/// counts and the workers seen.
+/// The job queue (``JobStore``): the content policy's screen, leases with `FOR UPDATE SKIP LOCKED`,
+/// idempotency keys, history, counts and the workers seen.
 extension PostgresDataStore {
     public func insert(_ job: Job) async throws {
         let request = String(decoding: try Self.encoder.encode(job.request), as: UTF8.self)
@@ -12,12 +12,13 @@ extension PostgresDataStore {
                 """
                 INSERT INTO jobs (id, api_key_id, model, request, status, progress, attempts, max_attempts,
                     lease_owner, lease_expires_at, error, output_key, created_at, updated_at, started_at, completed_at,
-                    cost_micros, webhook_url)
+                    cost_micros, webhook_url, screen_until)
                 VALUES (\(job.id), \(job.apiKeyID), \(job.model), \(request), \(job.status.rawValue), \(job.progress),
                     \(job.attempts), \(job.maxAttempts), \(job.leaseOwner), \(job.leaseExpiresAt?.timeIntervalSince1970),
                     \(job.error), \(job.outputKey), \(job.createdAt.timeIntervalSince1970),
                     \(job.updatedAt.timeIntervalSince1970), \(job.startedAt?.timeIntervalSince1970),
-                    \(job.completedAt?.timeIntervalSince1970), \(job.cost.micros), \(job.webhookURL))
+                    \(job.completedAt?.timeIntervalSince1970), \(job.cost.micros), \(job.webhookURL),
+                    \(job.screenUntil?.timeIntervalSince1970))
                 """)
         } catch let error as PSQLError where error.serverInfo?[.message] == "insufficient credits" {
             let balance = try await key(id: job.apiKeyID)?.credits ?? .zero
@@ -48,6 +49,34 @@ extension PostgresDataStore {
             .map { try $0.decode(String.self) }
     }
 
+    public func markScreened(id: String, request: JobRequest?, now: Date) async throws -> Bool {
+        let requestText = try request.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
+        let screened = !(try await rows(
+            """
+            UPDATE jobs SET screen_until = NULL, request = COALESCE(\(requestText), request),
+                updated_at = \(now.timeIntervalSince1970)
+            WHERE id = \(id) AND status = 'QUEUED' AND screen_until IS NOT NULL RETURNING id
+            """
+        )).isEmpty
+        // The trigger's NOTIFY wakes other processes; this process's slots need not wait for it.
+        if screened { workSignal.notify() }
+        return screened
+    }
+
+    public func claimUnscreened(now: Date, until: Date, limit: Int) async throws -> [Job] {
+        let now = now.timeIntervalSince1970
+        return try await rows(
+            """
+            UPDATE jobs SET screen_until = \(until.timeIntervalSince1970), updated_at = \(now)
+            WHERE id IN (
+                SELECT id FROM jobs WHERE status = 'QUEUED' AND screen_until < \(now)
+                ORDER BY created_at, id LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """
+        ).map(Self.job(from:)).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
     public func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job? {
         guard !models.isEmpty else { return nil }
         let now = now.timeIntervalSince1970
@@ -59,7 +88,8 @@ extension PostgresDataStore {
             WHERE id = (
                 SELECT id FROM jobs
                 WHERE model = ANY(\(models))
-                  AND (status = 'QUEUED' OR (status = 'PROCESSING' AND lease_expires_at < \(now) AND attempts < max_attempts))
+                  AND ((status = 'QUEUED' AND screen_until IS NULL)
+                    OR (status = 'PROCESSING' AND lease_expires_at < \(now) AND attempts < max_attempts))
                 ORDER BY created_at, id LIMIT 1
                 FOR UPDATE SKIP LOCKED)
             RETURNING *
@@ -259,7 +289,8 @@ extension PostgresDataStore {
             maxAttempts: try row["max_attempts"].decode(Int?.self) ?? 1, leaseOwner: try text("lease_owner"),
             leaseExpiresAt: try date("lease_expires_at"), error: try text("error"), outputKey: try text("output_key"),
             result: result, cost: Credits(micros: try row["cost_micros"].decode(Int64?.self) ?? 0),
-            webhookURL: try text("webhook_url"), createdAt: try date("created_at") ?? Date(),
+            webhookURL: try text("webhook_url"), screenUntil: try date("screen_until"),
+            createdAt: try date("created_at") ?? Date(),
             updatedAt: try date("updated_at"), startedAt: try date("started_at"),
             completedAt: try date("completed_at"))
     }

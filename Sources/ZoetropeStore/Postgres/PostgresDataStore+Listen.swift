@@ -4,7 +4,7 @@ import ZoetropeCore
 
 /// Wake-ups across processes: the `LISTEN` connection every store holds on ``workChannel``.
 extension PostgresDataStore {
-    /// The channel that `insert` and `release` notify (from a trigger) and every store listens on.
+    /// The channel that `insert`, `markScreened` and `release` notify (from a trigger) and every store listens on.
     static let workChannel = "zoetrope_work"
 
     /// Holds one connection that listens on ``workChannel`` and calls `signal.notify()` for every

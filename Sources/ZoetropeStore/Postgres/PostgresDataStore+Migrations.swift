@@ -191,6 +191,39 @@ extension PostgresDataStore {
             EXECUTE FUNCTION zoetrope_jobs_notify_work()
             """,
         ],
+        [
+            // NULL: passed by the content policy (every job queued before the screen existed).
+            "ALTER TABLE jobs ADD COLUMN screen_until DOUBLE PRECISION",
+            // A queued job the content policy passes wakes idle render slots in every process.
+            """
+            CREATE TRIGGER jobs_notify_screened AFTER UPDATE OF screen_until ON jobs
+            FOR EACH ROW WHEN (NEW.status = 'QUEUED' AND NEW.screen_until IS NULL AND OLD.screen_until IS NOT NULL)
+            EXECUTE FUNCTION zoetrope_jobs_notify_work()
+            """,
+            """
+            CREATE TABLE policy_images (
+                id TEXT PRIMARY KEY,
+                hash TEXT NOT NULL,
+                category TEXT NOT NULL,
+                label TEXT NOT NULL,
+                added_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE policy_events (
+                id BIGSERIAL PRIMARY KEY,
+                job_id TEXT NOT NULL,
+                api_key_id TEXT NOT NULL,
+                model TEXT NOT NULL,
+                category TEXT NOT NULL,
+                action TEXT NOT NULL,
+                source TEXT NOT NULL,
+                field TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX policy_events_by_created ON policy_events(created_at)",
+        ],
     ]
 
     /// The migration versions recorded in `zoetrope_migrations`, ascending.
@@ -198,9 +231,9 @@ extension PostgresDataStore {
         try await rows("SELECT version FROM zoetrope_migrations ORDER BY version").map { try $0.decode(Int.self) }
     }
 
-    /// Applies pending migrations in one transaction under an advisory lock, so two processes
-    /// opening the same empty database at once apply each version exactly once.
-    static func migrate(client: PostgresClient, logger: Logger) async throws {
+    /// Applies the pending migrations up to `schemaVersion` in one transaction under an advisory
+    /// lock, so two processes opening the same empty database at once apply each version exactly once.
+    static func migrate(client: PostgresClient, logger: Logger, to schemaVersion: Int) async throws {
         do {
             try await client.withTransaction(logger: logger) { connection in
                 _ = try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLockKey))", logger: logger).collect()
@@ -218,7 +251,7 @@ extension PostgresDataStore {
                 ).decode(Int.self) {
                     applied.insert(version)
                 }
-                for (index, statements) in migrations.enumerated() where !applied.contains(index + 1) {
+                for (index, statements) in migrations.prefix(schemaVersion).enumerated() where !applied.contains(index + 1) {
                     for statement in statements {
                         _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
                     }

@@ -3,14 +3,14 @@ import Logging
 import PostgresNIO
 import ZoetropeCore
 
-/// The shared store: jobs, API keys, voices and webhook deliveries in one PostgreSQL database, so
-/// several gateways and render hosts can work from one queue.
+/// The shared store: jobs, API keys, voices, webhook deliveries and the content policy's lists in one
+/// PostgreSQL database, so several gateways and render hosts can work from one queue.
 ///
 /// It keeps the semantics of ``SQLiteDataStore`` exactly: every state change is one SQL statement;
 /// credits are reserved, released and refunded, and webhook deliveries queued, by triggers in the
-/// statement that inserts, ends or deletes a job; leases and webhook claims take rows with
-/// `FOR UPDATE SKIP LOCKED` so concurrent callers never get the same one. Queued or handed-back jobs
-/// send `NOTIFY zoetrope_work` from a trigger in the same statement, and every store keeps one
+/// statement that inserts, ends or deletes a job; leases, screen takeovers and webhook claims take rows
+/// with `FOR UPDATE SKIP LOCKED` so concurrent callers never get the same one. Queued, screened or
+/// handed-back jobs send `NOTIFY zoetrope_work` from a trigger in the same statement, and every store keeps one
 /// `LISTEN`ing connection, so an idle render slot in any process wakes within milliseconds. Times are
 /// stored as `DOUBLE PRECISION` epoch seconds, as SQLite stores them.
 public final class PostgresDataStore: DataStore, Sendable {
@@ -20,7 +20,7 @@ public final class PostgresDataStore: DataStore, Sendable {
     private let runTask: Task<Void, Never>
     /// Keeps the `LISTEN zoetrope_work` connection, reconnecting when it drops; cancelled by `close()`.
     private let listenTask: Task<Void, Never>
-    /// Wakes this process's idle render slots: from `LISTEN`, and at once after a local insert or release.
+    /// Wakes this process's idle render slots: from `LISTEN`, and at once after a local insert, screen or release.
     let workSignal: WorkSignal
 
     private init(
@@ -41,6 +41,14 @@ public final class PostgresDataStore: DataStore, Sendable {
     public static func open(
         url: String, logger: Logger = Logger(label: "zoetrope.store"), maximumConnections: Int = 20
     ) async throws -> PostgresDataStore {
+        try await open(url: url, logger: logger, maximumConnections: maximumConnections, schemaVersion: schemaVersion)
+    }
+
+    /// Connects to `url` as `open(url:logger:maximumConnections:)` does, but applies the pending
+    /// migrations up to `schemaVersion` only. For tests of upgrades from an older schema (a test hook).
+    package static func open(
+        url: String, logger: Logger, maximumConnections: Int, schemaVersion: Int
+    ) async throws -> PostgresDataStore {
         let parsed = try PostgresURL(url)
         // One plain connection first: an unreachable server or a refused login fails here at once,
         // with the server's own error, rather than after the pool's minute of retries.
@@ -59,7 +67,7 @@ public final class PostgresDataStore: DataStore, Sendable {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = await startRunning(client)
         do {
-            try await migrate(client: client, logger: logger)
+            try await migrate(client: client, logger: logger, to: schemaVersion)
         } catch {
             runTask.cancel()
             await runTask.value
@@ -98,6 +106,11 @@ public final class PostgresDataStore: DataStore, Sendable {
 
     public func checkReachable() async throws {
         try await rows("SELECT 1")
+    }
+
+    /// Runs `sql` as it is. For tests that write rows an older schema held (a test hook).
+    package func execute(_ sql: String) async throws {
+        try await rows(PostgresQuery(unsafeSQL: sql))
     }
 
     /// Starts `client.run()` in a new task and returns once that task is about to call it (a

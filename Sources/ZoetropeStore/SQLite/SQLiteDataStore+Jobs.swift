@@ -2,7 +2,8 @@ import Foundation
 import SQLiteNIO
 import ZoetropeCore
 
-/// The job queue (``JobStore``): leases, idempotency keys, history, counts and the workers seen.
+/// The job queue (``JobStore``): the content policy's screen, leases, idempotency keys, history, counts and
+/// the workers seen.
 extension SQLiteDataStore {
     public func insert(_ job: Job) async throws {
         let request = String(decoding: try Self.encoder.encode(job.request), as: UTF8.self)
@@ -11,15 +12,15 @@ extension SQLiteDataStore {
                 """
                 INSERT INTO jobs (id, api_key_id, model, request, status, progress, attempts, max_attempts,
                     lease_owner, lease_expires_at, error, output_key, created_at, updated_at, started_at, completed_at,
-                    cost_micros, webhook_url)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    cost_micros, webhook_url, screen_until)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(job.id), .text(job.apiKeyID), .text(job.model), .text(request), .text(job.status.rawValue),
                     .float(job.progress), .integer(job.attempts), .integer(job.maxAttempts), .optionalText(job.leaseOwner),
                     .optionalDate(job.leaseExpiresAt), .optionalText(job.error), .optionalText(job.outputKey),
                     .date(job.createdAt), .date(job.updatedAt), .optionalDate(job.startedAt), .optionalDate(job.completedAt),
-                    .integer(Int(job.cost.micros)), .optionalText(job.webhookURL),
+                    .integer(Int(job.cost.micros)), .optionalText(job.webhookURL), .optionalDate(job.screenUntil),
                 ])
         } catch where "\(error)".contains("insufficient credits") {
             let balance = try await key(id: job.apiKeyID)?.credits ?? .zero
@@ -46,6 +47,31 @@ extension SQLiteDataStore {
         ).compactMap { $0.column("id")?.string }
     }
 
+    public func markScreened(id: String, request: JobRequest?, now: Date) async throws -> Bool {
+        let requestText = try request.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
+        let screened = !(try await connection.query(
+            """
+            UPDATE jobs SET screen_until = NULL, request = COALESCE(?, request), updated_at = ?
+            WHERE id = ? AND status = 'QUEUED' AND screen_until IS NOT NULL RETURNING id
+            """,
+            [.optionalText(requestText), .date(now), .text(id)])).isEmpty
+        if screened { workSignal.notify() }
+        return screened
+    }
+
+    public func claimUnscreened(now: Date, until: Date, limit: Int) async throws -> [Job] {
+        try await connection.query(
+            """
+            UPDATE jobs SET screen_until = ?, updated_at = ?
+            WHERE id IN (
+                SELECT id FROM jobs WHERE status = 'QUEUED' AND screen_until < ?
+                ORDER BY created_at, id LIMIT ?)
+            RETURNING *
+            """,
+            [.date(until), .date(now), .date(now), .integer(limit)]
+        ).map(Self.job(from:)).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
     public func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job? {
         guard !models.isEmpty else { return nil }
         let placeholders = Array(repeating: "?", count: models.count).joined(separator: ", ")
@@ -56,7 +82,8 @@ extension SQLiteDataStore {
             WHERE id = (
                 SELECT id FROM jobs
                 WHERE model IN (\(placeholders))
-                  AND (status = 'QUEUED' OR (status = 'PROCESSING' AND lease_expires_at < ? AND attempts < max_attempts))
+                  AND ((status = 'QUEUED' AND screen_until IS NULL)
+                    OR (status = 'PROCESSING' AND lease_expires_at < ? AND attempts < max_attempts))
                 ORDER BY created_at, id LIMIT 1)
             RETURNING *
             """,
@@ -256,7 +283,7 @@ extension SQLiteDataStore {
             maxAttempts: Int(row.column("max_attempts")?.integer ?? 1), leaseOwner: text("lease_owner"),
             leaseExpiresAt: date("lease_expires_at"), error: text("error"), outputKey: text("output_key"),
             result: result, cost: Credits(micros: Int64(row.column("cost_micros")?.integer ?? 0)),
-            webhookURL: text("webhook_url"), createdAt: date("created_at") ?? Date(), updatedAt: date("updated_at"), startedAt: date("started_at"),
-            completedAt: date("completed_at"))
+            webhookURL: text("webhook_url"), screenUntil: date("screen_until"), createdAt: date("created_at") ?? Date(),
+            updatedAt: date("updated_at"), startedAt: date("started_at"), completedAt: date("completed_at"))
     }
 }

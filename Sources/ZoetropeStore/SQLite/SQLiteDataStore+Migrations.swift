@@ -154,14 +154,44 @@ extension SQLiteDataStore {
             "CREATE INDEX workers_by_seen ON workers(last_seen)",
             "CREATE INDEX jobs_unfinished_by_key ON jobs(api_key_id, status)",
         ],
+        [
+            // NULL: passed by the content policy (every job queued before the screen existed).
+            "ALTER TABLE jobs ADD COLUMN screen_until REAL",
+            """
+            CREATE TABLE policy_images (
+                id TEXT PRIMARY KEY,
+                hash TEXT NOT NULL,
+                category TEXT NOT NULL,
+                label TEXT NOT NULL,
+                added_at REAL NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE policy_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                job_id TEXT NOT NULL,
+                api_key_id TEXT NOT NULL,
+                model TEXT NOT NULL,
+                category TEXT NOT NULL,
+                action TEXT NOT NULL,
+                source TEXT NOT NULL,
+                field TEXT NOT NULL,
+                created_at REAL NOT NULL
+            )
+            """,
+            "CREATE INDEX policy_events_by_created ON policy_events(created_at)",
+        ],
     ]
 
-    /// Applies pending migrations in one `BEGIN IMMEDIATE` transaction.
-    func migrate() async throws {
+    /// The number of migrations; `PRAGMA user_version` is this once the file is up to date.
+    public static let schemaVersion = migrations.count
+
+    /// Applies the pending migrations up to `schemaVersion` in one `BEGIN IMMEDIATE` transaction.
+    func migrate(to schemaVersion: Int) async throws {
         _ = try await connection.query("BEGIN IMMEDIATE")
         do {
             let version = try await connection.query("PRAGMA user_version").first?.columns.first?.data.integer ?? 0
-            for (index, statements) in Self.migrations.enumerated() where index >= Int(version) {
+            for (index, statements) in Self.migrations.prefix(schemaVersion).enumerated() where index >= Int(version) {
                 for statement in statements {
                     _ = try await connection.query(statement)
                 }
