@@ -16,8 +16,8 @@ public protocol BlobStore: Sendable {
     /// The blob's bytes; throws `BlobNotFound` when there is none.
     func data(key: String) async throws -> Data
     func delete(key: String) async throws
-    /// Whether a committed blob exists.
-    func exists(key: String) async -> Bool
+    /// The committed blob's size in bytes; nil when there is none (or it cannot be reached).
+    func size(key: String) async -> Int?
     /// A URL that fetches the blob with a plain GET and no API key until `expires`.
     func signedURL(key: String, expires: Date) -> String
     /// A URL that stores a blob under `key` with a plain PUT of its bytes until `expires`.

@@ -34,6 +34,10 @@ public protocol JobStore: Sendable {
     func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool
     /// Marks the job FAILED; with an owner only if that owner still holds the lease.
     func fail(id: String, owner: String?, error: String, now: Date) async throws -> Bool
+    /// Ends the owner's attempt as failed (its upload was refused): the job is QUEUED again, the
+    /// attempt counted, when attempts are left, and otherwise FAILED with `error`. Returns the job
+    /// as it is now; nil when the lease is no longer this owner's.
+    func failAttempt(id: String, owner: String, error: String, now: Date) async throws -> Job?
     /// Puts a leased job back in the queue without counting the attempt (graceful shutdown).
     func release(id: String, owner: String, now: Date) async throws
     /// Ends FAILED every job whose lease expired on its last attempt; returns them.

@@ -71,7 +71,8 @@ struct GatewayParts {
         VoicesController(voices: store).addRoutes(to: authenticated)
         AdminController(keys: store, models: catalog.models.map(\.slug)).addRoutes(to: authenticated)
         AdminPolicyController(policy: store).addRoutes(to: authenticated)
-        WorkerController(desk: desk, voices: store, catalog: catalog).addRoutes(to: authenticated)
+        let uploadCheck = UploadedVideoCheck(maxBytes: config.maxUploadBytes, acceptsAnySize: config.acceptsAnyVideoSize)
+        WorkerController(desk: desk, voices: store, catalog: catalog, uploadCheck: uploadCheck).addRoutes(to: authenticated)
 
         var services: [any Service] = []
         if config.runsLocalEngine {

@@ -51,6 +51,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int = 200 * 1024 * 1024
     /// Largest video a worker may upload to `PUT /files/{key}`, in bytes (streamed to disk).
     public var maxUploadBytes: Int = 2 * 1024 * 1024 * 1024
+    /// Whether a remote worker's video may be of any picture size (tests whose worker renders
+    /// scaled down); everything else about it is still checked before its job completes.
+    public var acceptsAnyVideoSize: Bool = false
     /// Bytes of request bodies all requests together may hold in memory at once; a body that
     /// would go over it is answered 503 with `Retry-After`. At least `maxBodyBytes`.
     public var bodyMemoryBytes: Int = 512 * 1024 * 1024

@@ -76,9 +76,10 @@ public struct LocalBlobStore: BlobStore {
         try? FileManager.default.removeItem(at: file)
     }
 
-    public func exists(key: String) async -> Bool {
-        guard let file = file(for: key) else { return false }
-        return FileManager.default.fileExists(atPath: file.path)
+    public func size(key: String) async -> Int? {
+        guard let file = file(for: key), let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
+        else { return nil }
+        return (attributes[.size] as? NSNumber)?.intValue
     }
 
     public func signedURL(key: String, expires: Date) -> String {

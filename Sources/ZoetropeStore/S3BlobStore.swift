@@ -193,11 +193,12 @@ public final class S3BlobStore: BlobStore {
         _ = try? await response.body.collect(upTo: 1 << 20)
     }
 
-    public func exists(key: String) async -> Bool {
+    public func size(key: String) async -> Int? {
         guard let url = try? requireObjectURL(key),
-            let response = try? await send("HEAD", url, timeout: Self.requestTimeout, what: "check of '\(key)'")
-        else { return false }
-        return (200..<300).contains(response.status.code)
+            let response = try? await send("HEAD", url, timeout: Self.requestTimeout, what: "check of '\(key)'"),
+            (200..<300).contains(response.status.code)
+        else { return nil }
+        return response.headers.first(name: "Content-Length").flatMap { Int($0) }
     }
 
     /// A presigned GET, on the public endpoint when one is set; expiry clamped to 1 s…7 days from now.

@@ -101,6 +101,16 @@ public struct StoreLease: JobLease {
         return true
     }
 
+    /// Ends this attempt as failed (its upload was refused): the job is queued again when attempts
+    /// are left, and otherwise ends FAILED with `message` and its inputs are deleted. Returns the
+    /// job as it is now; nil when the lease is no longer this owner's.
+    public func failAttempt(_ message: String) async throws -> Job? {
+        guard let ended = try await queue.store.failAttempt(id: job.id, owner: owner, error: message, now: Date())
+        else { return nil }
+        if ended.status == .failed { await queue.removeInputs(of: ended) }
+        return ended
+    }
+
     public func release() async {
         try? await queue.store.release(id: job.id, owner: owner, now: Date())
     }

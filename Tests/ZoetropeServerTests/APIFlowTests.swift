@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 import ZoetropeCore
+import ZoetropeMedia
 import ZoetropeOutbound
 import ZoetropeStore
 
@@ -85,7 +86,7 @@ struct APIFlowTests {
         #expect(audio.profile == "LC")
         #expect(audio.sampleRate == "48000")
         #expect(abs((audio.duration ?? 0) - 5) <= 1.0 / 24)
-        #expect(probe.isFastStart)
+        #expect(MediaProbe.isFastStart(video.body))
         #expect(probe.formatName.contains("mp4"))
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import ZoetropeClient
+import ZoetropeMedia
 import ZoetropeStore
 
 /// The Swift SDK against a real server: submit/wait, run, runSync, and each typed error.

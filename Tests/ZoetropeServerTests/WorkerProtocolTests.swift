@@ -31,7 +31,8 @@ struct WorkerProtocolTests {
             })
         defer { Task { await server.stopAndClean() } }
         let image = try ImageServer.testImage(width: 320, height: 180)
-        let me = ["protocol_version": 2, "worker_id": "w-1", "models": [Self.model]] as [String: Any]
+        // Long polls: a job is leasable once the content policy's screen passed it, just after its submit.
+        let me = ["protocol_version": 2, "worker_id": "w-1", "models": [Self.model], "wait_seconds": 10] as [String: Any]
 
         // Who may speak it: worker tokens only, and they may do nothing else.
         #expect(try await Self.call(server, "/v1/worker/lease", token: server.apiKey, me).status == 403)
@@ -92,7 +93,8 @@ struct WorkerProtocolTests {
         #expect(early.status == 409 && early.error?.contains("no video was uploaded") == true, "\(early.json)")
         let wrongKey = try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": "x.mp4"])
         #expect(wrongKey.status == 409)
-        let video = Data("not really an mp4, but bytes the client gets back".utf8)
+        // What the job asked for: 3 s of 16:9 with audio.
+        let video = try TestVideo.mp4()
         let tampered = uploadURL.replacingOccurrences(of: "signature=", with: "signature=00")
         #expect(try await HTTPTestClient.send(.PUT, tampered, body: video).status == 403)
         #expect(try await HTTPTestClient.send(.PUT, uploadURL, body: video, contentType: "video/mp4").status == 200)
@@ -135,6 +137,74 @@ struct WorkerProtocolTests {
         let metrics = String(decoding: try await HTTPTestClient.send(.GET, "\(server.baseURL)/metrics").body, as: UTF8.self)
         #expect(metrics.contains(#"zoetrope_jobs{model="kling-3-pro-image2video",status="FAILED"} 1"#), "\(metrics)")
         #expect(metrics.contains("zoetrope_workers 2"), "\(metrics)")
+    }
+
+    /// An upload that is not the video asked for is refused with the reason and deleted, and its
+    /// attempt fails: the job is leased again while attempts are left, then ends FAILED with that
+    /// reason. A right upload on a later attempt completes the job.
+    @Test(arguments: TestDatabase.all) func refusedUploadsFailTheAttemptUntilTheLastFailsTheJob(database: TestDatabase) async throws {
+        var token = ""
+        let server = try await TestServer.start(
+            database: database, configure: { $0.runsLocalEngine = false },
+            prepare: { store, _ in
+                token = try await APIKeyGenerator.create(name: "farm", in: store, options: KeyOptions(role: .worker)).1
+            })
+        defer { Task { await server.stopAndClean() } }
+        let blobs = try TestServer.localBlobs(server.configuration)
+        // Long polls: a job is leasable once the content policy's screen passed it, just after its submit.
+        let me = ["protocol_version": 2, "worker_id": "w-1", "models": [Self.model], "wait_seconds": 10] as [String: Any]
+        let right = try TestVideo.mp4()
+        let refusals: [(upload: Data, reason: String)] = [
+            (right.prefix(right.count / 2), "the worker's upload is not a playable MP4: "),
+            (try TestVideo.png(), "the worker's upload is not a playable MP4: its container is 'png_pipe'"),
+            (try TestVideo.mp4(width: 640, height: 360), "the worker's upload is 640×360; 1920×1080 was asked for"),
+        ]
+
+        /// Leases `id` (attempt `attempt`), uploads `video` and completes: the answer.
+        func attempt(_ id: String, _ attempt: Int, uploading video: Data) async throws -> (HTTPReply, key: String) {
+            let lease = try await Self.call(server, "/v1/worker/lease", token: token, me)
+            #expect(lease.json["id"] as? String == id && lease.json["attempt"] as? Int == attempt, "\(lease.json)")
+            let upload = try #require(lease.json["upload"] as? [String: Any])
+            let key = try #require(upload["key"] as? String)
+            let url = try #require(upload["url"] as? String)
+            #expect(try await HTTPTestClient.send(.PUT, url, body: video, contentType: "video/mp4").status == 200)
+            return (try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": key]), key)
+        }
+
+        let image = try ImageServer.testImage(width: 320, height: 180)
+        let id = try await Self.submit(server, image: image)
+        for (index, refusal) in refusals.enumerated() {
+            let (refused, key) = try await attempt(id, index + 1, uploading: refusal.upload)
+            #expect(refused.status == 422, "\(refused.json)")
+            let reason = try #require(refused.error)
+            #expect(reason.hasPrefix(refusal.reason), "\(reason)")
+            #expect(await blobs.size(key: key) == nil, "the refused upload \(key) was kept")
+            // The lease is over: the worker can do nothing more with it.
+            let again = try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": key])
+            #expect(again.status == 409, "\(again.json)")
+            let status = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/\(id)/status", apiKey: server.apiKey)
+            if index < refusals.count - 1 {
+                #expect(status.json["status"] as? String == "QUEUED", "\(status.json)")
+            } else {
+                // The last attempt: FAILED, with the reason the worker was given.
+                #expect(status.status == 422 && status.json["status"] as? String == "FAILED", "\(status.json)")
+                #expect(status.error == reason)
+            }
+        }
+        #expect(try await Self.call(server, "/v1/worker/lease", token: token, me.merging(["wait_seconds": 0]) { $1 }).status == 204)
+
+        // A refused upload, then the right one: the job completes on its second attempt.
+        let second = try await Self.submit(server, image: image)
+        let (short, _) = try await attempt(second, 1, uploading: try TestVideo.mp4(frames: 48))
+        #expect(short.status == 422 && short.error == "the worker's upload has 48 frames; 72 were asked for", "\(short.json)")
+        let (done, key) = try await attempt(second, 2, uploading: right)
+        #expect(done.status == 200 && done.json["status"] as? String == "COMPLETED", "\(done.json)")
+        let result = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/\(second)", apiKey: server.apiKey)
+        #expect(result.json["status"] as? String == "COMPLETED")
+        #expect((result.json["metrics"] as? [String: Any])?["retry_count"] as? Int == 1, "\(result.json)")
+        let output = try #require(result.json["output"] as? String)
+        #expect(output.contains(key))
+        #expect(try await HTTPTestClient.send(.GET, output).body == right)
     }
 
     /// A worker that speaks another protocol version is told which one to speak, before anything else.

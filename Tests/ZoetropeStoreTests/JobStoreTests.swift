@@ -93,6 +93,44 @@ struct JobStoreTests {
     }
 
     @Test(arguments: StoreFixture.all)
+    func aFailedAttemptQueuesTheJobAgainUntilTheLastEndsItFailed(_ fixture: StoreFixture) async throws {
+        try await fixture.withStore { store in
+            let t0 = Date()
+            let (key, _) = try await APIKeyGenerator.create(
+                name: "metered", in: store, options: KeyOptions(credits: Credits("10")!))
+            let item = job(t0, maxAttempts: 2, apiKeyID: key.id, cost: Credits("3")!, webhookURL: "https://example.com/hook")
+            try await store.insert(item)
+            _ = try await store.lease(models: [Self.model], owner: "a", expiresAt: t0 + 10, now: t0)
+            #expect(try await store.updateProgress(id: item.id, owner: "a", progress: 0.9, now: t0 + 1))
+            #expect(try await store.failAttempt(id: item.id, owner: "b", error: "no", now: t0 + 2) == nil)
+
+            // Attempts left: queued again, the attempt counted, nothing charged, refunded or delivered.
+            let queued = try #require(try await store.failAttempt(id: item.id, owner: "a", error: "too short", now: t0 + 2))
+            #expect(queued.status == .queued && queued.attempts == 1 && queued.progress == 0)
+            #expect(queued.leaseOwner == nil && queued.leaseExpiresAt == nil && queued.error == nil)
+            #expect(queued.startedAt == nil && queued.completedAt == nil)
+            #expect(try await store.job(id: item.id)?.status == .queued)
+            #expect(try await store.queuePosition(of: queued) == 1)
+            #expect(try await store.key(id: key.id)?.credits == Credits("7"))
+            #expect(try await store.webhookDeliveries(jobID: item.id).isEmpty)
+
+            // The last attempt: FAILED with the reason, its reservation given back, its webhook queued.
+            let retaken = try #require(try await store.lease(models: [Self.model], owner: "b", expiresAt: t0 + 20, now: t0 + 3))
+            #expect(retaken.attempts == 2)
+            #expect(try await store.failAttempt(id: item.id, owner: "a", error: "stale", now: t0 + 4) == nil)
+            let failed = try #require(try await store.failAttempt(id: item.id, owner: "b", error: "too short again", now: t0 + 4))
+            #expect(failed.status == .failed && failed.error == "too short again" && failed.leaseOwner == nil)
+            #expect(failed.completedAt?.timeIntervalSince1970 == (t0 + 4).timeIntervalSince1970)
+            #expect(try await store.job(id: item.id)?.error == "too short again")
+            #expect(try await store.key(id: key.id)?.credits == Credits("10"))
+            #expect(try await store.webhookDeliveries(jobID: item.id).count == 1)
+            // Ended: nothing more to fail, nothing to lease.
+            #expect(try await store.failAttempt(id: item.id, owner: "b", error: "again", now: t0 + 5) == nil)
+            #expect(try await store.lease(models: [Self.model], owner: "c", expiresAt: t0 + 30, now: t0 + 5) == nil)
+        }
+    }
+
+    @Test(arguments: StoreFixture.all)
     func progressAndFailureNeedTheOwner(_ fixture: StoreFixture) async throws {
         try await fixture.withStore { store in
             let t0 = Date()

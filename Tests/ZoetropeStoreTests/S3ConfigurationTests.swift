@@ -146,7 +146,7 @@ import ZoetropeStore
         }
         await #expect(throws: RenderError.self) { try await store.put(Data("x".utf8), key: "a.mp4") }
         await #expect(throws: RenderError.self) { try await store.data(key: "a.mp4") }
-        #expect(await !store.exists(key: "a.mp4"))
+        #expect(await store.size(key: "a.mp4") == nil)
         #expect(store.signedURL(key: "a.mp4", expires: Date().addingTimeInterval(60)) == "")
         #expect(store.objectURL(key: "a.mp4") == nil)
         try await client.shutdown()
@@ -171,7 +171,7 @@ import ZoetropeStore
                     #expect(error.message.contains("invalid blob key"), "\(operation): \(error.message)")
                 }
             }
-            #expect(await !s.exists(key: key))
+            #expect(await s.size(key: key) == nil)
         }
         // A commit with an invalid key still removes the temporary file.
         let temporary = s.scratchDirectory.appendingPathComponent("t")

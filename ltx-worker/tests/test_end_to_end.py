@@ -26,7 +26,8 @@ pytestmark = pytest.mark.skipif(
 
 
 class Cluster:
-    """One gateway (SQLite, local files, no local render slots, 2 s leases) and the workers of a test."""
+    """One gateway (SQLite, local files, no local render slots, 2 s leases, videos of any size) and the
+    workers of a test."""
 
     def __init__(self, checkpoint):
         self.directory = tempfile.mkdtemp(prefix="zoetrope-ltx-e2e-")
@@ -37,6 +38,9 @@ class Cluster:
         self.gateway = self._spawn(
             "gateway", [ZOETROPE_BIN, "serve", "--port", "0", "--data-dir", self.directory, "--no-local-runner",
                         "--lease", "2s", "--expiry-interval", "1s", "--allow-private-inputs",
+                        # The workers render at 1/30 of 1080p (--size-divisor 30): the gateway checks
+                        # everything else about their uploads (MP4, H.264, frames, audio), not the size.
+                        "--any-video-size",
                         # These tests poll a status 20 times a second with one key: no rate limit.
                         "--rate-limit", "1000000", "--rate-burst", "1000000"])
         self.base = self._wait_for(self.gateway, r"public URL (http://\S+)").group(1)

@@ -8,11 +8,13 @@ import ZoetropeWorker
 /// with signed input and upload links, heartbeats with progress, completion, failure and
 /// hand-back. Each call acts on the store through a `StoreLease` owned by the calling token and
 /// worker id, so a worker that lost its lease (cancelled, or expired and taken by another
-/// worker) changes nothing and is told so with a 409.
+/// worker) changes nothing and is told so with a 409. An uploaded video is checked before its job
+/// completes; one that is not the video asked for is deleted, and its attempt fails with a 422.
 struct WorkerController {
     let desk: LeaseDesk
     let voices: any VoiceStore
     let catalog: ModelCatalog
+    let uploadCheck: UploadedVideoCheck
     var queue: JobQueue { desk.queue }
     var leaseDuration: Double { desk.leaseDuration }
     var metrics: GatewayMetrics { desk.metrics }
@@ -52,8 +54,19 @@ struct WorkerController {
                 guard completion.outputKey == lease.outputKey else {
                     throw APIError(status: 409, message: "output_key must be the lease's upload key '\(lease.outputKey)'")
                 }
-                guard await queue.blobs.exists(key: lease.outputKey) else {
+                guard let byteCount = await queue.blobs.size(key: lease.outputKey) else {
                     throw APIError(status: 409, message: "no video was uploaded to '\(lease.outputKey)'; PUT it to the lease's upload URL first")
+                }
+                if let request = lease.job.request.video {
+                    // The check downloads and decodes the video: a fresh lease covers it.
+                    guard try await lease.heartbeat(progress: 1, extendAlways: true) != nil else {
+                        throw try await leaseLost(lease.job.id)
+                    }
+                    if let problem = try await uploadCheck.problem(
+                        withUpload: lease.outputKey, byteCount: byteCount, in: queue.blobs, for: request)
+                    {
+                        throw try await refuseUpload(lease, problem: problem, context: context)
+                    }
                 }
                 completed = try await lease.completeStoredVideo()
             }
@@ -141,6 +154,17 @@ struct WorkerController {
         let id = context.parameters.get("id") ?? ""
         guard let job = try await queue.store.job(id: id) else { throw APIError.notFound("no request with id '\(id)'") }
         return StoreLease(job: job, owner: owner, queue: queue, voices: voices, leaseDuration: leaseDuration)
+    }
+
+    /// 422 for an upload that is not the video asked for: the upload is deleted and the attempt
+    /// ends failed (the job is queued again, or ends FAILED with `problem` after its last attempt).
+    private func refuseUpload(_ lease: StoreLease, problem: String, context: ZoetropeRequestContext) async throws -> APIError {
+        try? await queue.blobs.delete(key: lease.outputKey)
+        guard let job = try await lease.failAttempt(problem) else { return try await leaseLost(lease.job.id) }
+        if job.status == .failed { metrics.finished(job, outcome: .failed) }
+        let outcome = job.status == .failed ? "the request failed" : "the request is queued again"
+        context.logger.warning("request \(job.id): upload of attempt \(lease.job.attempts) refused, \(outcome): \(problem)")
+        return APIError(status: 422, message: problem)
     }
 
     /// 409: the lease is not (or no longer) this worker's; the body says the job's state.

@@ -53,10 +53,12 @@ extension OpenAPIDocument {
     /// `POST /v1/worker/jobs/{id}/complete`.
     static let workerComplete = workerJobOperation(
         "workerComplete", summary: "Complete the job",
-        description: "After PUTting the video to the upload link (video models), or with the voice made (kling-create-voice).",
+        description: "After PUTting the video to the upload link (video models), or with the voice made (kling-create-voice). The gateway checks the video first: an MP4 within the upload cap, one H.264 stream of the requested size and frame count, and an AAC track exactly when audio was asked for.",
         body: "WorkerCompletion", answer: "WorkerJobState", answered: "The request is COMPLETED.",
         conflict: errorResponse(
-            "The lease is not (or no longer) this worker's (stop working on it), or the video was not uploaded to the lease's upload key first."))
+            "The lease is not (or no longer) this worker's (stop working on it), or the video was not uploaded to the lease's upload key first."),
+        refusal: errorResponse(
+            "The upload is not the video asked for (the error says what is wrong): it is deleted and the lease ends; the request is queued again for another attempt, or FAILED with that reason after its last."))
 
     /// `POST /v1/worker/jobs/{id}/fail`.
     static let workerFail = workerJobOperation(
@@ -71,12 +73,26 @@ extension OpenAPIDocument {
         body: "WorkerFailure", answer: "WorkerJobState", answered: "The request is QUEUED again.")
 
     /// A call on a leased job (`/v1/worker/jobs/{id}/…`): a worker token, a JSON body, an answer,
-    /// and the refusals every such call shares (409 when the lease is lost, unless `conflict` says more).
+    /// and the refusals every such call shares (409 when the lease is lost, unless `conflict` says
+    /// more), with `refusal` as its 422 when it has one.
     static func workerJobOperation(
         _ operationID: String, summary: String, description: String, body: String, answer: String, answered: String,
-        conflict: JSONValue = ["$ref": "#/components/responses/LeaseLost"]
+        conflict: JSONValue = ["$ref": "#/components/responses/LeaseLost"], refusal: JSONValue? = nil
     ) -> JSONValue {
-        [
+        var responses: [String: JSONValue] = [
+            "200": [
+                "description": .string(answered),
+                "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(answer)")]]],
+            ],
+            "400": ["$ref": "#/components/responses/BadRequest"],
+            "401": ["$ref": "#/components/responses/Unauthorized"],
+            "403": errorResponse("Not a worker token."),
+            "404": errorResponse("No such request."),
+            "415": ["$ref": "#/components/responses/UnsupportedMediaType"],
+            "409": conflict,
+        ]
+        responses["422"] = refusal
+        return [
             "operationId": .string(operationID),
             "tags": ["workers"],
             "summary": .string(summary),
@@ -87,18 +103,7 @@ extension OpenAPIDocument {
                 "required": true,
                 "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(body)")]]],
             ],
-            "responses": [
-                "200": [
-                    "description": .string(answered),
-                    "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(answer)")]]],
-                ],
-                "400": ["$ref": "#/components/responses/BadRequest"],
-                "401": ["$ref": "#/components/responses/Unauthorized"],
-                "403": errorResponse("Not a worker token."),
-                "404": errorResponse("No such request."),
-                "415": ["$ref": "#/components/responses/UnsupportedMediaType"],
-                "409": conflict,
-            ],
+            "responses": .object(responses),
         ]
     }
 }

@@ -152,6 +152,24 @@ extension PostgresDataStore {
         )).isEmpty
     }
 
+    public func failAttempt(id: String, owner: String, error: String, now: Date) async throws -> Job? {
+        let now = now.timeIntervalSince1970
+        // Every `attempts < max_attempts` reads the row as it was: attempts are left, so queue it again.
+        let job = try await rows(
+            """
+            UPDATE jobs SET status = CASE WHEN attempts < max_attempts THEN 'QUEUED' ELSE 'FAILED' END,
+                error = CASE WHEN attempts < max_attempts THEN NULL ELSE \(error) END,
+                completed_at = CASE WHEN attempts < max_attempts THEN NULL ELSE \(now) END,
+                started_at = CASE WHEN attempts < max_attempts THEN NULL ELSE started_at END,
+                progress = CASE WHEN attempts < max_attempts THEN 0 ELSE progress END,
+                lease_owner = NULL, lease_expires_at = NULL, updated_at = \(now)
+            WHERE id = \(id) AND lease_owner = \(owner) AND status = 'PROCESSING' RETURNING *
+            """
+        ).first.map(Self.job(from:))
+        if job?.status == .queued { workSignal.notify() }
+        return job
+    }
+
     public func release(id: String, owner: String, now: Date) async throws {
         try await rows(
             """

@@ -146,6 +146,24 @@ extension SQLiteDataStore {
         return !(try await connection.query(sql + " RETURNING id", binds)).isEmpty
     }
 
+    public func failAttempt(id: String, owner: String, error: String, now: Date) async throws -> Job? {
+        // Every `attempts < max_attempts` reads the row as it was: attempts are left, so queue it again.
+        let job = try await connection.query(
+            """
+            UPDATE jobs SET status = CASE WHEN attempts < max_attempts THEN 'QUEUED' ELSE 'FAILED' END,
+                error = CASE WHEN attempts < max_attempts THEN NULL ELSE ? END,
+                completed_at = CASE WHEN attempts < max_attempts THEN NULL ELSE ? END,
+                started_at = CASE WHEN attempts < max_attempts THEN NULL ELSE started_at END,
+                progress = CASE WHEN attempts < max_attempts THEN 0 ELSE progress END,
+                lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+            WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING' RETURNING *
+            """,
+            [.text(error), .date(now), .date(now), .text(id), .text(owner)]
+        ).first.map(Self.job(from:))
+        if job?.status == .queued { workSignal.notify() }
+        return job
+    }
+
     public func release(id: String, owner: String, now: Date) async throws {
         _ = try await connection.query(
             """

@@ -88,9 +88,10 @@ struct WorkerRouteTests {
 
             // The upload goes to its signed link (relative here), then the completion is accepted once.
             let path = String(uploadURL.dropFirst("http://127.0.0.1:8080".count))
-            let unsigned = try await gateway.client.send(.put, "/files/\(key)", body: StubEngine.video)
+            let video = try TestVideo.mp4()
+            let unsigned = try await gateway.client.send(.put, "/files/\(key)", body: video)
             #expect(unsigned.status == 403)
-            #expect(try await gateway.client.send(.put, path, body: StubEngine.video, contentType: "video/mp4").status == 200)
+            #expect(try await gateway.client.send(.put, path, body: video, contentType: "video/mp4").status == 200)
             let done = try await Self.call(gateway, "/v1/worker/jobs/\(id)/complete", ["worker_id": "w-1", "output_key": key])
             #expect(done.status == 200 && done.text == "{\"id\":\"\(id)\",\"status\":\"COMPLETED\"}\n")
             let twice = try await Self.call(gateway, "/v1/worker/jobs/\(id)/complete", ["worker_id": "w-1", "output_key": key])
