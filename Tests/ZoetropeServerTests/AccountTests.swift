@@ -17,6 +17,9 @@ struct AccountTests {
         ["prompt": "x", "start_image_url": image, "duration": String(duration), "generate_audio": false]
     }
 
+    /// Whether an amount read back is `expected`, to the millionth credits are kept in.
+    static func same(_ amount: Double?, _ expected: Double) -> Bool { amount.map { abs($0 - expected) < 1e-7 } ?? false }
+
     static func balance(_ server: TestServer, _ key: String) async throws -> Double? {
         try await HTTPTestClient.send(.GET, "\(server.baseURL)/v1/get-user-credits", apiKey: key).json["credits"] as? Double
     }
@@ -50,12 +53,16 @@ struct AccountTests {
         #expect(accepted.first?.headers.first(name: "x-remaining-credits") != nil)
         #expect(try await Self.balance(server, metered) == 0)
 
-        // Cancelled jobs give their reservation back.
+        // Cancelled jobs give their reservation back (one that finished first, on a slow machine,
+        // answers 409 and stays charged).
+        var finishedFirst = 0.0
         for reply in accepted {
             let id = try #require(reply.json["request_id"] as? String)
-            _ = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/requests/\(id)/cancel", apiKey: metered)
+            let cancel = try await HTTPTestClient.send(.POST, "\(server.baseURL)/v2/requests/\(id)/cancel", apiKey: metered)
+            if cancel.status == 409 { finishedFirst += 1 }
         }
-        #expect(try await Self.balance(server, metered) == 15)
+        let base = 15 - 1.5 * finishedFirst
+        #expect(Self.same(try await Self.balance(server, metered), base))
 
         // A completed job is charged; a failed one is not.
         let done = try await HTTPTestClient.send(.POST, submitURL, apiKey: metered, json: Self.body(image))
@@ -63,14 +70,14 @@ struct AccountTests {
         #expect(finished.json["status"] as? String == "COMPLETED")
         let result = try await HTTPTestClient.send(.GET, try #require(done.json["response_url"] as? String), apiKey: metered)
         #expect((result.json["metrics"] as? [String: Any])?["cost"] as? Double == 0.3)
-        #expect((result.json["metrics"] as? [String: Any])?["remaining_credits"] as? Double == 14.7)
-        #expect(result.headers.first(name: "x-remaining-credits") == "14.7")
+        #expect(Self.same((result.json["metrics"] as? [String: Any])?["remaining_credits"] as? Double, base - 0.3))
+        #expect(Self.same(result.headers.first(name: "x-remaining-credits").flatMap(Double.init), base - 0.3))
         let broken = try await HTTPTestClient.send(
             .POST, submitURL, apiKey: metered, json: Self.body("data:image/png;base64," + Data("junk".utf8).base64EncodedString()))
-        #expect(broken.headers.first(name: "x-remaining-credits") == "14.4")
+        #expect(Self.same(broken.headers.first(name: "x-remaining-credits").flatMap(Double.init), base - 0.6))
         let failed = try await HTTPTestClient.waitForTerminal(try #require(broken.json["status_url"] as? String), apiKey: metered)
         #expect(failed.json["status"] as? String == "FAILED")
-        #expect(try await Self.balance(server, metered) == 14.7)
+        #expect(Self.same(try await Self.balance(server, metered), base - 0.3))
 
         // An unmetered key has no balance header, and its credits read null.
         let free = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v1/get-user-credits", apiKey: server.apiKey)

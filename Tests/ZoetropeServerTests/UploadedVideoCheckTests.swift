@@ -27,35 +27,35 @@ struct UploadedVideoCheckTests {
     }
 
     @Test func theVideoAskedForPasses() async throws {
-        #expect(try await Self.problem(try TestVideo.mp4()) == nil)
+        #expect(try await Self.problem(try await TestVideo.mp4()) == nil)
         #expect(try await Self.problem(
-            try TestVideo.mp4(width: 1080, height: 1080, audio: false), for: Self.request(.square, audio: false)) == nil)
+            try await TestVideo.mp4(width: 1080, height: 1080, audio: false), for: Self.request(.square, audio: false)) == nil)
     }
 
     @Test func aWrongSizeIsRefusedUnlessAnySizeIsAccepted() async throws {
-        let small = try TestVideo.mp4(width: 640, height: 360)
+        let small = try await TestVideo.mp4(width: 640, height: 360)
         #expect(try await Self.problem(small) == "the worker's upload is 640×360; 1920×1080 was asked for")
-        let portrait = try await Self.problem(try TestVideo.mp4(), for: Self.request(.portrait))
+        let portrait = try await Self.problem(try await TestVideo.mp4(), for: Self.request(.portrait))
         #expect(portrait == "the worker's upload is 1920×1080; 1080×1920 was asked for")
         #expect(try await Self.problem(small, check: UploadedVideoCheck(maxBytes: 8 << 20, acceptsAnySize: true)) == nil)
     }
 
     @Test func aWrongFrameCountIsRefused() async throws {
-        #expect(try await Self.problem(try TestVideo.mp4(frames: 48)) == "the worker's upload has 48 frames; 72 were asked for")
-        #expect(try await Self.problem(try TestVideo.mp4(frames: 73)) == "the worker's upload has 73 frames; 72 were asked for")
+        #expect(try await Self.problem(try await TestVideo.mp4(frames: 48)) == "the worker's upload has 48 frames; 72 were asked for")
+        #expect(try await Self.problem(try await TestVideo.mp4(frames: 73)) == "the worker's upload has 73 frames; 72 were asked for")
     }
 
     @Test func theAudioTrackMustBeThereExactlyWhenAskedFor() async throws {
-        let silent = try TestVideo.mp4(audio: false)
+        let silent = try await TestVideo.mp4(audio: false)
         #expect(try await Self.problem(silent) == "the worker's upload has no AAC audio track; audio was asked for")
-        let withAudio = try await Self.problem(try TestVideo.mp4(), for: Self.request(audio: false))
+        let withAudio = try await Self.problem(try await TestVideo.mp4(), for: Self.request(audio: false))
         #expect(withAudio == "the worker's upload has an audio track; generate_audio was false")
     }
 
     @Test func whatIsNotAnMP4IsRefusedWithTheReason() async throws {
-        let png = try await Self.problem(try TestVideo.png())
+        let png = try await Self.problem(try await TestVideo.png())
         #expect(png == Self.notPlayable + "its container is 'png_pipe'")
-        let video = try TestVideo.mp4()
+        let video = try await TestVideo.mp4()
         // Its header (moov first) is whole, but its frames run out: only decoding finds out.
         let truncated = try #require(try await Self.problem(video.prefix(video.count / 2)))
         #expect(truncated.hasPrefix(Self.notPlayable) && truncated.contains("partial file"), "\(truncated)")
@@ -69,7 +69,7 @@ struct UploadedVideoCheckTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let blobs = try LocalBlobStore(root: root, signer: URLSigner(secret: Data("k".utf8)), publicBase: { "" })
-        let video = try TestVideo.mp4()
+        let video = try await TestVideo.mp4()
         try await blobs.put(video, key: "job-1.mp4")
         let size = try #require(await blobs.size(key: "job-1.mp4"))
         #expect(size == video.count)

@@ -94,7 +94,7 @@ struct WorkerProtocolTests {
         let wrongKey = try await Self.call(server, "/v1/worker/jobs/\(id)/complete", token: token, ["worker_id": "w-1", "output_key": "x.mp4"])
         #expect(wrongKey.status == 409)
         // What the job asked for: 3 s of 16:9 with audio.
-        let video = try TestVideo.mp4()
+        let video = try await TestVideo.mp4()
         let tampered = uploadURL.replacingOccurrences(of: "signature=", with: "signature=00")
         #expect(try await HTTPTestClient.send(.PUT, tampered, body: video).status == 403)
         #expect(try await HTTPTestClient.send(.PUT, uploadURL, body: video, contentType: "video/mp4").status == 200)
@@ -153,11 +153,11 @@ struct WorkerProtocolTests {
         let blobs = try TestServer.localBlobs(server.configuration)
         // Long polls: a job is leasable once the content policy's screen passed it, just after its submit.
         let me = ["protocol_version": 2, "worker_id": "w-1", "models": [Self.model], "wait_seconds": 10] as [String: Any]
-        let right = try TestVideo.mp4()
+        let right = try await TestVideo.mp4()
         let refusals: [(upload: Data, reason: String)] = [
             (right.prefix(right.count / 2), "the worker's upload is not a playable MP4: "),
-            (try TestVideo.png(), "the worker's upload is not a playable MP4: its container is 'png_pipe'"),
-            (try TestVideo.mp4(width: 640, height: 360), "the worker's upload is 640×360; 1920×1080 was asked for"),
+            (try await TestVideo.png(), "the worker's upload is not a playable MP4: its container is 'png_pipe'"),
+            (try await TestVideo.mp4(width: 640, height: 360), "the worker's upload is 640×360; 1920×1080 was asked for"),
         ]
 
         /// Leases `id` (attempt `attempt`), uploads `video` and completes: the answer.
@@ -195,7 +195,7 @@ struct WorkerProtocolTests {
 
         // A refused upload, then the right one: the job completes on its second attempt.
         let second = try await Self.submit(server, image: image)
-        let (short, _) = try await attempt(second, 1, uploading: try TestVideo.mp4(frames: 48))
+        let (short, _) = try await attempt(second, 1, uploading: try await TestVideo.mp4(frames: 48))
         #expect(short.status == 422 && short.error == "the worker's upload has 48 frames; 72 were asked for", "\(short.json)")
         let (done, key) = try await attempt(second, 2, uploading: right)
         #expect(done.status == 200 && done.json["status"] as? String == "COMPLETED", "\(done.json)")

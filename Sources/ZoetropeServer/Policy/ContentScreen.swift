@@ -63,7 +63,9 @@ struct ContentScreen: Sendable {
                     try data.write(to: file)
                 }
                 guard !listed.isEmpty else { continue }
-                let hash = try ImageFingerprint.hash(of: file, field: field)
+                let hash = try await ProcessRunner.onDedicatedThread {
+                    try ImageFingerprint.hash(of: file, field: field)
+                }
                 if let match = listed.min(by: { hash.distance(to: $0.hash) < hash.distance(to: $1.hash) }),
                     hash.distance(to: match.hash) <= current.policy.imageDistance
                 {

@@ -132,13 +132,15 @@ struct ContentPolicyRouteTests {
         try await InProcessGateway.test { gateway in
             let listed = try Self.file(card)
             defer { try? FileManager.default.removeItem(at: listed) }
-            let hashes = try ImageFingerprint.listedHashes(of: listed, field: "card").map(\.description)
+            let hashes = try await ProcessRunner.onDedicatedThread {
+                try ImageFingerprint.listedHashes(of: listed, field: "card").map(\.description)
+            }
             try await gateway.store.addPolicyImage(
                 PolicyImage(hash: hashes.joined(separator: " "), category: "known bad", label: "card"))
             let copies = [
                 ("the image", card),
-                ("resized, re-encoded and 5 % cropped", try Self.ffmpeg(card, "crop=iw*0.95:ih*0.95:iw*0.03:ih*0.02,scale=800:-2", quality: 12)),
-                ("recoloured", try Self.ffmpeg(card, "hue=h=60:s=0.6,eq=brightness=0.06", quality: 4)),
+                ("resized, re-encoded and 5 % cropped", try await Self.ffmpeg(card, "crop=iw*0.95:ih*0.95:iw*0.03:ih*0.02,scale=800:-2", quality: 12)),
+                ("recoloured", try await Self.ffmpeg(card, "hue=h=60:s=0.6,eq=brightness=0.06", quality: 4)),
             ]
             for (what, image) in copies {
                 let blocked = try await Self.outcome(gateway, Self.video(start: image))
@@ -146,10 +148,10 @@ struct ContentPolicyRouteTests {
                 #expect(blocked.error == "content policy: known bad (in start_image_url)", "\(what)")
                 #expect(!Self.ran(blocked.id))
             }
-            var withEnd = Self.video(start: try Self.unrelated())
+            var withEnd = Self.video(start: try await Self.unrelated())
             withEnd["end_image_url"] = copies[1].1.base64EncodedString()
             #expect(try await Self.outcome(gateway, withEnd).error == "content policy: known bad (in end_image_url)")
-            let other = try await Self.outcome(gateway, Self.video(start: try Self.unrelated()))
+            let other = try await Self.outcome(gateway, Self.video(start: try await Self.unrelated()))
             #expect(other.status == "COMPLETED")
         }
     }
@@ -224,24 +226,24 @@ struct ContentPolicyRouteTests {
     }
 
     /// `image` through an ffmpeg filter, saved as a JPEG of the given quality (2 best … 31 worst).
-    static func ffmpeg(_ image: Data, _ filter: String, quality: Int) throws -> Data {
+    static func ffmpeg(_ image: Data, _ filter: String, quality: Int) async throws -> Data {
         let input = try file(image)
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString).jpg")
         defer {
             try? FileManager.default.removeItem(at: input)
             try? FileManager.default.removeItem(at: output)
         }
-        let run = try ProcessRunner.runBlocking(
+        let run = try await ProcessRunner.run(
             "ffmpeg", ["-v", "error", "-i", input.path, "-vf", filter, "-q:v", String(quality), output.path])
         guard run.status == 0 else { throw TestFailure("ffmpeg: \(run.lastErrorLine)") }
         return try Data(contentsOf: output)
     }
 
     /// A picture unlike the test card.
-    static func unrelated() throws -> Data {
+    static func unrelated() async throws -> Data {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString).jpg")
         defer { try? FileManager.default.removeItem(at: output) }
-        let run = try ProcessRunner.runBlocking(
+        let run = try await ProcessRunner.run(
             "ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "mandelbrot=s=1024x768", "-frames:v", "1", output.path])
         guard run.status == 0 else { throw TestFailure("ffmpeg: \(run.lastErrorLine)") }
         return try Data(contentsOf: output)

@@ -88,7 +88,7 @@ struct WorkerRouteTests {
 
             // The upload goes to its signed link (relative here), then the completion is accepted once.
             let path = String(uploadURL.dropFirst("http://127.0.0.1:8080".count))
-            let video = try TestVideo.mp4()
+            let video = try await TestVideo.mp4()
             let unsigned = try await gateway.client.send(.put, "/files/\(key)", body: video)
             #expect(unsigned.status == 403)
             #expect(try await gateway.client.send(.put, path, body: video, contentType: "video/mp4").status == 200)
