@@ -85,6 +85,7 @@ struct GatewayParts {
         }
         services.append(WebhookService(
             store: store, jobs: store, outbound: outbound, presenter: presenter, retryBase: config.webhookRetryBase,
+            attemptTimeout: config.webhookTimeout,
             maxAttempts: config.webhookMaxAttempts, pollInterval: 0.25, logger: logger))
         services.append(ScreeningService(
             inbox: policy.inbox,

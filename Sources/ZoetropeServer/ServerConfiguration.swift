@@ -76,6 +76,9 @@ public struct ServerConfiguration: Sendable {
     /// and attempts in all (6 attempts over about 20 minutes by default).
     public var webhookRetryBase: Double = 10
     public var webhookMaxAttempts: Int = 6
+    /// The longest one webhook attempt may take, connect to the receiver's answer; a receiver that
+    /// hangs fails that attempt (retried later) and holds up no other delivery.
+    public var webhookTimeout: Duration = .seconds(10)
 
     public init() {}
 

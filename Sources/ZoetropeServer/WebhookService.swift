@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import ZoetropeCore
 import ZoetropeOutbound
 
@@ -22,6 +23,9 @@ struct WebhookService: Service {
     let presenter: JobPresenter
     /// The wait before the second attempt; each later wait is 3 times longer.
     let retryBase: Double
+    /// The longest one attempt may take; attempts run side by side, so a hanging receiver holds
+    /// up only its own deliveries.
+    let attemptTimeout: Duration
     let maxAttempts: Int
     let pollInterval: Double
     let logger: Logger
@@ -29,21 +33,32 @@ struct WebhookService: Service {
     static let timestampHeader = "X-Zoetrope-Timestamp"
     static let signatureHeader = "X-Zoetrope-Signature"
 
+    /// Most attempts in flight at once in this process.
+    static let maxInFlight = 64
+
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let now = Date()
-                // Claimed for a minute: long enough for an attempt, short enough to be retried soon
-                // if this gateway dies mid-attempt.
-                for delivery in try await store.claimDueWebhookDeliveries(
-                    now: now, claimUntil: now.addingTimeInterval(60), limit: 20)
-                {
-                    await attempt(delivery)
+        let inFlight = InFlightAttempts()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let room = Self.maxInFlight - inFlight.count.withLock { $0 }
+                do {
+                    let now = Date()
+                    // Claimed for longer than an attempt may take, short enough to be retried soon
+                    // if this gateway dies mid-attempt.
+                    let due = room <= 0 ? [] : try await store.claimDueWebhookDeliveries(
+                        now: now, claimUntil: now.addingTimeInterval(attemptTimeout.inSeconds + 50), limit: min(20, room))
+                    for delivery in due {
+                        inFlight.count.withLock { $0 += 1 }
+                        group.addTask {
+                            await attempt(delivery)
+                            inFlight.count.withLock { $0 -= 1 }
+                        }
+                    }
+                } catch {
+                    logger.error("webhook queue error: \(error)")
                 }
-            } catch {
-                logger.error("webhook queue error: \(error)")
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.pollInterval)) }
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.pollInterval)) }
         }
     }
 
@@ -80,7 +95,7 @@ struct WebhookService: Service {
             request.headers.add(name: Self.timestampHeader, value: String(timestamp))
             request.headers.add(name: Self.signatureHeader, value: Self.signature(secret: secret, timestamp: timestamp, body: payload))
             request.body = .bytes(ByteBuffer(bytes: payload))
-            let code = try await outbound.withResponse(request, to: destination, field: "webhook", timeout: .seconds(10)) {
+            let code = try await outbound.withResponse(request, to: destination, field: "webhook", timeout: attemptTimeout) {
                 response in
                 _ = try? await response.body.collect(upTo: 64 * 1024)
                 return Int(response.status.code)
@@ -108,4 +123,9 @@ struct WebhookService: Service {
         case .pending: log.info("webhook to \(delivery.url) failed (\(failure ?? "")); retrying")
         }
     }
+}
+
+/// How many webhook attempts this process has in flight.
+private final class InFlightAttempts: Sendable {
+    let count = Mutex(0)
 }

@@ -83,6 +83,34 @@ struct WebhookTests {
         #expect((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["request_id"] as? String == id)
     }
 
+    @Test func aHangingReceiverTimesOutAndHoldsUpNoOtherDelivery() async throws {
+        let receiver = try await Receiver.start(failFirst: 0)
+        let server = try await TestServer.start(configure: { $0.webhookTimeout = .seconds(30) })
+        defer { Task { await server.stopAndClean(); await receiver.stop() } }
+        func submit(_ path: String) async throws -> String {
+            let reply = try await HTTPTestClient.send(
+                .POST, "\(server.baseURL)/v2/\(Self.model)?webhook=\(receiver.baseURL)\(path)", apiKey: server.apiKey,
+                json: try Self.body())
+            return try #require(reply.json["request_id"] as? String)
+        }
+        func attempts(_ id: String) async throws -> [[String: Any]] {
+            let log = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/\(id)/webhooks", apiKey: server.apiKey)
+            return ((log.json["deliveries"] as? [[String: Any]])?.first?["attempts"] as? [[String: Any]]) ?? []
+        }
+        let hanging = try await submit("/hang")
+        #expect(try await Self.eventually(120) { receiver.hung.count == 1 }, "the hanging receiver was called")
+        _ = try await submit("/hook")
+        #expect(try await Self.eventually(120) { receiver.received.count == 1 }, "the other delivery arrived")
+        #expect(try await attempts(hanging).isEmpty, "delivered while the hanging attempt was still in flight")
+        // The hanging attempt ends at its timeout, failed, and is left to retry.
+        #expect(try await Self.eventually(60) { !(try await attempts(hanging).isEmpty) })
+        let failed = try await attempts(hanging).first
+        #expect(failed?["status_code"] == nil || failed?["status_code"] is NSNull)
+        #expect((failed?["error"] as? String)?.isEmpty == false)
+        let log = try await HTTPTestClient.send(.GET, "\(server.baseURL)/v2/requests/\(hanging)/webhooks", apiKey: server.apiKey)
+        #expect((log.json["deliveries"] as? [[String: Any]])?.first?["state"] as? String == "pending")
+    }
+
     @Test(arguments: TestDatabase.all) func webhookTargetsGoThroughTheSSRFGuard(database: TestDatabase) async throws {
         let server = try await TestServer.start(database: database, configure: { $0.allowPrivateInputs = false })
         defer { Task { await server.stopAndClean() } }
@@ -95,7 +123,8 @@ struct WebhookTests {
     }
 }
 
-/// A local HTTP receiver of webhooks that answers 500 to its first `failFirst` requests, then 200.
+/// A local HTTP receiver of webhooks that answers 500 to its first `failFirst` requests, then 200;
+/// at `/hang` it notes the request and never answers.
 final class Receiver: Sendable {
     struct Hit: Sendable {
         var headers: [String: String]
@@ -109,11 +138,14 @@ final class Receiver: Sendable {
 
     final class State: Sendable {
         let hits = Mutex<[Hit]>([])
+        let hung = Mutex<[Hit]>([])
         let failFirst: Mutex<Int>
         init(failFirst: Int) { self.failFirst = Mutex(failFirst) }
     }
 
     var received: [Hit] { state.hits.withLock { $0 } }
+    /// Requests to `/hang`.
+    var hung: [Hit] { state.hung.withLock { $0 } }
 
     /// From now on, answer 200.
     func recover() { state.failFirst.withLock { $0 = 0 } }
@@ -138,6 +170,11 @@ final class Receiver: Sendable {
                 return failing ? 500 : 200
             }
             return Response(status: .init(code: status))
+        }
+        router.post("/hang") { request, _ -> Response in
+            state.hung.withLock { $0.append(Hit(headers: [:], body: Data(), status: 0)) }
+            try await Task.sleep(for: .seconds(600))
+            return Response(status: .ok)
         }
         var logger = Logger(label: "receiver")
         logger.logLevel = .error
