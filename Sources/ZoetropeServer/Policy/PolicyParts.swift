@@ -8,8 +8,10 @@ struct PolicyParts {
     let book: PolicyBook
     let moderation: ModerationClient?
     let inbox = ScreeningInbox()
-    /// Enough for the screen's input fetches and the moderation service's answer; a job whose
-    /// screen runs longer (its gateway stopped) is screened again by another gateway.
+    /// How long a job waits for its screen before another gateway screens it (its gateway may
+    /// have stopped): short, so a stopped gateway delays its jobs by seconds, not minutes. A
+    /// screen that is only slow (a slow input server) may then run twice; both reach the same
+    /// verdict and either may apply it.
     let screeningBudget: Duration
 
     init(configuration config: ServerConfiguration) throws {
@@ -28,6 +30,6 @@ struct PolicyParts {
         } else {
             moderation = nil
         }
-        screeningBudget = config.outboundPolicy.fetchTimeout * 4 + settings.moderationTimeout + .seconds(30)
+        screeningBudget = .seconds(15) + (moderation == nil ? .zero : settings.moderationTimeout)
     }
 }

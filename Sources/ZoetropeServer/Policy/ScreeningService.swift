@@ -58,11 +58,12 @@ struct ScreeningService: Service {
             switch try await screen.screen(job) {
             case .pass(let request, let flags):
                 for flag in flags { await record(flag, action: .flag, job: job) }
-                if try await !queue.store.markScreened(id: job.id, request: request, now: Date()), let request {
-                    // Cancelled (or ended) meanwhile: the inputs the screen stored go too.
-                    var fetched = job
-                    fetched.request = request
-                    await queue.removeInputs(of: fetched)
+                if try await !queue.store.markScreened(id: job.id, request: request, now: Date()),
+                    try await queue.store.job(id: job.id)?.status.isTerminal ?? true
+                {
+                    // Ended meanwhile (cancelled): the inputs the screen stored go too. (Passed by
+                    // another gateway's screen instead: its inputs stay, the job will run.)
+                    await screen.removeFetchedInputs(of: job)
                 }
             case .block(let hit):
                 log.notice("blocked by the content policy: \(hit.category) (\(hit.source.rawValue), \(hit.field))")
