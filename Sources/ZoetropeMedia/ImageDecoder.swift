@@ -44,20 +44,28 @@ public struct ImageDecoder: Sendable {
 
     /// Decodes `file` (its first video stream), cover-cropped to `width` × `height`.
     public func decode(_ file: URL, field: String, width: Int, height: Int) throws -> PlanarImage {
-        _ = try probe(file, field: field)
         let filter =
             "scale=\(width):\(height):force_original_aspect_ratio=increase:flags=lanczos+accurate_rnd+full_chroma_int"
             + ":out_color_matrix=bt709:out_range=tv,crop=\(width):\(height),format=yuv420p"
+        let bytes = try firstPicture(file, field: field, filter: filter, pixelFormat: "yuv420p")
+        guard let image = PlanarImage(yuv420p: bytes, width: width, height: height) else {
+            throw RenderError("\(field): the image could not be decoded (ffmpeg produced no picture)")
+        }
+        return image
+    }
+
+    /// The first picture of `file` (probed first) through an ffmpeg filter, as raw bytes of
+    /// `pixelFormat`; a `RenderError` naming `field` when ffmpeg cannot make one.
+    func firstPicture(_ file: URL, field: String, filter: String, pixelFormat: String) throws -> [UInt8] {
+        _ = try probe(file, field: field)
         let output = try ProcessRunner.runBlocking(
             "ffmpeg",
             ["-hide_banner", "-nostdin", "-v", "error", "-max_pixels", String(maxPixels), "-i", file.path,
-             "-map", "0:v:0", "-frames:v", "1", "-vf", filter, "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"])
-        guard output.status == 0,
-            let image = PlanarImage(yuv420p: [UInt8](output.stdout), width: width, height: height)
-        else {
+             "-map", "0:v:0", "-frames:v", "1", "-vf", filter, "-f", "rawvideo", "-pix_fmt", pixelFormat, "pipe:1"])
+        guard output.status == 0, !output.stdout.isEmpty else {
             let reason = output.lastErrorLine.isEmpty ? "ffmpeg produced no picture" : output.lastErrorLine(hiding: file)
             throw RenderError("\(field): the image could not be decoded (\(reason))")
         }
-        return image
+        return [UInt8](output.stdout)
     }
 }
