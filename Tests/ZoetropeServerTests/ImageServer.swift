@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import ZoetropeMedia
 
 /// A small HTTP server on loopback that serves test images, redirects and errors, standing in for
@@ -49,20 +48,7 @@ struct ImageServer {
         router.get("/not-an-image.jpg") { _, _ in
             Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(string: "hello")))
         }
-        var logger = Logger(label: "image-server")
-        logger.logLevel = .error
-        let ready = ReadySignal()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in ready.fire(.success((channel.localAddress?.port ?? 0, ""))) },
-            logger: logger)
-        let task = Task {
-            do { try await app.run() } catch {
-                ready.fire(.failure(error))
-                throw error
-            }
-        }
-        let (port, _) = try await ready.wait()
+        let (port, task) = try await LoopbackServer.start(router, label: "image-server")
         return ImageServer(baseURL: "http://127.0.0.1:\(port)", task: task)
     }
 

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import Synchronization
 
 /// A moderation service on loopback in the shape of OpenAI's `/v1/moderations`: it flags any
@@ -45,20 +44,7 @@ final class ModerationStub: Sendable {
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: answer)))
         }
-        var logger = Logger(label: "moderation-stub")
-        logger.logLevel = .error
-        let ready = ReadySignal()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in ready.fire(.success((channel.localAddress?.port ?? 0, ""))) },
-            logger: logger)
-        let task = Task {
-            do { try await app.run() } catch {
-                ready.fire(.failure(error))
-                throw error
-            }
-        }
-        let (port, _) = try await ready.wait()
+        let (port, task) = try await LoopbackServer.start(router, label: "moderation-stub")
         return ModerationStub(url: "http://127.0.0.1:\(port)/v1/moderations", log: log, task: task)
     }
 

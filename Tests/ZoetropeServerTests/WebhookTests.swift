@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import Synchronization
 import Testing
 import ZoetropeCore
@@ -176,19 +175,7 @@ final class Receiver: Sendable {
             try await Task.sleep(for: .seconds(600))
             return Response(status: .ok)
         }
-        var logger = Logger(label: "receiver")
-        logger.logLevel = .error
-        let ready = ReadySignal()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in ready.fire(.success((channel.localAddress?.port ?? 0, ""))) }, logger: logger)
-        let task = Task {
-            do { try await app.run() } catch {
-                ready.fire(.failure(error))
-                throw error
-            }
-        }
-        let (port, _) = try await ready.wait()
+        let (port, task) = try await LoopbackServer.start(router, label: "receiver")
         return Receiver(baseURL: "http://127.0.0.1:\(port)", task: task, state: state)
     }
 
