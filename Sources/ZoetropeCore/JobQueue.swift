@@ -73,7 +73,12 @@ public struct JobQueue: Sendable {
         job.request = request
         do {
             for (name, data) in inline {
-                try await blobs.put(data, key: BlobKey.input(jobID: job.id, name: name))
+                do {
+                    try await blobs.put(data, key: BlobKey.input(jobID: job.id, name: name))
+                } catch {
+                    throw StoreUnavailable(
+                        part: "storage", reason: DiskFull.reason(error) ?? "the request's inputs could not be stored")
+                }
             }
             try await store.insert(job)
         } catch {

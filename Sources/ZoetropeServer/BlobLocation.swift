@@ -28,6 +28,7 @@ enum BlobLocation {
         }
         return .s3(S3BlobStore(
             configuration: s3, httpClient: httpClient,
-            scratchDirectory: configuration.workDirectory.appendingPathComponent("uploads", isDirectory: true)))
+            scratchDirectory: configuration.workDirectory.appendingPathComponent("uploads", isDirectory: true),
+            requestTimeout: configuration.blobTimeout))
     }
 }

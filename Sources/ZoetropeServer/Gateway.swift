@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import UnixSignals
 import ZoetropeCore
@@ -31,8 +32,8 @@ public struct Gateway: Sendable {
         let config = configuration
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
 
-        let store = try await config.databaseLocation().open(logger: logger)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.storageClientConfiguration)
+        let store = try await config.databaseLocation().open(logger: logger, queryTimeout: config.databaseTimeout)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.storageClientConfiguration(config))
         let outcome: Result<Void, any Error>
         do {
             let app = try Self.buildApplication(
@@ -59,7 +60,7 @@ public struct Gateway: Sendable {
         let config = configuration
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
         let store = try await config.databaseLocation().open(logger: logger)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.storageClientConfiguration)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.storageClientConfiguration(config))
         let result = Result {
             try GatewayParts(
                 configuration: config, store: store, httpClient: httpClient, engines: Self.builtInEngines, logger: logger
@@ -109,9 +110,14 @@ public struct Gateway: Sendable {
     }
 
     /// The HTTP client the S3 blob store uses: no redirects, 10 s to connect, 30 s between reads.
-    static let storageClientConfiguration = HTTPClient.Configuration(
-        redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(30)),
-        decompression: .disabled)
+    /// The S3 blob store's HTTP client: no redirects, and a bucket that stops sending for
+    /// `--blob-timeout` fails the request.
+    static func storageClientConfiguration(_ config: ServerConfiguration) -> HTTPClient.Configuration {
+        let read = TimeAmount.milliseconds(Int64(config.blobTimeout.inSeconds * 1000))
+        return HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: min(.seconds(10), read), read: read),
+            decompression: .disabled)
+    }
 
     /// The store for the log, without credentials.
     static func describe(_ location: DatabaseLocation?) -> String {

@@ -30,3 +30,12 @@ extension IdempotencyConflict: HTTPResponseError {
         JSONResponse.error(APIError(status: status, message: message))
     }
 }
+
+extension StoreUnavailable: HTTPResponseError {
+    /// 503 with `Retry-After`: the database or storage cannot take the request now; nothing was changed.
+    public var status: HTTPResponse.Status { .serviceUnavailable }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONResponse.error(APIError(status: status, message: message, headers: ["Retry-After": String(retryAfter)]))
+    }
+}

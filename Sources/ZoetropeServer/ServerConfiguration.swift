@@ -79,6 +79,12 @@ public struct ServerConfiguration: Sendable {
     /// The longest one webhook attempt may take, connect to the receiver's answer; a receiver that
     /// hangs fails that attempt (retried later) and holds up no other delivery.
     public var webhookTimeout: Duration = .seconds(10)
+    /// The longest a request waits for the database (PostgreSQL) before it is answered 503
+    /// `database unavailable` with `Retry-After`.
+    public var databaseTimeout: Duration = PostgresDataStore.defaultQueryTimeout
+    /// The longest one request to the S3 bucket may take (an upload gets a second more for every
+    /// 512 KiB); a failed or timed-out request is retried with backoff before the operation fails.
+    public var blobTimeout: Duration = S3BlobStore.defaultRequestTimeout
 
     public init() {}
 
@@ -106,6 +112,10 @@ public struct ServerConfiguration: Sendable {
         }
         for (flag, seconds) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)]
         where !(seconds.isFinite && seconds > 0) {
+            throw ConfigurationError("\(flag) must be a positive duration")
+        }
+        for (flag, limit) in [("--database-timeout", databaseTimeout), ("--blob-timeout", blobTimeout), ("--webhook-timeout", webhookTimeout)]
+        where limit <= .zero {
             throw ConfigurationError("\(flag) must be a positive duration")
         }
         guard maxConnectionsPerClient >= 1 else {

@@ -14,6 +14,9 @@ public enum ServeSettings {
     ] + OutboundSettings.all.map { $0.lifted(\.outboundPolicy) }
       + ContentPolicySettings.all.map { $0.lifted(\.contentPolicy) } + [
         .seconds("sync-timeout", \.syncTimeout, "How long POST /v1/{model} waits before answering 504"),
+        .duration("database-timeout", \.databaseTimeout, "How long a request waits for PostgreSQL before answering 503 database unavailable"),
+        .duration("blob-timeout", \.blobTimeout, "How long one request to the S3 bucket may take (plus 1 s per 512 KiB uploaded) before it is retried"),
+        .duration("webhook-timeout", \.webhookTimeout, "How long one webhook attempt may take before it fails and is retried later"),
         .seconds("lease", \.leaseDuration, "How long a job's runner may go without a heartbeat before the job is retried"),
         .seconds("expiry-interval", \.expiryInterval, "How often expired results are swept"),
         Setting("price", .list, "A model's price in credits, model=amount: per second of video, per job otherwise (repeat, or comma-separated)",

@@ -23,11 +23,14 @@ public enum DatabaseLocation: Sendable, Equatable {
         throw ConfigurationError("--database-url must start with sqlite: or postgres:// (got '\(url)')")
     }
 
-    /// Opens the store, applying pending migrations.
-    public func open(logger: Logger) async throws -> any DataStore {
+    /// Opens the store, applying pending migrations. On PostgreSQL a query that gets no answer
+    /// within `queryTimeout` fails with `StoreUnavailable` (SQLite is a local file: no timeout).
+    public func open(logger: Logger, queryTimeout: Duration = PostgresDataStore.defaultQueryTimeout) async throws
+        -> any DataStore
+    {
         switch self {
         case .sqlite(let path): try await SQLiteDataStore.open(path: path, logger: logger)
-        case .postgres(let url): try await PostgresDataStore.open(url: url, logger: logger)
+        case .postgres(let url): try await PostgresDataStore.open(url: url, logger: logger, queryTimeout: queryTimeout)
         }
     }
 }

@@ -29,10 +29,24 @@ public struct LocalBlobStore: BlobStore {
         temporaryDirectory.appendingPathComponent("\(UUID().uuidString.lowercased())-\(key)")
     }
 
+    /// Renames the file into place; a file on another file system is first copied beside the
+    /// root (so a full disk fails the copy, never leaving a partial blob under `key`).
     public func commit(temporaryFile: URL, key: String) async throws {
         guard let destination = file(for: key) else { throw RenderError("invalid blob key '\(key)'") }
-        if rename(temporaryFile.path, destination.path) != 0 {
-            throw RenderError("could not move the finished video into place (errno \(errno))")
+        if rename(temporaryFile.path, destination.path) == 0 { return }
+        guard errno == EXDEV else {
+            throw RenderError("could not move the finished file into place: \(String(cString: strerror(errno)))")
+        }
+        let staged = try self.temporaryFile(for: key)
+        do {
+            try FileManager.default.copyItem(at: temporaryFile, to: staged)
+            if rename(staged.path, destination.path) != 0 {
+                throw RenderError("could not move the finished file into place: \(String(cString: strerror(errno)))")
+            }
+            try? FileManager.default.removeItem(at: temporaryFile)
+        } catch {
+            try? FileManager.default.removeItem(at: staged)
+            throw error
         }
     }
 
@@ -56,7 +70,7 @@ public struct LocalBlobStore: BlobStore {
         do {
             try FileManager.default.copyItem(at: file, to: partial)
             if rename(partial.path, destination.path) != 0 {
-                throw RenderError("could not write '\(destination.lastPathComponent)' (errno \(errno))")
+                throw RenderError("could not write '\(destination.lastPathComponent)': \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: partial)

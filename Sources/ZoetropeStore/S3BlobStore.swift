@@ -20,8 +20,13 @@ public final class S3BlobStore: BlobStore {
     private let httpClient: HTTPClient
     private let signer: SigV4Signer
 
-    /// Timeout of requests without a large body.
-    static let requestTimeout = TimeAmount.seconds(60)
+    /// The default `requestTimeout`.
+    public static let defaultRequestTimeout: Duration = .seconds(60)
+    /// Timeout of one request without a large body (an upload gets a second more per 512 KiB).
+    let requestTimeout: TimeAmount
+    /// The pauses before the second, third and fourth attempt of a request that failed with a
+    /// network error, a timeout, 429 or a 5xx answer.
+    static let retryPauses: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2)]
     /// Timeout of a download, whose size is not known in advance.
     static let downloadTimeout = TimeAmount.minutes(30)
     /// The most `data(key:)` reads into memory.
@@ -34,7 +39,11 @@ public final class S3BlobStore: BlobStore {
     /// Does not throw, so a bad configuration (which `S3Configuration.parse` already refuses) surfaces as
     /// errors from the operations and from `checkReachable`. Creates `scratchDirectory` (again, if needed,
     /// in `temporaryFile(for:)`).
-    public init(configuration: S3Configuration, httpClient: HTTPClient, scratchDirectory: URL) {
+    public init(
+        configuration: S3Configuration, httpClient: HTTPClient, scratchDirectory: URL,
+        requestTimeout: Duration = defaultRequestTimeout
+    ) {
+        self.requestTimeout = .nanoseconds(Int64(requestTimeout.inSeconds * 1_000_000_000))
         var problem: String? = nil
         if !S3Configuration.isValidBucketName(configuration.bucket) {
             problem = "the S3 bucket '\(configuration.bucket)' is not a valid bucket name"
@@ -113,11 +122,11 @@ public final class S3BlobStore: BlobStore {
         defer { try? FileManager.default.removeItem(at: temporaryFile) }
         let url = try requireObjectURL(key)
         let (size, hash) = try Self.sizeAndHash(of: temporaryFile)
-        let body = HTTPClientRequest.Body.stream(FileChunks(file: temporaryFile), length: .known(size))
-        // At least 60 s, plus a second for every 512 KiB.
-        let timeout = Self.requestTimeout + .seconds(size / (512 * 1024))
+        // The request timeout, plus a second for every 512 KiB.
+        let timeout = requestTimeout + .seconds(size / (512 * 1024))
         let response = try await send(
-            "PUT", url, headers: [("Content-Type", Self.contentType(key))], body: body,
+            "PUT", url, headers: [("Content-Type", Self.contentType(key))],
+            body: { .stream(FileChunks(file: temporaryFile), length: .known(size)) },
             payloadHash: hash, timeout: timeout, what: "upload of '\(key)'")
         guard (200..<300).contains(response.status.code) else {
             throw await failure(response, "upload of '\(key)'")
@@ -127,10 +136,10 @@ public final class S3BlobStore: BlobStore {
 
     public func put(_ data: Data, key: String) async throws {
         let url = try requireObjectURL(key)
-        let timeout = Self.requestTimeout + .seconds(Int64(data.count / (512 * 1024)))
+        let timeout = requestTimeout + .seconds(Int64(data.count / (512 * 1024)))
         let response = try await send(
             "PUT", url, headers: [("Content-Type", Self.contentType(key))],
-            body: .bytes(ByteBuffer(bytes: data)), payloadHash: SigV4Signer.sha256Hex(data), timeout: timeout,
+            body: { .bytes(ByteBuffer(bytes: data)) }, payloadHash: SigV4Signer.sha256Hex(data), timeout: timeout,
             what: "upload of '\(key)'")
         guard (200..<300).contains(response.status.code) else { throw await failure(response, "upload of '\(key)'") }
         _ = try? await response.body.collect(upTo: 1 << 20)
@@ -186,7 +195,7 @@ public final class S3BlobStore: BlobStore {
     }
 
     public func delete(key: String) async throws {
-        let response = try await send("DELETE", try requireObjectURL(key), timeout: Self.requestTimeout, what: "delete of '\(key)'")
+        let response = try await send("DELETE", try requireObjectURL(key), timeout: requestTimeout, what: "delete of '\(key)'")
         guard (200..<300).contains(response.status.code) || response.status == .notFound else {
             throw await failure(response, "delete of '\(key)'")
         }
@@ -195,7 +204,7 @@ public final class S3BlobStore: BlobStore {
 
     public func size(key: String) async -> Int? {
         guard let url = try? requireObjectURL(key),
-            let response = try? await send("HEAD", url, timeout: Self.requestTimeout, what: "check of '\(key)'"),
+            let response = try? await send("HEAD", url, timeout: requestTimeout, what: "check of '\(key)'"),
             (200..<300).contains(response.status.code)
         else { return nil }
         return response.headers.first(name: "Content-Length").flatMap { Int($0) }
@@ -223,7 +232,7 @@ public final class S3BlobStore: BlobStore {
     public func checkReachable() async throws {
         let response: HTTPClientResponse
         do {
-            response = try await send("HEAD", try requireBucketURL(), timeout: Self.requestTimeout, what: "check of bucket '\(configuration.bucket)'")
+            response = try await send("HEAD", try requireBucketURL(), timeout: requestTimeout, what: "check of bucket '\(configuration.bucket)'")
         } catch {
             throw RenderError("S3 bucket '\(configuration.bucket)' is not reachable: \((error as? RenderError)?.message ?? "\(error)")")
         }
@@ -237,17 +246,19 @@ public final class S3BlobStore: BlobStore {
 
     /// Creates the bucket; fine when it exists already (for tests and first runs).
     public func createBucketIfMissing() async throws {
-        var body: HTTPClientRequest.Body? = nil
+        var xml: Data? = nil
         var hash = SigV4Signer.emptyPayloadHash
         if configuration.region != "us-east-1" {
-            let xml = Data(
+            let document = Data(
                 "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>"
                     .utf8)
-            body = .bytes(ByteBuffer(bytes: xml))
-            hash = SigV4Signer.sha256Hex(xml)
+            xml = document
+            hash = SigV4Signer.sha256Hex(document)
         }
         let what = "creation of bucket '\(configuration.bucket)'"
-        let response = try await send("PUT", try requireBucketURL(), body: body, payloadHash: hash, timeout: Self.requestTimeout, what: what)
+        let response = try await send(
+            "PUT", try requireBucketURL(), body: { xml.map { .bytes(ByteBuffer(bytes: $0)) } }, payloadHash: hash,
+            timeout: requestTimeout, what: what)
         if (200..<300).contains(response.status.code) {
             _ = try? await response.body.collect(upTo: 1 << 20)
             return
@@ -267,22 +278,56 @@ public final class S3BlobStore: BlobStore {
         guard BlobKey.isValid(key) else { throw RenderError("invalid blob key '\(key)'") }
     }
 
+    /// Sends a signed request (signed afresh for each attempt), retrying network errors,
+    /// timeouts, 429 and 5xx answers after `retryPauses`; returns the last answer, or throws the
+    /// last network error as a `RenderError` saying how many attempts were made.
     private func send(
-        _ method: String, _ url: URL, headers: [(name: String, value: String)] = [], body: HTTPClientRequest.Body? = nil,
+        _ method: String, _ url: URL, headers: [(name: String, value: String)] = [],
+        body: () -> HTTPClientRequest.Body? = { nil },
         payloadHash: String = SigV4Signer.emptyPayloadHash, timeout: TimeAmount, what: String
     ) async throws -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: url.absoluteString)
-        request.method = HTTPMethod(rawValue: method)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        for (name, value) in signer.signedHeaders(method: method, url: url, headers: headers, payloadHash: payloadHash, date: Date()) {
-            request.headers.add(name: name, value: value)
+        var attempt = 0
+        while true {
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = HTTPMethod(rawValue: method)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            for (name, value) in signer.signedHeaders(method: method, url: url, headers: headers, payloadHash: payloadHash, date: Date()) {
+                request.headers.add(name: name, value: value)
+            }
+            request.body = body()
+            do {
+                let response = try await httpClient.execute(request, timeout: timeout)
+                guard Self.isRetryable(response.status), attempt < Self.retryPauses.count else { return response }
+                _ = try? await response.body.collect(upTo: 1 << 20)
+            } catch {
+                if error is CancellationError || Task.isCancelled { throw error }
+                guard attempt < Self.retryPauses.count else {
+                    throw RenderError("S3 \(what) failed after \(attempt + 1) attempts: \(Self.describe(error, timeout: timeout))")
+                }
+            }
+            try await Task.sleep(for: Self.retryPauses[attempt])
+            attempt += 1
         }
-        request.body = body
-        do {
-            return try await httpClient.execute(request, timeout: timeout)
-        } catch {
-            throw RenderError("S3 \(what) failed: \(error)")
+    }
+
+    /// Answers worth another attempt: throttling, timeouts and server errors.
+    static func isRetryable(_ status: HTTPResponseStatus) -> Bool {
+        status == .tooManyRequests || status == .requestTimeout || status.code >= 500
+    }
+
+    /// A network error, readably and without addresses.
+    static func describe(_ error: any Error, timeout: TimeAmount) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout:
+                return "the bucket gave no answer within \(Double(timeout.nanoseconds) / 1e9) s"
+            case .connectTimeout: return "the bucket could not be reached (connect timeout)"
+            case .remoteConnectionClosed: return "the bucket closed the connection"
+            default: return "\(error)"
+            }
         }
+        if error is IOError || error is ChannelError { return "the bucket could not be reached" }
+        return "\(error)"
     }
 
     private func failure(_ response: HTTPClientResponse, _ what: String) async -> RenderError {

@@ -6,18 +6,29 @@ import ZoetropeCore
 /// Runs one leased job to its end: downloads its inputs, runs the engine while heartbeating the
 /// lease with progress, then completes it with its output, fails it with a reason, or hands it
 /// back when the process is stopping. Shared by the gateway's render slots and remote workers.
+///
+/// While the database (or, for a remote worker, the gateway) is unavailable the render goes on:
+/// missed heartbeats are only logged, and the finished work is reported again and again until it
+/// is recorded or `reportPatience` runs out.
 public struct JobExecutor: Sendable {
     public let engines: [String: any Engine]
     /// Where each job gets a scratch directory for its inputs and output.
     public let workDirectory: URL
     /// How often progress is reported (and the lease kept alive).
     public let heartbeatInterval: Duration
+    /// How long a finished job's result is offered to an unavailable store before it is given up
+    /// (the job is then retried once its lease expires).
+    public let reportPatience: Duration
     public let logger: Logger
 
-    public init(engines: [String: any Engine], workDirectory: URL, heartbeatInterval: Duration, logger: Logger) {
+    public init(
+        engines: [String: any Engine], workDirectory: URL, heartbeatInterval: Duration,
+        reportPatience: Duration = .seconds(600), logger: Logger
+    ) {
         self.engines = engines
         self.workDirectory = workDirectory
         self.heartbeatInterval = heartbeatInterval
+        self.reportPatience = reportPatience
         self.logger = logger
     }
 
@@ -69,12 +80,15 @@ public struct JobExecutor: Sendable {
         switch outcome {
         case .success(.voice(let voice)):
             do {
-                guard try await lease.complete(voice: voice) else {
+                guard try await reported("the voice", log: log, { try await lease.complete(voice: voice) }) else {
                     log.warning("voice made after the job's lease was lost")
                     return .leaseLost
                 }
                 log.info("voice \(voice.id) created (\(voice.pitchHz) Hz, \(voice.espeakVariant) p\(voice.espeakPitch) s\(voice.wordsPerMinute))")
                 return .completed
+            } catch let error as StoreUnavailable {
+                log.error("the finished voice could not be reported: \(error)")
+                return .leaseLost
             } catch {
                 log.error("could not store the voice: \(error)")
                 await lease.fail("could not store the voice")
@@ -82,15 +96,18 @@ public struct JobExecutor: Sendable {
             }
         case .success(.video):
             do {
-                guard try await lease.complete(video: outputFile) else {
+                guard try await reported("the video", log: log, { try await lease.complete(video: outputFile) }) else {
                     log.warning("job finished after its lease was lost or it expired; output discarded")
                     return .leaseLost
                 }
                 log.info("job completed in \(String(format: "%.2f", (ContinuousClock.now - started).inSeconds)) s")
                 return .completed
+            } catch let error as StoreUnavailable {
+                log.error("the finished video could not be reported: \(error)")
+                return .leaseLost
             } catch {
                 log.error("could not store the output: \(error)")
-                await lease.fail("could not store the output video")
+                await lease.fail("could not store the output video: \(Self.storageReason(error))")
                 return .failed
             }
         case .failure(let error):
@@ -108,7 +125,7 @@ public struct JobExecutor: Sendable {
                 log.info("stopping: job released back to the queue")
                 return .released
             }
-            let message = (error as? RenderError)?.message ?? "internal error while rendering: \(error)"
+            let message = Self.failureReason(error)
             log.info("job failed: \(message)")
             await lease.fail(message)
             return .failed
@@ -116,12 +133,47 @@ public struct JobExecutor: Sendable {
     }
 
     /// Reports progress every `heartbeatInterval`; throws `LeaseLost` when the lease is no longer
-    /// ours, which stops the render (and its ffmpeg).
+    /// ours, which stops the render (and its ffmpeg). A heartbeat the store cannot take now is
+    /// logged and the render goes on.
     private func keepLease(_ lease: some JobLease, progress: ProgressCell) async throws {
         while true {
             try await Task.sleep(for: heartbeatInterval)
-            guard try await lease.heartbeat(progress: progress.get()) else { throw LeaseLost() }
+            do {
+                guard try await lease.heartbeat(progress: progress.get()) else { throw LeaseLost() }
+            } catch let error as StoreUnavailable {
+                logger.warning("heartbeat not recorded, rendering on: \(error)", metadata: ["request_id": .string(lease.job.id)])
+            }
         }
+    }
+
+    /// `report`'s answer, asked again with a growing pause (0.25 s doubling to 2 s) while it
+    /// throws `StoreUnavailable`, for up to `reportPatience`.
+    private func reported<T>(_ what: String, log: Logger, _ report: () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + reportPatience
+        var pause = Duration.milliseconds(250)
+        while true {
+            do {
+                return try await report()
+            } catch let error as StoreUnavailable {
+                guard ContinuousClock.now + pause < deadline, !Task.isCancelled else { throw error }
+                log.warning("\(what) is finished but not recorded yet (\(error)); trying again in \(pause)")
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(2))
+            }
+        }
+    }
+
+    /// The reason a client sees for a failed render: the engine's own, "no space left" when a
+    /// disk filled up, and otherwise an internal error.
+    static func failureReason(_ error: any Error) -> String {
+        if let reason = DiskFull.reason(error) { return reason }
+        return (error as? RenderError)?.message ?? "internal error while rendering: \(error)"
+    }
+
+    /// Why the output could not be stored, fit for a client.
+    static func storageReason(_ error: any Error) -> String {
+        if let reason = DiskFull.reason(error) { return reason }
+        return (error as? RenderError)?.message ?? "\(error)"
     }
 }
 

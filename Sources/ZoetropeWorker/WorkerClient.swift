@@ -84,8 +84,11 @@ public struct WorkerClient: Sendable {
         request.headers.add(name: "Content-Type", value: "video/mp4")
         request.headers.add(name: "Content-Length", value: String(data.count))
         request.body = .bytes(ByteBuffer(data: data))
-        let response = try await httpClient.execute(request, timeout: .seconds(600))
+        let response = try await Self.reaching { try await httpClient.execute(request, timeout: .seconds(600)) }
         let body = try await response.body.collect(upTo: 1 << 20)
+        if Self.isUnavailable(Int(response.status.code)) {
+            throw StoreUnavailable(part: "gateway", reason: "the upload answered \(response.status.code)")
+        }
         guard (200..<300).contains(response.status.code) else {
             throw Refused(status: Int(response.status.code), message: "upload refused: \(String(buffer: body).prefix(300))")
         }
@@ -94,8 +97,23 @@ public struct WorkerClient: Sendable {
     private func expectLease(_ answer: (Int, Data)) throws -> Bool {
         let (status, body) = answer
         if status == 409 { return false }
+        if Self.isUnavailable(status) {
+            throw StoreUnavailable(part: "gateway", reason: "it answered \(status): \(Self.message(body))")
+        }
         guard (200..<300).contains(status) else { throw Refused(status: status, message: Self.message(body)) }
         return true
+    }
+
+    /// Answers that say the gateway (or its database) cannot take the call now: try again later.
+    static func isUnavailable(_ status: Int) -> Bool { status == 502 || status == 503 || status == 504 }
+
+    /// `call`'s answer; a gateway that cannot be reached at all throws `StoreUnavailable`.
+    private static func reaching<T>(_ call: () async throws -> T) async throws -> T {
+        do {
+            return try await call()
+        } catch let error where !(error is CancellationError) && !Task.isCancelled {
+            throw StoreUnavailable(part: "gateway", reason: "it cannot be reached (\(error))")
+        }
     }
 
     private func post(_ path: String, _ body: some Encodable, timeout: TimeAmount = .seconds(60)) async throws -> (Int, Data) {
@@ -104,7 +122,7 @@ public struct WorkerClient: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(body)))
-        let response = try await httpClient.execute(request, timeout: timeout)
+        let response = try await Self.reaching { try await httpClient.execute(request, timeout: timeout) }
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return (Int(response.status.code), Data(buffer: bytes))
     }

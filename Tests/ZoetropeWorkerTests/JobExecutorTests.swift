@@ -21,13 +21,19 @@ struct JobExecutorTests {
         let holds: Bool
         let cancelled: Bool
         let storeFails: Bool
+        /// How many heartbeats and completions throw `StoreUnavailable` (each kind), as during a database outage.
+        private let outage: Mutex<(heartbeats: Int, completions: Int)>
         private let log = Mutex<[Call]>([])
 
-        init(job: Job, holds: Bool = true, cancelled: Bool = false, storeFails: Bool = false) {
+        init(
+            job: Job, holds: Bool = true, cancelled: Bool = false, storeFails: Bool = false,
+            unavailableHeartbeats: Int = 0, unavailableCompletions: Int = 0
+        ) {
             self.job = job
             self.holds = holds
             self.cancelled = cancelled
             self.storeFails = storeFails
+            self.outage = Mutex((unavailableHeartbeats, unavailableCompletions))
         }
 
         var calls: [Call] { log.withLock { $0 } }
@@ -38,11 +44,17 @@ struct JobExecutorTests {
             try Data("input".utf8).write(to: directory.appendingPathComponent("start"))
         }
         func heartbeat(progress: Double) async throws -> Bool {
+            if outage.withLock({ $0.heartbeats > 0 ? { $0.heartbeats -= 1; return true }(&$0) : false }) {
+                throw StoreUnavailable.database("down")
+            }
             record(.heartbeat(progress))
             return holds
         }
         func complete(video file: URL) async throws -> Bool {
             if storeFails { throw RenderError("disk full") }
+            if outage.withLock({ $0.completions > 0 ? { $0.completions -= 1; return true }(&$0) : false }) {
+                throw StoreUnavailable.database("down")
+            }
             record(.completeVideo(try Data(contentsOf: file)))
             return holds
         }
@@ -137,7 +149,7 @@ struct JobExecutorTests {
             try Data().write(to: context.outputFile)
             return .video
         }.execute(unstored) == .failed)
-        #expect(unstored.calls.last == .fail("could not store the output video"))
+        #expect(unstored.calls.last == .fail("could not store the output video: disk full"))
     }
 
     @Test func aLostLeaseStopsTheRenderAndKeepsNothing() async throws {
@@ -163,6 +175,35 @@ struct JobExecutorTests {
             return .video
         }
         #expect(await executor.execute(late) == .leaseLost)
+        #expect(Self.leftovers(executor).isEmpty)
+    }
+
+    @Test func aDatabaseOutageKeepsTheRenderAndReportsItOnceTheDatabaseIsBack() async throws {
+        let lease = RecordingLease(job: Self.job(), unavailableHeartbeats: 5, unavailableCompletions: 3)
+        let executor = Self.executor { _, context in
+            try await Task.sleep(for: .milliseconds(150))  // heartbeats every 10 ms: the first five find no database
+            try Data("mp4".utf8).write(to: context.outputFile)
+            return .video
+        }
+        #expect(await executor.execute(lease) == .completed)
+        #expect(lease.calls.last == .completeVideo(Data("mp4".utf8)))
+        #expect(!lease.calls.contains { if case .fail = $0 { true } else { false } })
+    }
+
+    @Test func aResultNobodyRecordsWithinThePatienceIsGivenUpNotFailed() async throws {
+        var logger = Logger(label: "executor-test")
+        logger.logLevel = .critical
+        let executor = JobExecutor(
+            engines: ["video": ScriptedEngine { _, context in
+                try Data("mp4".utf8).write(to: context.outputFile)
+                return .video
+            }],
+            workDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("executor-\(UUID().uuidString.prefix(8))"),
+            heartbeatInterval: .milliseconds(10), reportPatience: .milliseconds(600), logger: logger)
+        let lease = RecordingLease(job: Self.job(), unavailableCompletions: 1000)
+        // Left to the lease's expiry and a retry elsewhere: the job is not failed for an outage.
+        #expect(await executor.execute(lease) == .leaseLost)
+        #expect(!lease.calls.contains { if case .fail = $0 { true } else { false } })
         #expect(Self.leftovers(executor).isEmpty)
     }
 

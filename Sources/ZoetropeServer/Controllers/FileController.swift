@@ -43,6 +43,9 @@ struct FileController {
                 try? FileManager.default.removeItem(at: temporary)
                 // FileIO wraps an error of the body it writes, such as the 413 of an upload over the cap.
                 if let refusal = (error as? FileSystemError)?.cause as? APIError { throw refusal }
+                if DiskFull.isDiskFull(error) || ((error as? FileSystemError)?.cause).map(DiskFull.isDiskFull) == true {
+                    throw APIError(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), message: DiskFull.message)
+                }
                 throw error
             }
             return Response(status: .ok)

@@ -42,7 +42,13 @@ struct GenerationsController {
                     headers: ["x-request-id": job.id])
             }
             try await Task.sleep(for: .milliseconds(200))
-            guard let current = try await store.job(id: submitted.id) else {
+            let current: Job?
+            do {
+                current = try await store.job(id: submitted.id)
+            } catch is StoreUnavailable {
+                continue  // the job goes on; so does the wait, until the database answers or the deadline passes
+            }
+            guard let current else {
                 throw APIError.notFound("request \(submitted.id) expired before it finished")
             }
             job = current
@@ -74,6 +80,12 @@ struct GenerationsController {
                 return ResponseBody(byteBuffer: ByteBuffer(data: try await bucket.data(key: key)))
             } catch is BlobNotFound {
                 throw expired
+            } catch {
+                context.logger.warning("reading \(key) from the bucket failed: \(error)")
+                throw APIError(
+                    status: .serviceUnavailable,
+                    message: "the finished video could not be read from storage now; retry later, or fetch it from GET /v2/requests/\(job.id)",
+                    headers: ["Retry-After": "5", "x-request-id": job.id])
             }
         }
     }

@@ -22,32 +22,44 @@ public final class PostgresDataStore: DataStore, Sendable {
     private let listenTask: Task<Void, Never>
     /// Wakes this process's idle render slots: from `LISTEN`, and at once after a local insert, screen or release.
     let workSignal: WorkSignal
+    /// The longest one query may wait for a connection and its answer before it fails with
+    /// `StoreUnavailable` (PostgreSQL down or not answering), so no request hangs on the database.
+    let queryTimeout: Duration
+
+    /// The default `queryTimeout`.
+    public static let defaultQueryTimeout: Duration = .seconds(5)
 
     private init(
         client: PostgresClient, logger: Logger, runTask: Task<Void, Never>, listenTask: Task<Void, Never>,
-        workSignal: WorkSignal
+        workSignal: WorkSignal, queryTimeout: Duration
     ) {
         self.client = client
         self.logger = logger
         self.runTask = runTask
         self.listenTask = listenTask
         self.workSignal = workSignal
+        self.queryTimeout = queryTimeout
     }
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, or `postgresql://…`;
     /// `?sslmode=disable|allow|prefer|require|verify-ca|verify-full`, TLS off unless asked for), applies pending
     /// migrations and starts listening for work. `maximumConnections` caps the pool (one more
-    /// connection is held for `LISTEN`).
+    /// connection is held for `LISTEN`). A query that gets no connection and answer within
+    /// `queryTimeout` throws `StoreUnavailable`.
     public static func open(
-        url: String, logger: Logger = Logger(label: "zoetrope.store"), maximumConnections: Int = 20
+        url: String, logger: Logger = Logger(label: "zoetrope.store"), maximumConnections: Int = 20,
+        queryTimeout: Duration = defaultQueryTimeout
     ) async throws -> PostgresDataStore {
-        try await open(url: url, logger: logger, maximumConnections: maximumConnections, schemaVersion: schemaVersion)
+        try await open(
+            url: url, logger: logger, maximumConnections: maximumConnections, schemaVersion: schemaVersion,
+            queryTimeout: queryTimeout)
     }
 
     /// Connects to `url` as `open(url:logger:maximumConnections:)` does, but applies the pending
     /// migrations up to `schemaVersion` only. For tests of upgrades from an older schema (a test hook).
     package static func open(
-        url: String, logger: Logger, maximumConnections: Int, schemaVersion: Int
+        url: String, logger: Logger, maximumConnections: Int, schemaVersion: Int,
+        queryTimeout: Duration = defaultQueryTimeout
     ) async throws -> PostgresDataStore {
         let parsed = try PostgresURL(url)
         // One plain connection first: an unreachable server or a refused login fails here at once,
@@ -82,7 +94,8 @@ public final class PostgresDataStore: DataStore, Sendable {
         // process right after `open` returns wakes this store's waiters.
         for await _ in listening { break }
         return PostgresDataStore(
-            client: client, logger: logger, runTask: runTask, listenTask: listenTask, workSignal: workSignal)
+            client: client, logger: logger, runTask: runTask, listenTask: listenTask, workSignal: workSignal,
+            queryTimeout: queryTimeout)
     }
 
     /// What went wrong, readably: the server's message for a server error (PostgresNIO's own
@@ -128,10 +141,34 @@ public final class PostgresDataStore: DataStore, Sendable {
 
     // MARK: - Queries
 
-    /// Runs `query` on a pooled connection and collects its rows.
+    /// Runs `query` on a pooled connection and collects its rows. Throws `StoreUnavailable` when
+    /// PostgreSQL cannot be reached, is shutting down, or gives no answer within `queryTimeout`.
     @discardableResult
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await client.query(query, logger: logger).collect()
+        let client = client, logger = logger
+        do {
+            return try await withDeadline(queryTimeout) { try await client.query(query, logger: logger).collect() }
+        } catch let error as DeadlinePassed {
+            throw StoreUnavailable.database("PostgreSQL gave \(error)")
+        } catch let error as PSQLError where Self.isUnavailable(error) {
+            logger.warning("PostgreSQL unavailable: \(Self.describe(error))")
+            throw StoreUnavailable.database("PostgreSQL cannot be reached")
+        }
+    }
+
+    /// Whether `error` says the server is out of reach rather than that the query is wrong:
+    /// connection failures, and the server's own "shutting down" / "cannot connect now"
+    /// (SQLSTATE classes 08 and 57).
+    static func isUnavailable(_ error: PSQLError) -> Bool {
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed, .clientClosedConnection:
+            return true
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || state.hasPrefix("57")
+        default:
+            return false
+        }
     }
 
     /// Encodes requests, voices and model lists as the JSON text the tables hold.
