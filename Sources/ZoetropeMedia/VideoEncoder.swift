@@ -119,7 +119,10 @@ public final class VideoEncoder {
         process.waitUntilExit()
         finished = true
         let stderr = errors.wait()
-        guard process.terminationStatus == 0 else {
+        // At `-loglevel error` a clean run prints nothing. ffmpeg exits 0 after some failures to
+        // finish the file ("Error closing file …: No space left on device"), leaving it without its
+        // index: any error line fails the encode, so a broken file is never kept.
+        guard process.terminationStatus == 0, stderr.isEmpty else {
             try? FileManager.default.removeItem(at: output)
             let message = String(decoding: stderr, as: UTF8.self).split(whereSeparator: \.isNewline).last
                 .map { ToolMessage.clientSafe(String($0)) }
