@@ -1,7 +1,7 @@
 import Foundation
 
 /// Recognises a full disk in whatever error reported it — a file write (`ENOSPC`), or a media
-/// tool's message ("No space left on device") — so the job fails saying so.
+/// tool's or SQLite's message ("No space left on device", "database or disk is full") — so the job fails saying so.
 public enum DiskFull {
     /// The reason a client sees.
     public static let message = "no space left on the server's disk"
@@ -19,6 +19,7 @@ public enum DiskFull {
         if bridged.domain == NSCocoaErrorDomain && bridged.code == CocoaError.fileWriteOutOfSpace.rawValue { return true }
         if let underlying = bridged.userInfo[NSUnderlyingErrorKey] as? any Error { return isDiskFull(underlying) }
         let text = (error as? RenderError)?.message ?? "\(error)"
-        return text.localizedCaseInsensitiveContains("no space left")
+        // "No space left on device" (strerror, ffmpeg), "database or disk is full" (SQLite).
+        return text.localizedCaseInsensitiveContains("no space left") || text.localizedCaseInsensitiveContains("disk is full")
     }
 }

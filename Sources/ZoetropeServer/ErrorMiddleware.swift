@@ -39,6 +39,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             // The gateway's own `APIError`s and the domain's refusals, each with its status.
             return try error.response(from: request, context: context)
+        } catch where DiskFull.isDiskFull(error) {
+            context.logger.error("disk full: \(String(reflecting: error))")
+            return try StoreUnavailable(part: "storage", reason: DiskFull.message).response(from: request, context: context)
         } catch {
             context.logger.error("unhandled error: \(String(reflecting: error))")
             return JSONResponse.error(.internalError("internal server error"))

@@ -14,6 +14,7 @@ struct DiskFullTests {
             domain: NSCocoaErrorDomain, code: CocoaError.fileWriteUnknown.rawValue,
             userInfo: [NSUnderlyingErrorKey: POSIXError(.ENOSPC)])))
         #expect(DiskFull.isDiskFull(RenderError("video encoding failed: Error writing trailer: No space left on device")))
+        #expect(DiskFull.isDiskFull(RenderError("SQLite error: database or disk is full")))
         #expect(DiskFull.reason(POSIXError(.ENOSPC)) == "no space left on the server's disk")
     }
 
