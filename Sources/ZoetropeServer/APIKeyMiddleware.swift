@@ -6,12 +6,13 @@ import ZoetropeStore
 
 /// Requires a valid, unrevoked API key in `x-api-key` (or `Authorization: Bearer`), 401
 /// otherwise; refuses with 403 what the key's access does not allow; takes a token from the
-/// key's rate-limit bucket (429 with `Retry-After` when empty); and adds `X-RateLimit-*` and, for
+/// key's rate-limit bucket (429 with `Retry-After` when empty; an unreachable store's error goes
+/// on, never letting the request through unlimited); and adds `X-RateLimit-*` and, for
 /// a metered key, `x-remaining-credits` to the answer.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = ZoetropeRequestContext
     let keys: any APIKeyStore
-    let limiter: RateLimiter
+    let rateLimits: KeyRateLimits
 
     static let remainingCreditsHeader = HTTPField.Name("x-remaining-credits")!
     static let limitHeader = HTTPField.Name("X-RateLimit-Limit")!
@@ -34,7 +35,7 @@ struct APIKeyMiddleware: RouterMiddleware {
             throw APIError.unauthorized("invalid API key")
         }
         try Self.checkAccess(key, method: request.method, path: request.uri.path)
-        let decision = await limiter.take(key.id)
+        let decision = try await rateLimits.take(key.id)
         var limitHeaders: [String: String] = [
             "X-RateLimit-Limit": String(decision.limit), "X-RateLimit-Remaining": String(decision.remaining),
             "X-RateLimit-Reset": String(decision.reset),

@@ -5,13 +5,15 @@ import ZoetropeCore
 
 /// Deletes jobs, their inputs and their videos once the retention period after submission has
 /// passed (their ids then answer 404), and ends FAILED the jobs whose last lease expired (so
-/// abandoned jobs end even on a gateway without render slots).
+/// abandoned jobs end even on a gateway without render slots); forgets the rate-limit buckets that
+/// are full again.
 struct ExpiryService: Service {
     let queue: JobQueue
     let blobs: any BlobStore
     let retention: Double
     let interval: Double
     let desk: LeaseDesk
+    let rateLimits: KeyRateLimits
     let logger: Logger
 
     func run() async throws {
@@ -33,6 +35,7 @@ struct ExpiryService: Service {
             }
             if !expired.isEmpty { logger.info("expired \(expired.count) job(s)") }
             try await queue.store.expireIdempotencyKeys(claimedBefore: now.addingTimeInterval(-JobQueue.idempotencyWindow))
+            try await rateLimits.forgetFull()
         } catch {
             logger.error("expiry sweep failed: \(error)")
         }

@@ -36,7 +36,7 @@ struct GatewayParts {
         let catalog = BuiltInEngines.catalog
         let engines = makeEngines(fetcher)
         let pricing = try Self.pricing(config, catalog: catalog)
-        let limiter = RateLimiter(requestsPerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
+        let rateLimits = KeyRateLimits(configuration: config, store: store)
         let bodyMemory = BodyMemoryBudget(capacity: config.bodyMemoryBytes)
         let metrics = GatewayMetrics(bodyMemory: bodyMemory)
         let presenter = JobPresenter(engines: engines, blobs: blobs, retention: config.retention)
@@ -56,7 +56,7 @@ struct GatewayParts {
         ModelsController(catalog: catalog).addRoutes(to: router)
         if case .local(let local) = blobLocation { FileController(blobs: local).addRoutes(to: router) }
         // With one: APIKeyMiddleware authenticates, checks the key's role and access, and rate-limits.
-        let authenticated = router.group().add(middleware: APIKeyMiddleware(keys: store, limiter: limiter))
+        let authenticated = router.group().add(middleware: APIKeyMiddleware(keys: store, rateLimits: rateLimits))
         let submitter = JobSubmitter(
             catalog: catalog, queue: queue, voices: store, engines: engines, pricing: pricing,
             maxBodyBytes: config.maxBodyBytes, maxUnfinishedJobs: config.maxUnfinishedJobs,
@@ -98,7 +98,7 @@ struct GatewayParts {
         services.append(PolicyReloader(book: policy.book, interval: .seconds(1), logger: logger))
         services.append(ExpiryService(
             queue: queue, blobs: blobs, retention: config.retention, interval: config.expiryInterval, desk: desk,
-            logger: logger))
+            rateLimits: rateLimits, logger: logger))
 
         self.router = router
         self.services = services

@@ -1,39 +1,35 @@
 import Foundation
+import ZoetropeCore
 
-/// A token bucket per API key, in this process: `requestsPerMinute` tokens a minute, at most
-/// `burst` saved up; each authenticated request takes one.
-package actor RateLimiter {
-    /// What a request learns from the bucket, for the `X-RateLimit-*` headers.
-    package struct Decision: Sendable {
-        package var allowed: Bool
-        package var limit: Int
-        package var remaining: Int
-        /// Seconds until the bucket is full again.
-        package var reset: Int
-        /// Seconds until one token is back (when refused).
-        package var retryAfter: Int
-    }
-
-    package let requestsPerMinute: Double
-    package let burst: Double
+/// The token buckets of one process, one per API key: the ``RateLimitStore`` of a gateway on
+/// SQLite, which is the only process on its database.
+package actor RateLimiter: RateLimitStore {
     private var buckets: [String: (tokens: Double, updated: Date)] = [:]
 
-    package init(requestsPerMinute: Int, burst: Int) {
-        self.requestsPerMinute = Double(max(requestsPerMinute, 1))
-        self.burst = Double(max(burst, 1))
-    }
+    package init() {}
 
-    package func take(_ keyID: String, now: Date = Date()) -> Decision {
-        let rate = requestsPerMinute / 60
-        var bucket = buckets[keyID] ?? (burst, now)
-        bucket.tokens = min(burst, bucket.tokens + now.timeIntervalSince(bucket.updated) * rate)
+    package func take(_ keyID: String, limit: RateLimit, now: Date = Date()) -> RateLimitDecision {
+        var bucket = buckets[keyID] ?? (Double(limit.burst), now)
+        bucket.tokens = limit.refilled(bucket.tokens, after: now.timeIntervalSince(bucket.updated))
         bucket.updated = now
         let allowed = bucket.tokens >= 1
         if allowed { bucket.tokens -= 1 }
         buckets[keyID] = bucket
-        return Decision(
-            allowed: allowed, limit: Int(requestsPerMinute), remaining: Int(bucket.tokens.rounded(.down)),
-            reset: Int(((burst - bucket.tokens) / rate).rounded(.up)),
-            retryAfter: allowed ? 0 : max(1, Int(((1 - bucket.tokens) / rate).rounded(.up))))
+        return limit.decision(allowed: allowed, tokens: bucket.tokens)
     }
+
+    package func forgetFull(limit: RateLimit, now: Date = Date()) {
+        buckets = buckets.filter { limit.refilled($0.value.tokens, after: now.timeIntervalSince($0.value.updated)) < Double(limit.burst) }
+    }
+
+    package func takeRateLimitToken(keyID: String, limit: RateLimit) -> RateLimitDecision {
+        take(keyID, limit: limit)
+    }
+
+    package func forgetFullRateLimitBuckets(limit: RateLimit) {
+        forgetFull(limit: limit)
+    }
+
+    /// How many buckets are kept (for tests).
+    package var count: Int { buckets.count }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZoetropeCore
+import ZoetropeServer
 import ZoetropeStore
 
 /// Accounts over HTTP: credits (406, reserve/charge/release, never overspent), rate limits (429),
@@ -107,6 +108,50 @@ struct AccountTests {
         #expect(limited.headers.first(name: "X-RateLimit-Reset") != nil)
         try await Task.sleep(for: .seconds(retryAfter))
         #expect(try await HTTPTestClient.send(.GET, url, apiKey: server.apiKey).status == 200)
+    }
+
+    @Test(.enabled(if: TestDatabase.adminURL != nil, "needs ZOETROPE_TEST_DATABASE_URL"))
+    func threeGatewaysOnOneDatabaseShareAKeysRateLimit() async throws {
+        // A token a minute: the test is over long before one comes back.
+        func limited(_ config: inout ServerConfiguration) {
+            config.rateLimitPerMinute = 1
+            config.rateLimitBurst = 10
+        }
+        let first = try await TestServer.start(database: .postgres, configure: limited)
+        defer { Task { await first.stopAndClean() } }
+        // The others open the first one's database (their own data directories, no database of their own).
+        func joining(_ config: inout ServerConfiguration) {
+            limited(&config)
+            config.databaseURL = first.configuration.databaseURL
+        }
+        let second = try await TestServer.start(configure: joining)
+        defer { Task { await second.stopAndClean() } }
+        let third = try await TestServer.start(configure: joining)
+        defer { Task { await third.stopAndClean() } }
+        let gateways = [first, second, third], key = first.apiKey
+
+        // 30 requests at once, 10 to each gateway: the key's one bucket of 10 lets 10 through.
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<30 {
+                let url = "\(gateways[index % 3].baseURL)/v1/voices"
+                group.addTask { try await HTTPTestClient.send(.GET, url, apiKey: key).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.filter { $0 == 200 }.count == 10)
+        #expect(statuses.filter { $0 == 429 }.count == 20)
+
+        // The 11th and later, on any gateway: 429 in JSON with Retry-After.
+        for gateway in gateways {
+            let limited = try await HTTPTestClient.send(.GET, "\(gateway.baseURL)/v1/voices", apiKey: key)
+            #expect(limited.status == 429)
+            #expect(limited.headers.first(name: "Content-Type")?.hasPrefix("application/json") == true)
+            #expect(limited.error == "rate limited: this key may make 1 requests a minute; retry after \(limited.headers.first(name: "Retry-After") ?? "?") s")
+            let retryAfter = try #require(limited.headers.first(name: "Retry-After").flatMap(Int.init))
+            #expect((1...60).contains(retryAfter))
+            #expect(limited.headers.first(name: "X-RateLimit-Limit") == "1")
+            #expect(limited.headers.first(name: "X-RateLimit-Remaining") == "0")
+        }
     }
 
     @Test(arguments: TestDatabase.all) func scopesAdminKeysAndRevocation(database: TestDatabase) async throws {

@@ -165,7 +165,9 @@ extension JobStoreTests {
     func jobsQueuedBeforeTheScreenExistedStayLeasable(_ fixture: StoreFixture) async throws {
         let t0 = Date(timeIntervalSince1970: 1_700_000_000)
         let request = String(decoding: try JSONEncoder().encode(job(t0).request), as: UTF8.self)
-        try await fixture.withStoreUpgradedFromThePreviousSchema(
+        // From the schemas before the content policy's migration.
+        try await fixture.withStoreUpgraded(
+            from: (sqlite: 6, postgres: 2),
             seeding: [
                 """
                 INSERT INTO jobs (id, api_key_id, model, request, status, max_attempts, created_at, updated_at)

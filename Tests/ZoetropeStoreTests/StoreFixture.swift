@@ -67,11 +67,13 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
         }
     }
 
-    /// Runs `body` against a store upgraded from the schema before the current one: a fresh database
-    /// is made at that schema, `statements` (rows an older version wrote) run on it, and the store is
-    /// then opened as usual, which applies the latest migration.
-    func withStoreUpgradedFromThePreviousSchema(
-        seeding statements: [String], _ body: (any DataStore) async throws -> Void
+    /// Runs `body` against a store upgraded from an older schema: a fresh database is made at this
+    /// fixture's version in `versions` (the stores number their migrations apart), `statements` (rows
+    /// an older version wrote) run on it, and the store is then opened as usual, which applies every
+    /// later migration.
+    func withStoreUpgraded(
+        from versions: (sqlite: Int, postgres: Int), seeding statements: [String],
+        _ body: (any DataStore) async throws -> Void
     ) async throws {
         switch self {
         case .sqlite:
@@ -79,7 +81,7 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
             defer { try? FileManager.default.removeItem(at: directory) }
             let path = directory.appendingPathComponent("z.sqlite").path
             try await Self.using(
-                try await SQLiteDataStore.open(path: path, logger: Self.logger, schemaVersion: SQLiteDataStore.schemaVersion - 1)
+                try await SQLiteDataStore.open(path: path, logger: Self.logger, schemaVersion: versions.sqlite)
             ) { old in
                 for statement in statements { try await old.execute(statement) }
             }
@@ -88,7 +90,7 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
             try await Self.withPostgresDatabase { url in
                 try await Self.using(
                     try await PostgresDataStore.open(
-                        url: url, logger: Self.logger, maximumConnections: 10, schemaVersion: PostgresDataStore.schemaVersion - 1)
+                        url: url, logger: Self.logger, maximumConnections: 10, schemaVersion: versions.postgres)
                 ) { old in
                     for statement in statements { try await old.execute(statement) }
                 }

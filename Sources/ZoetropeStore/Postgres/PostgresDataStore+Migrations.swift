@@ -224,6 +224,18 @@ extension PostgresDataStore {
             """,
             "CREATE INDEX policy_events_by_created ON policy_events(created_at)",
         ],
+        [
+            // One token bucket per API key that every gateway shares; `updated_at` is the
+            // database's clock, and `allowed` whether the latest take got a token.
+            """
+            CREATE TABLE rate_limit_buckets (
+                key_id TEXT PRIMARY KEY,
+                tokens DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL,
+                allowed BOOLEAN NOT NULL
+            )
+            """,
+        ],
     ]
 
     /// The migration versions recorded in `zoetrope_migrations`, ascending.
