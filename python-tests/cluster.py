@@ -241,11 +241,13 @@ class PostgresServer:
     def start(self, check=True):
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        return self._run("pg_ctl", "-D", self.data, "-l", self.log, "-t", "60", "-o", options, "-w", "start",
-                         check=check)
+        self.running = self._run("pg_ctl", "-D", self.data, "-l", self.log, "-t", "60", "-o", options, "-w", "start",
+                                 check=check)
+        return self.running
 
     def stop(self, mode="fast"):
         self._run("pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
+        self.running = False
 
     def log_tail(self, size=2000):
         try:

@@ -63,6 +63,14 @@ def s3():
     server.close()
 
 
+@pytest.fixture
+def postgres():
+    """A PostgreSQL server of this test's own, to stop and start."""
+    server = PostgresServer()
+    yield server
+    server.close()
+
+
 def contract_flags(**flags):
     """`--name value` for each flag the contract under test adds; fails when the binary lacks
     one, unless ZOETROPE_CHAOS_DROP_UNKNOWN_FLAGS is set (then the flag is left out)."""
@@ -185,9 +193,8 @@ OUTAGE, OUTAGE_MAX = 8.0, 30.0
 
 @needs_postgres
 @needs_s3
-def test_postgres_down_mid_run(still, s3):
+def test_postgres_down_mid_run(still, s3, postgres):
     started = time.time()
-    postgres = PostgresServer()
     cluster = Cluster(prefix="zoetrope-chaos-pg-", admin_url=postgres.url, s3_endpoint=s3)
     bucket = s3_client(s3)
     answers, problems = Answers(), []
@@ -292,8 +299,9 @@ def test_postgres_down_mid_run(still, s3):
                 f"{len(run.ids) - JOBS} submits accepted during the outage; {time.time() - started:.0f} s")
         finish("postgres-down", line, problems, cluster, f"PostgreSQL log:\n{postgres.log_tail()}")
     finally:
+        if not postgres.running:
+            postgres.start(check=False)
         cluster.close()
-        postgres.close()
 
 
 # --- 2. Disk full under the local blob store ------------------------------------------------------
@@ -363,8 +371,12 @@ def test_disk_full_local_blobs(still):
         for _ in range(before):
             run.submit()
         assert len(run.ids) == before, answers.problems()
+        # Fill the disk once some jobs are done, while a render is under way if one can be caught.
+        def rendering():
+            return [i for i, s in run.status.items() if s.get("status") == "PROCESSING" and s.get("progress", 0) > 0]
         assert run.wait(lambda: run.count("COMPLETED") >= 3, timeout=120), f"no job completed\n{cluster.logs()}"
-
+        run.wait(lambda: rendering(), timeout=20, interval=0.1)
+        mid_render = rendering()
         filler.fill()
         full_at = time.time()
         # A submit with an inline image cannot store it: a JSON 503 or 507, and no job left.
@@ -411,7 +423,8 @@ def test_disk_full_local_blobs(still):
         problems += answers.problems()
         mp4s = sum(1 for n in os.listdir(outputs) if n.endswith(".mp4"))
         broken = sum(1 for p in outputs_problems(outputs, []) if ".mp4 is not a whole MP4" in p)
-        line = (f"{run.tally()} ({no_space} \"no space left\"); {len(answers.select('full'))} submits while full "
+        line = (f"{run.tally()} ({no_space} \"no space left\"); filled with {len(mid_render)} render(s) under way; "
+                f"{len(answers.select('full'))} submits while full "
                 f"({full_for:.0f} s): {answers.tally('full')}; outputs: {mp4s - broken} whole MP4s, {broken} broken, "
                 f".partial {'empty' if not os.listdir(os.path.join(outputs, '.partial')) else 'NOT empty'}; "
                 f"tmpfs {TMPFS_SIZE} ({how}); {time.time() - started:.0f} s")
@@ -531,6 +544,13 @@ def test_bucket_faults(still, s3):
                 if steps == DOWN and len(tries) != RETRIES + 1:
                     problems.append(f"request {request_id}: {len(tries)} upload tries ({keys}) into a failing "
                                     f"bucket; want 1 + {RETRIES} retries")
+                elif steps == DOWN:
+                    # Backoff of about 0.5 s, 1 s, 2 s between the tries (some jitter allowed).
+                    waits = [b["t"] - a["end"] for a, b in zip(tries, tries[1:])]
+                    if min(waits) < 0.25 or waits[-1] < waits[0] or not 0.6 * BACKOFF <= sum(waits) <= 2 * BACKOFF:
+                        problems.append(f"request {request_id}: waits between its upload tries were "
+                                        f"{', '.join(f'{w:.2f}' for w in waits)} s; want a backoff of about "
+                                        "0.5, 1 and 2 s")
             else:
                 outcomes["pass"] += 1
                 if body["status"] != "COMPLETED":
