@@ -1,11 +1,13 @@
 """Fixtures for the official `segmind` SDK compatibility tests: a real Zoetrope server started
-from the built binary on a free loopback port, and a loopback web server holding test images."""
+from the built binary on a free loopback port, and a loopback web server holding test images;
+and the chaos suite's summary lines at the end of the report."""
 
 import functools
 import http.server
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -76,3 +78,12 @@ def image_url():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The chaos suite's summary lines (test_chaos.py), shown without `-s`."""
+    chaos = sys.modules.get("chaos")
+    if chaos is not None and chaos.LINES:
+        terminalreporter.section("chaos")
+        for line in chaos.LINES:
+            terminalreporter.write_line(line)
