@@ -87,14 +87,14 @@ class Cluster:
     def zoetrope(self, name, *args):
         return self.spawn(name, [ZOETROPE_BIN, *args])
 
-    def gateway(self, name, *flags, data_dir=None, wrapper=()):
+    def gateway(self, name, *flags, data_dir=None, wrapper=(), lease=LEASE):
         """`zoetrope serve` on a free port with short leases and sweeps, loopback inputs and
         webhooks allowed, blobs in the cluster's bucket when it has one; `wrapper` is a command
         that ends by running the rest of its arguments (`unshare … sh -c '… exec "$0" "$@"'`)."""
         data = data_dir or os.path.join(self.directory, name)
         blobs = ["--blob-url", f"s3://{self.bucket}/run"] if self.bucket else []
         return self.spawn(name, [
-            *wrapper, ZOETROPE_BIN, "serve", "--port", "0", "--data-dir", data, *blobs, "--lease", LEASE,
+            *wrapper, ZOETROPE_BIN, "serve", "--port", "0", "--data-dir", data, *blobs, "--lease", lease,
             "--expiry-interval", "1s", "--allow-private-inputs", *flags])
 
     def base_url(self, process, timeout=90):

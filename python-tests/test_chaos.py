@@ -199,8 +199,11 @@ def test_postgres_down_mid_run(still, s3, postgres):
     bucket = s3_client(s3)
     answers, problems = Answers(), []
     try:
+        # A lease that outlasts the outage: a render that finishes while the database is down
+        # keeps its claim, and reports its video once the database is back. (An outage longer
+        # than the lease hands the job to the next free slot, as a stopped worker's would be.)
         gateway = cluster.gateway(
-            "gateway", *BASE_FLAGS, *contract_flags(database_timeout=f"{DATABASE_TIMEOUT:.0f}s"))
+            "gateway", *BASE_FLAGS, *contract_flags(database_timeout=f"{DATABASE_TIMEOUT:.0f}s"), lease="60s")
         base, key = cluster.base_url(gateway), cluster.key()
         run = Run(base, key, still, answers)
         for _ in range(JOBS):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The official segmind SDK (PyPI, 1.3.0), unchanged, against a Zoetrope server built from this
-# tree. Creates .venv-sdk on first use; `--setup` only installs it.
+# tree, and the other Python suites. Creates .venv-sdk on first use; `--setup` only installs it.
+# Arguments, when given, are pytest's (paths and options); the default runs all of python-tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +16,5 @@ if [ -z "${ZOETROPE_BIN:-}" ]; then
     swift build -c release --product zoetrope
     export ZOETROPE_BIN=.build/release/zoetrope
 fi
-"$VENV/bin/python" -m pytest -q python-tests
+if [ "$#" -eq 0 ]; then set -- python-tests; fi
+"$VENV/bin/python" -m pytest -q "$@"

@@ -49,7 +49,7 @@ while IFS= read -r line; do
 done < <(bash scripts/test-services.sh start .venv-sdk)
 echo "test services: $ZOETROPE_TEST_DATABASE_URL, $ZOETROPE_TEST_S3_ENDPOINT"
 
-phase "tests: the Swift suites and the DNS rebinding test, beside the Python suites (SDK, CLI, playground, fuzzer, scale-out) and the LTX-2 worker's"
+phase "tests: the Swift suites and the DNS rebinding test, beside the Python suites (SDK, CLI, playground, fuzzer, scale-out), the chaos suite and the LTX-2 worker's"
 run_suite() { # name, command...: runs it with its output in a log, then prints the log and the time
     local name="$1" began
     shift
@@ -69,15 +69,19 @@ run_suite swift swift_suite &
 swift_job=$!
 run_suite ltx-worker bash scripts/test-ltx-worker.sh &
 worker_job=$!
+run_suite chaos bash scripts/test-python-sdk.sh python-tests/test_chaos.py &
+chaos_job=$!
 sdk_status=0
-run_suite sdk bash scripts/test-python-sdk.sh || sdk_status=$?
+run_suite sdk bash scripts/test-python-sdk.sh python-tests --ignore=python-tests/test_chaos.py || sdk_status=$?
 swift_status=0
 wait "$swift_job" || swift_status=$?
 worker_status=0
 wait "$worker_job" || worker_status=$?
-cat "$logs/swift.done" "$logs/sdk.done" "$logs/ltx-worker.done"
+chaos_status=0
+wait "$chaos_job" || chaos_status=$?
+cat "$logs/swift.done" "$logs/sdk.done" "$logs/chaos.done" "$logs/ltx-worker.done"
 phase "done"
-if [ "$swift_status" -ne 0 ] || [ "$sdk_status" -ne 0 ] || [ "$worker_status" -ne 0 ]; then
-    echo "tests failed (Swift suites: $swift_status, SDK suite: $sdk_status, LTX-2 worker suite: $worker_status)" >&2
+if [ "$swift_status" -ne 0 ] || [ "$sdk_status" -ne 0 ] || [ "$chaos_status" -ne 0 ] || [ "$worker_status" -ne 0 ]; then
+    echo "tests failed (Swift suites: $swift_status, SDK suite: $sdk_status, chaos suite: $chaos_status, LTX-2 worker suite: $worker_status)" >&2
     exit 1
 fi

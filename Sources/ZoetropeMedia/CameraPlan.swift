@@ -1,13 +1,11 @@
 import Foundation
 
 /// How the virtual camera moves across one shot: a zoom, a window centre and a rotation per
-/// frame, eased in and out. Built from the moves the grammar read; the zoom rises wherever a
-/// shift or rotation needs it, so no frame ever shows anything outside the source picture.
+/// frame, eased in and out. Built from the moves the grammar read. Every shot opens on the whole
+/// picture (zoom 1, centred, level). The zoom rises wherever a shift or rotation needs it, so a
+/// camera that does not pull back never shows anything outside the picture; a pull-back (zoom
+/// below 1) lets the picture recede into its `Backdrop`.
 public struct CameraPlan: Sendable, Equatable {
-    /// The source image is decoded this much larger than the output, so zooms up to this factor
-    /// still sample at least one source pixel per output pixel.
-    public static let overscan = 1.25
-
     public var frameCount: Int
     public var moves: [CameraMove]
     public var speed: CameraSpeed
@@ -19,9 +17,6 @@ public struct CameraPlan: Sendable, Equatable {
     public var seed: UInt64
     /// True when the prompt named no move and the grammar chose the default.
     public var isDefault = false
-    /// Zoom factor under the zoom moves so that they never go wider than the whole picture
-    /// (a pull-out starts this close and ends showing all of it).
-    public private(set) var zoomFloor: Double = 1
 
     public init(
         frameCount: Int, moves: [CameraMove], speed: CameraSpeed = .normal, strength: Double = 1, aspect: Double = 16.0 / 9,
@@ -33,7 +28,6 @@ public struct CameraPlan: Sendable, Equatable {
         self.strength = min(max(strength, 0), 1)
         self.aspect = aspect
         self.seed = seed
-        self.zoomFloor = 1 / ((0...48).map { motion(at: Double($0) / 48).zoom }.min() ?? 1)
     }
 
     /// The plan for a prompt, read by `CameraGrammar`. `cfgScale` 0 gives a subtle version of
@@ -67,16 +61,18 @@ public struct CameraPlan: Sendable, Equatable {
         }
     }
 
-    /// How far the moves have gone at shot time `t` (0...1).
-    private func motion(at t: Double) -> (zoom: Double, shift: SIMD2<Double>, rotation: Double) {
+    /// How far the moves have gone at shot time `t` (0...1); `recede` is the pull-back's own
+    /// share of the zoom (1 without one): how far the picture has receded into its backdrop.
+    private func motion(at t: Double) -> (zoom: Double, recede: Double, shift: SIMD2<Double>, rotation: Double) {
         let eased = t * t * (3 - 2 * t)
         let amount = speed.amplitude * strength
-        var logZoom = 0.0
+        var logZoom = 0.0, logRecede = 0.0
         var shift = SIMD2<Double>.zero
         var rotation = 0.0
         for move in moves {
             let end = move.endpoint
             logZoom += log(end.zoom) * amount * eased
+            if move == .pullOut { logRecede += log(end.zoom) * amount * eased }
             shift += end.shift * amount * eased
             rotation += end.rotation * amount * eased
         }
@@ -99,12 +95,12 @@ public struct CameraPlan: Sendable, Equatable {
                 rotation += 0.0045 * scale * weight * sin(2 * .pi * frequency * 0.9 * seconds + phase())
             }
         }
-        return (exp(logZoom), shift, rotation)
+        return (exp(logZoom), min(exp(logRecede), 1), shift, rotation)
     }
 
     /// The camera at `frame` (0-based). The zoom is the zoom moves' own, raised (smoothly) where
-    /// a shift or rotation needs a closer window to stay inside the picture; frame 0 of a shot
-    /// without a pull-out therefore shows the whole picture.
+    /// a shift or rotation needs a closer window to stay inside the picture (inside the receding
+    /// picture, when the camera pulls back); frame 0 shows the whole picture.
     public func view(at frame: Int) -> View { view(at: Double(frame)) }
 
     /// The camera at a fractional frame time (motion blur samples between frames), clamped to
@@ -112,9 +108,10 @@ public struct CameraPlan: Sendable, Equatable {
     public func view(at frame: Double) -> View {
         let t = frameCount > 1 ? min(max(frame / Double(frameCount - 1), 0), 1) : 0
         let motion = motion(at: t)
-        let planned = zoomFloor * motion.zoom
+        let planned = motion.zoom
         var needed = Self.requiredZoom(shift: motion.shift, rotation: motion.rotation, aspect: aspect)
         needed += min(max(needed - 1, 0), 0.002)  // room for the interpolation kernel, growing continuously
+        needed *= motion.recede  // a receding picture: the window need only stay within its shrunk size
         // Smooth maximum, exact at t = 0 and never below either argument.
         let softness = 0.02 * t * t * (3 - 2 * t)
         let difference = planned - needed
@@ -133,22 +130,11 @@ public struct CameraPlan: Sendable, Equatable {
         return max(extentX / roomX, extentY / roomY, 1)
     }
 
-    /// The deepest zoom any frame reaches: the source needs this much resolution beyond the
-    /// output for every frame to sample at least one source pixel per output pixel.
-    public var maxZoom: Double {
+    /// The shallowest and deepest zoom any frame reaches: the source levels a render needs.
+    public var zoomRange: ClosedRange<Double> {
         let samples = max(2, min(frameCount, 96))
-        return (0..<samples).map { view(at: $0 * (frameCount - 1) / (samples - 1)).zoom }.max() ?? 1
-    }
-
-    /// How much larger than the output to decode the source for this plan (at most `overscan`).
-    public var sourceScale: Double {
-        min(max((maxZoom * 50).rounded(.up) / 50, 1), Self.overscan)
-    }
-
-    /// The (even, as yuv420p needs) size to decode the source at for an output of `width`×`height`.
-    public func sourceSize(width: Int, height: Int) -> (width: Int, height: Int) {
-        let scale = sourceScale
-        return (Int((Double(width) * scale / 2).rounded()) * 2, Int((Double(height) * scale / 2).rounded()) * 2)
+        let zooms = (0..<samples).map { view(at: $0 * (frameCount - 1) / (samples - 1)).zoom }
+        return (zooms.min() ?? 1)...(zooms.max() ?? 1)
     }
 
     /// Words that say what the plan does, reported to the user.

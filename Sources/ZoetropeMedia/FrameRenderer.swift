@@ -30,28 +30,81 @@ public struct FrameRenderer: Sendable {
         return table
     }()
 
-    /// Draws `view` of `source` into `output`.
-    public func render(_ source: PlanarImage, view: CameraPlan.View, into output: inout PlanarImage) {
+    /// Draws `view` of `source` into `output`. Where the window reaches past the picture (a
+    /// camera pulled back behind it, zoom below 1), `backdrop` (output size) shows, with the
+    /// picture's edge anti-aliased over it; without one the edge pixels stretch.
+    public func render(
+        _ source: PlanarImage, view: CameraPlan.View, backdrop: PlanarImage? = nil, into output: inout PlanarImage
+    ) {
         let mapping = PlaneMapping(view: view)
-        Self.samplePlane(source.y, width: source.width, height: source.height, into: &output.y, width: output.width,
-                         height: output.height, mapping: mapping, bands: bands)
-        Self.samplePlane(source.u, width: source.chromaWidth, height: source.chromaHeight, into: &output.u,
-                         width: output.chromaWidth, height: output.chromaHeight, mapping: mapping, bands: bands)
-        Self.samplePlane(source.v, width: source.chromaWidth, height: source.chromaHeight, into: &output.v,
-                         width: output.chromaWidth, height: output.chromaHeight, mapping: mapping, bands: bands)
+        let planes: [(WritableKeyPath<PlanarImage, [UInt8]>, Int, Int, Int, Int)] = [
+            (\.y, source.width, source.height, output.width, output.height),
+            (\.u, source.chromaWidth, source.chromaHeight, output.chromaWidth, output.chromaHeight),
+            (\.v, source.chromaWidth, source.chromaHeight, output.chromaWidth, output.chromaHeight),
+        ]
+        for (plane, sourceWidth, sourceHeight, width, height) in planes {
+            Self.samplePlane(source[keyPath: plane], width: sourceWidth, height: sourceHeight, into: &output[keyPath: plane],
+                             width: width, height: height, mapping: mapping, bands: bands)
+            if let backdrop, view.zoom < 1 {
+                Self.composite(over: backdrop[keyPath: plane], sourceWidth: sourceWidth, sourceHeight: sourceHeight,
+                               into: &output[keyPath: plane], width: width, height: height, mapping: mapping, bands: bands)
+            }
+        }
     }
 
-    /// Draws `frame` of `plan`, averaging the views `blur` asks for when the camera moves fast.
+    /// Draws `frame` of `plan` from the pyramid's level for each view's zoom, averaging the views
+    /// `blur` asks for when the camera moves fast.
     public func render(
-        _ source: PlanarImage, plan: CameraPlan, frame: Int, blur: MotionBlur, into output: inout PlanarImage
+        _ pyramid: SourcePyramid, plan: CameraPlan, frame: Int, blur: MotionBlur, backdrop: PlanarImage? = nil,
+        into output: inout PlanarImage
     ) {
         let times = blur.sampleTimes(for: plan, frame: frame, width: output.width, height: output.height)
-        render(source, view: plan.view(at: times[0]), into: &output)
+        func draw(_ time: Double, into target: inout PlanarImage) {
+            let view = plan.view(at: time)
+            render(pyramid.level(forZoom: view.zoom), view: view, backdrop: backdrop, into: &target)
+        }
+        draw(times[0], into: &output)
         guard times.count > 1 else { return }
         var sample = PlanarImage(width: output.width, height: output.height)
         for (index, time) in times.enumerated().dropFirst() {
-            render(source, view: plan.view(at: time), into: &sample)
+            draw(time, into: &sample)
             blend(sample, alpha: 1 / Double(index + 1), into: &output)  // running mean
+        }
+    }
+
+    /// Blends `backdrop` in wherever an output pixel's centre lies outside the picture, by how far
+    /// outside (one output pixel of soft edge). Rows wholly inside the picture are skipped.
+    static func composite(
+        over backdrop: [UInt8], sourceWidth: Int, sourceHeight: Int, into output: inout [UInt8], width: Int, height: Int,
+        mapping: PlaneMapping, bands: Int
+    ) {
+        let (origin, stepX, stepY) = mapping.affine(
+            sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: width, height: height)
+        let pixel = (stepX * stepX).sum().squareRoot()  // source pixels per output pixel
+        let right = Double(sourceWidth) - 0.5, bottom = Double(sourceHeight) - 0.5
+        /// Distance, in output pixels, from the picture's edge (positive inside).
+        @Sendable func inside(_ p: SIMD2<Double>) -> Double {
+            min(p.x + 0.5, right - p.x, p.y + 0.5, bottom - p.y) / pixel
+        }
+        backdrop.withUnsafeBufferPointer { backdrop in
+            output.withUnsafeMutableBufferPointer { output in
+                nonisolated(unsafe) let back = backdrop.baseAddress!
+                nonisolated(unsafe) let out = output.baseAddress!
+                Self.forEachBand(rows: height, bands: bands) { firstRow, lastRow in
+                    for y in firstRow..<lastRow {
+                        let start = origin + stepY * Double(y)
+                        // The picture is convex: a row whose ends are inside is inside all along.
+                        if inside(start) >= 0.5 && inside(start + stepX * Double(width - 1)) >= 0.5 { continue }
+                        for x in 0..<width {
+                            let alpha = min(max(inside(start + stepX * Double(x)) + 0.5, 0), 1)
+                            guard alpha < 1 else { continue }
+                            let index = y * width + x
+                            let b = Double(back[index])
+                            out[index] = UInt8((b + (Double(out[index]) - b) * alpha).rounded())
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -35,3 +35,21 @@ public struct PlanarImage: Sendable {
         self.v = Array(bytes[(lumaCount + chromaCount)...])
     }
 }
+
+extension PlanarImage {
+    /// The `width`×`height` part of the picture whose top-left corner is (`x`, `y`), all even.
+    public func region(x: Int, y top: Int, width: Int, height: Int) -> PlanarImage {
+        precondition(x % 2 == 0 && top % 2 == 0 && x + width <= self.width && top + height <= self.height)
+        var part = PlanarImage(width: width, height: height)
+        func copy(_ source: [UInt8], _ sourceWidth: Int, into target: inout [UInt8], _ left: Int, _ top: Int, _ w: Int, _ h: Int) {
+            for row in 0..<h {
+                let from = (top + row) * sourceWidth + left
+                target.replaceSubrange(row * w..<(row + 1) * w, with: source[from..<(from + w)])
+            }
+        }
+        copy(y, self.width, into: &part.y, x, top, width, height)
+        copy(u, chromaWidth, into: &part.u, x / 2, top / 2, width / 2, height / 2)
+        copy(v, chromaWidth, into: &part.v, x / 2, top / 2, width / 2, height / 2)
+        return part
+    }
+}

@@ -31,22 +31,28 @@ struct RenderJob: @unchecked Sendable {
             let to = try decoder.decode(endFile, field: "end_image_url", width: width, height: height)
             morph = (FlowMorph(start: from, end: to), from, to)
         }
-        // Decode each picture a camera shot films once per size: as much larger than the output as
-        // the shot's deepest zoom needs, so the camera never magnifies past the source's own pixels.
+        // Decode each picture a camera shot films once per set of levels: every size its zooms
+        // need (`SourcePyramid`), and the backdrop a pull-back recedes into.
         struct Key: Hashable {
             var source: ShotList.Source
-            var width: Int
+            var scales: [Double]
         }
-        var pictures: [Key: PlanarImage] = [:]
+        var pyramids: [Key: SourcePyramid] = [:]
         var keys: [Key] = []
+        var backdrops: [Key: PlanarImage] = [:]
         let cameraShots = morph == nil ? shots.shots : Array(shots.shots.dropLast())
         for shot in cameraShots {
-            let size = shot.plan.sourceSize(width: width, height: height)
-            let key = Key(source: shot.source, width: size.width)
+            let zooms = shot.plan.zoomRange
+            let key = Key(source: shot.source, scales: SourcePyramid.scales(for: zooms, width: width, height: height))
             keys.append(key)
-            guard pictures[key] == nil else { continue }
-            guard let file = files[shot.source] else { throw RenderError("\(shot.source.field) has no image") }
-            pictures[key] = try decoder.decode(file, field: shot.source.field, width: size.width, height: size.height)
+            if pyramids[key] == nil {
+                guard let file = files[shot.source] else { throw RenderError("\(shot.source.field) has no image") }
+                pyramids[key] = try decoder.decodePyramid(
+                    file, field: shot.source.field, width: width, height: height, scales: key.scales)
+            }
+            if zooms.lowerBound < 1, backdrops[key] == nil {
+                backdrops[key] = Backdrop.make(from: pyramids[key]!.outputSize)
+            }
         }
         if flag.isCancelled { throw CancellationError() }
 
@@ -59,7 +65,8 @@ struct RenderJob: @unchecked Sendable {
         defer { if let audioFile { try? FileManager.default.removeItem(at: audioFile) } }
 
         let encoder = try VideoEncoder(
-            width: width, height: height, audio: audioFile, output: context.outputFile, settings: settings)
+            width: width, height: height, audio: audioFile, output: context.outputFile,
+            keyframes: shots.shots.map(\.startFrame), settings: settings)
         var frame = PlanarImage(width: width, height: height)
         var written = 0
         let total = shots.frameCount
@@ -68,7 +75,9 @@ struct RenderJob: @unchecked Sendable {
                 for index in 0..<shot.frameCount {
                     if flag.isCancelled { throw CancellationError() }
                     if shotIndex < keys.count {
-                        renderer.render(pictures[keys[shotIndex]]!, plan: shot.plan, frame: index, blur: blur, into: &frame)
+                        let key = keys[shotIndex]
+                        renderer.render(
+                            pyramids[key]!, plan: shot.plan, frame: index, blur: blur, backdrop: backdrops[key], into: &frame)
                     } else if let (flow, from, to) = morph {
                         let t = shot.frameCount > 1 ? Double(index) / Double(shot.frameCount - 1) : 1
                         flow.frame(at: t * t * (3 - 2 * t), start: from, end: to, into: &frame)

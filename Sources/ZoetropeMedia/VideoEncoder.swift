@@ -46,9 +46,11 @@ public final class VideoEncoder {
     private let errors: DrainedPipe
     private var finished = false
 
+    /// `keyframes`: frame indices that must be key frames (each shot's first, so a cut opens on
+    /// a whole picture rather than on a prediction from the shot before).
     public init(
         width: Int, height: Int, frameRate: Int = GenerationRequest.framesPerSecond, audio: URL?, output: URL,
-        settings: EncoderSettings = EncoderSettings()
+        keyframes: [Int] = [], settings: EncoderSettings = EncoderSettings()
     ) throws {
         signal(SIGPIPE, SIG_IGN)
         self.width = width
@@ -67,6 +69,10 @@ public final class VideoEncoder {
             "-r", String(frameRate),
             "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
         ]
+        let cuts = keyframes.filter { $0 > 0 }.sorted()
+        if !cuts.isEmpty {
+            arguments += ["-force_key_frames", cuts.map { String(format: "%.6f", Double($0) / Double(frameRate)) }.joined(separator: ",")]
+        }
         if audio != nil {
             arguments += ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", settings.audioBitrate, "-ar", "48000"]
         }
@@ -124,8 +130,7 @@ public final class VideoEncoder {
         // index: any error line fails the encode, so a broken file is never kept.
         guard process.terminationStatus == 0, stderr.isEmpty else {
             try? FileManager.default.removeItem(at: output)
-            let message = String(decoding: stderr, as: UTF8.self).split(whereSeparator: \.isNewline).last
-                .map { ToolMessage.clientSafe(String($0)) }
+            let message = Self.reason(stderr).map { ToolMessage.clientSafe($0) }
             throw RenderError("video encoding failed: \(message ?? "ffmpeg exited with status \(process.terminationStatus)")")
         }
     }
@@ -134,9 +139,17 @@ public final class VideoEncoder {
         try? input.close()
         process.waitUntilExit()
         finished = true
-        let stderr = String(decoding: errors.wait(), as: UTF8.self)
+        let stderr = errors.wait()
         try? FileManager.default.removeItem(at: output)
-        return stderr.split(whereSeparator: \.isNewline).last.map { ToolMessage.clientSafe(String($0)) } ?? "ffmpeg exited"
+        return Self.reason(stderr).map { ToolMessage.clientSafe($0) } ?? "ffmpeg exited"
+    }
+
+    /// The line of ffmpeg's errors that says why: the one naming a full disk when there is one
+    /// (ffmpeg's last line is then often a consequence, "Error initializing output stream"),
+    /// else the last.
+    static func reason(_ stderr: Data) -> String? {
+        let lines = String(decoding: stderr, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        return lines.last { $0.localizedCaseInsensitiveContains("no space left") } ?? lines.last
     }
 
     /// Stops ffmpeg at once and removes the partial output.

@@ -96,7 +96,11 @@ public struct JobExecutor: Sendable {
             }
         case .success(.video):
             do {
-                guard try await reported("the video", log: log, { try await lease.complete(video: outputFile) }) else {
+                let reportLog = log
+                let stored = try await heartbeating(lease, progress: progress) {
+                    try await reported("the video", log: reportLog) { try await lease.complete(video: outputFile) }
+                }
+                guard stored else {
                     log.warning("job finished after its lease was lost or it expired; output discarded")
                     return .leaseLost
                 }
@@ -104,6 +108,9 @@ public struct JobExecutor: Sendable {
                 return .completed
             } catch let error as StoreUnavailable {
                 log.error("the finished video could not be reported: \(error)")
+                return .leaseLost
+            } catch is LeaseLost {
+                log.warning("lease lost while the video was being stored; another worker owns the job now")
                 return .leaseLost
             } catch {
                 log.error("could not store the output: \(error)")
@@ -146,9 +153,28 @@ public struct JobExecutor: Sendable {
         }
     }
 
-    /// `report`'s answer, asked again with a growing pause (0.25 s doubling to 2 s) while it
+    /// `work`'s result, with the lease kept alive beside it (an upload to a slow bucket can take
+    /// longer than a lease); throws `LeaseLost` if the lease is lost meanwhile.
+    private func heartbeating<T: Sendable>(
+        _ lease: some JobLease, progress: ProgressCell, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await self.keepLease(lease, progress: progress)
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            throw LeaseLost()
+        }
+    }
+
+    /// `report`'s answer, asked again with a growing pause (0.25 s doubling to 1 s) while it
     /// throws `StoreUnavailable`, for up to `reportPatience`.
-    private func reported<T>(_ what: String, log: Logger, _ report: () async throws -> T) async throws -> T {
+    private func reported<T>(_ what: String, log: Logger, _ report: @Sendable () async throws -> T) async throws -> T {
         let deadline = ContinuousClock.now + reportPatience
         var pause = Duration.milliseconds(250)
         while true {
@@ -158,7 +184,7 @@ public struct JobExecutor: Sendable {
                 guard ContinuousClock.now + pause < deadline, !Task.isCancelled else { throw error }
                 log.warning("\(what) is finished but not recorded yet (\(error)); trying again in \(pause)")
                 try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(2))
+                pause = min(pause * 2, .seconds(1))
             }
         }
     }

@@ -54,12 +54,17 @@ public struct StoreLease: JobLease {
         return last.addingTimeInterval(leaseDuration)
     }
 
+    /// Stores the video once (a call repeated because the database was unavailable finds it
+    /// stored and only completes the job).
     public func complete(video file: URL) async throws -> Bool {
-        do {
-            try await queue.blobs.commit(temporaryFile: file, key: outputKey)
-        } catch {
-            try? FileManager.default.removeItem(at: file)
-            throw error
+        if !lastExtension.outputStored.withLock({ $0 }) {
+            do {
+                try await queue.blobs.commit(temporaryFile: file, key: outputKey)
+            } catch {
+                try? FileManager.default.removeItem(at: file)
+                throw error
+            }
+            lastExtension.outputStored.withLock { $0 = true }
         }
         return try await completeStoredVideo()
     }
@@ -122,7 +127,8 @@ public struct StoreLease: JobLease {
     }
 }
 
-/// When a lease was last extended (shared by copies of the lease).
+/// When a lease was last extended, and whether its video is stored (shared by copies of the lease).
 private final class LastExtension: Sendable {
     let date = Mutex(Date())
+    let outputStored = Mutex(false)
 }

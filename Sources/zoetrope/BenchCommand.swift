@@ -51,8 +51,9 @@ struct RenderBenchCommand: AsyncParsableCommand {
 
         // The renderer's own row works on a source decoded once, so it counts rendering alone.
         let plan = CameraPlan.reading(prompt: "a scene", frameCount: frames, cfgScale: 0.5, aspect: 16.0 / 9)
-        let sourceSize = plan.sourceSize(width: 1920, height: 1080)
-        let source = try ImageDecoder().decode(still, field: "bench", width: sourceSize.width, height: sourceSize.height)
+        let source = try ImageDecoder().decodePyramid(
+            still, field: "bench", width: 1920, height: 1080,
+            scales: SourcePyramid.scales(for: plan.zoomRange, width: 1920, height: 1080))
         if renderOnly {
             let seconds = try best(of: repeats) { Self.renderOnly(source: source, plan: plan) }
             print(String(format: "zoetrope render only (no encode)  %7.2f s  %6.1f fps", seconds, Double(frames) / seconds))
@@ -129,11 +130,14 @@ struct RenderBenchCommand: AsyncParsableCommand {
     }
 
     /// The frames of `plan` rendered from `source` and dropped: the renderer's own cost.
-    static func renderOnly(source: PlanarImage, plan: CameraPlan) -> Double {
+    static func renderOnly(source: SourcePyramid, plan: CameraPlan) -> Double {
         var frame = PlanarImage(width: 1920, height: 1080)
         let renderer = FrameRenderer()
         let start = ContinuousClock.now
-        for index in 0..<plan.frameCount { renderer.render(source, view: plan.view(at: index), into: &frame) }
+        for index in 0..<plan.frameCount {
+            let view = plan.view(at: index)
+            renderer.render(source.level(forZoom: view.zoom), view: view, into: &frame)
+        }
         return (ContinuousClock.now - start).inSeconds
     }
 

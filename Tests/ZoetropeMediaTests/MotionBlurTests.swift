@@ -40,7 +40,8 @@ struct MotionBlurTests {
         var sharp = PlanarImage(width: width, height: height)
         var blurred = PlanarImage(width: width, height: height)
         renderer.render(source, view: plan.view(at: 6), into: &sharp)
-        renderer.render(source, plan: plan, frame: 6, blur: MotionBlur(), into: &blurred)
+        let pyramid = SourcePyramid(scales: [1], levels: [source])
+        renderer.render(pyramid, plan: plan, frame: 6, blur: MotionBlur(), into: &blurred)
 
         func energy(_ image: PlanarImage, dx: Int, dy: Int) -> Double {
             var sum = 0.0
@@ -58,7 +59,7 @@ struct MotionBlurTests {
         #expect(blurredRatio < 0.5 * sharpRatio, "blurred frame: across/down detail \(blurredRatio)")
         // Slow frames of the same plan are rendered exactly as without blur.
         renderer.render(source, view: plan.view(at: 0), into: &sharp)
-        renderer.render(source, plan: plan, frame: 0, blur: MotionBlur(), into: &blurred)
+        renderer.render(pyramid, plan: plan, frame: 0, blur: MotionBlur(), into: &blurred)
         #expect(sharp.y == blurred.y)
     }
 }

@@ -16,7 +16,15 @@ struct RenderingTests {
         #expect(zooms[1] - zooms[0] < zooms[60] - zooms[59])
     }
 
-    @Test(arguments: CameraMove.allCases)
+    @Test func aPullOutOpensOnTheWholePictureThenRecedes() {
+        let plan = CameraPlan(frameCount: 72, moves: [.pullOut], strength: 1)
+        #expect(plan.view(at: 0) == CameraPlan.View(zoom: 1, center: SIMD2(0.5, 0.5)))
+        let zooms = (0..<72).map { plan.view(at: $0).zoom }
+        #expect(zip(zooms, zooms.dropFirst()).allSatisfy { $0 >= $1 } && zooms.last! < 0.9)
+    }
+
+    /// Every move but the pull-out (whose picture recedes into its backdrop) stays inside the picture.
+    @Test(arguments: CameraMove.allCases.filter { $0 != .pullOut })
     func noMoveRevealsPixelsOutsideTheImage(move: CameraMove) {
         for aspect in [16.0 / 9, 9.0 / 16, 1] {
             let plan = CameraPlan(frameCount: 72, moves: [move, .handheld], speed: .fast, strength: 1, aspect: aspect)

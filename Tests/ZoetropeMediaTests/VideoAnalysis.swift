@@ -73,6 +73,62 @@ enum VideoAnalysis {
         return value
     }
 
+    /// Luma SSIM between frame `index` of `video` and a still picture, compared as a player shows
+    /// them: the picture converted to the video's colour space (BT.709, limited range) first.
+    static func lumaSSIM(video: URL, frame index: Int, against picture: URL) throws -> Double {
+        let output = try ffmpeg([
+            "-i", video.path, "-i", picture.path, "-filter_complex",
+            "[0:v]select=eq(n\\,\(index)),setpts=PTS-STARTPTS,format=yuv420p[a];"
+                + "[1:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p[b];[a][b]ssim",
+            "-frames:v", "1", "-f", "null", "-",
+        ])
+        return try ssimValue(String(decoding: output.stderr, as: UTF8.self), label: "Y:")
+    }
+
+    /// Luma SSIM of each of `frames` of `video` against one still picture, in one decode of the
+    /// video (as `lumaSSIM(video:frame:against:)` measures one).
+    static func lumaSSIM(video: URL, frames: [Int], against picture: URL) throws -> [Double] {
+        let stats = video.deletingLastPathComponent().appendingPathComponent("ssim-\(UUID().uuidString.prefix(6)).log")
+        defer { try? FileManager.default.removeItem(at: stats) }
+        let selection = frames.map { "eq(n\\,\($0))" }.joined(separator: "+")
+        _ = try ffmpeg([
+            "-i", video.path, "-i", picture.path, "-filter_complex",
+            "[0:v]select='\(selection)',setpts=N/24/TB,format=yuv420p[a];"
+                + "[1:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=\(frames.count - 1):size=1,"
+                + "setpts=N/24/TB[b];[a][b]ssim=stats_file=\(stats.path)",
+            "-f", "null", "-",
+        ])
+        let lines = try String(contentsOf: stats, encoding: .utf8).split(separator: "\n")
+        let values = try lines.map { line in
+            guard let range = line.range(of: "Y:"), let value = Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+            else { throw Failure(description: "bad SSIM line: \(line)") }
+            return value
+        }
+        guard values.count == frames.count else { throw Failure(description: "\(values.count) SSIM values for \(frames.count) frames") }
+        return values
+    }
+
+    /// Luma SSIM of x264's own encode of `picture` (the engine's encoder settings, BT.709 limited
+    /// range), against the picture: the best any video of it can score.
+    static func encoderBound(_ picture: URL, in directory: URL) throws -> Double {
+        let video = directory.appendingPathComponent("bound-\(UUID().uuidString.prefix(6)).mp4")
+        defer { try? FileManager.default.removeItem(at: video) }
+        _ = try ffmpeg(
+            ["-v", "error", "-loop", "1", "-i", picture.path, "-frames:v", "24", "-vf",
+             "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"]
+                + EncoderSettings().x264Arguments + [video.path])
+        return try lumaSSIM(video: video, frame: 0, against: picture)
+    }
+
+    private static func ssimValue(_ text: String, label: String) throws -> Double {
+        guard let range = text.range(of: label, options: .backwards) else {
+            throw Failure(description: "no SSIM in: \(text.suffix(300))")
+        }
+        let number = text[range.upperBound...].prefix { $0.isNumber || $0 == "." }
+        guard let value = Double(number) else { throw Failure(description: "bad SSIM in: \(text.suffix(300))") }
+        return value
+    }
+
     /// Frame `index` of `video` saved as a PNG.
     static func extract(video: URL, frame index: Int, to output: URL) throws {
         _ = try ffmpeg(["-v", "error", "-i", video.path, "-vf", "select=eq(n\\,\(index))", "-frames:v", "1", output.path])
