@@ -65,11 +65,14 @@ public struct KlingImageToVideo: Sendable, Encodable, Equatable {
     public var elements: [Element]?
     /// Ids from `kling-create-voice`, spoken as `<<<voice_1>>>`, `<<<voice_2>>>`.
     public var voiceIDs: [String]?
+    /// 0...4294967295: the same request with the same seed makes the same video.
+    public var seed: UInt32?
 
     public init(
         prompt: String?, startImageURL: String, endImageURL: String? = nil, aspectRatio: AspectRatio? = nil,
         cfgScale: Double? = nil, duration: Int? = nil, negativePrompt: String? = nil, generateAudio: Bool? = nil,
-        multiPrompt: [Shot]? = nil, shotType: String? = nil, elements: [Element]? = nil, voiceIDs: [String]? = nil
+        multiPrompt: [Shot]? = nil, shotType: String? = nil, elements: [Element]? = nil, voiceIDs: [String]? = nil,
+        seed: UInt32? = nil
     ) {
         self.prompt = prompt
         self.startImageURL = startImageURL
@@ -83,6 +86,7 @@ public struct KlingImageToVideo: Sendable, Encodable, Equatable {
         self.shotType = shotType
         self.elements = elements
         self.voiceIDs = voiceIDs
+        self.seed = seed
     }
 
     enum CodingKeys: String, CodingKey {
@@ -98,6 +102,7 @@ public struct KlingImageToVideo: Sendable, Encodable, Equatable {
         case shotType = "shot_type"
         case elements
         case voiceIDs = "voice_ids"
+        case seed
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -114,6 +119,7 @@ public struct KlingImageToVideo: Sendable, Encodable, Equatable {
         try container.encodeIfPresent(shotType, forKey: .shotType)
         try container.encodeIfPresent(elements, forKey: .elements)
         try container.encodeIfPresent(voiceIDs, forKey: .voiceIDs)
+        try container.encodeIfPresent(seed, forKey: .seed)
     }
 
     /// A local file as a `data:` URI (its type from the extension), the way to send local images.

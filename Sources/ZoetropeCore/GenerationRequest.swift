@@ -22,13 +22,16 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
     /// The profiles of `voiceIDs`, in the same order, resolved for the caller's key at submit, so
     /// an engine (local or remote) needs no voice store.
     public var voices: [VoiceProfile]
+    /// What makes the engine's choices (camera shake, ambience, an LTX-2 generation) repeatable;
+    /// the gateway picks one at submit when the client gave none, so every job has one.
+    public var seed: UInt32?
 
     public init(
         prompt: String?, startImage: MediaInput, endImage: MediaInput? = nil,
         aspectRatio: AspectRatio = .landscape, cfgScale: Double = 0.5, duration: Int = 5,
         negativePrompt: String = GenerationRequest.defaultNegativePrompt, generateAudio: Bool = true,
         multiPrompt: [ShotSegment] = [], shotType: String = "customize", elements: [Element] = [],
-        voiceIDs: [String] = [], voices: [VoiceProfile] = []
+        voiceIDs: [String] = [], voices: [VoiceProfile] = [], seed: UInt32? = nil
     ) {
         self.prompt = prompt
         self.startImage = startImage
@@ -43,6 +46,7 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
         self.elements = elements
         self.voiceIDs = voiceIDs
         self.voices = voices
+        self.seed = seed
     }
 
     /// The prompt of every shot with its length in seconds: one shot without `multi_prompt`.
@@ -66,6 +70,8 @@ public struct GenerationRequest: Sendable, Codable, Equatable {
         voiceIDs = try container.decode([String].self, forKey: .voiceIDs)
         // Stored before voices could be created: none resolved.
         voices = try container.decodeIfPresent([VoiceProfile].self, forKey: .voices) ?? []
+        // Stored before seeds existed: none.
+        seed = try container.decodeIfPresent(UInt32.self, forKey: .seed)
     }
 
     public static let defaultNegativePrompt = VideoParameters.defaultNegativePrompt

@@ -73,6 +73,7 @@ public struct GenerationRequestParser: Sendable {
             cfgScale: values["cfg_scale"]?.numberValue ?? VideoParameters.defaultCfgScale, duration: duration,
             negativePrompt: values["negative_prompt"]?.stringValue ?? VideoParameters.defaultNegativePrompt,
             generateAudio: values["generate_audio"]?.boolValue ?? true, multiPrompt: multiPrompt,
-            shotType: values["shot_type"]?.stringValue ?? "customize", elements: elements, voiceIDs: voiceIDs)
+            shotType: values["shot_type"]?.stringValue ?? "customize", elements: elements, voiceIDs: voiceIDs,
+            seed: values["seed"]?.numberValue.map { UInt32($0) })
     }
 }

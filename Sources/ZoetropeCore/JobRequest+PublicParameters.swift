@@ -51,6 +51,7 @@ extension JobRequest {
                 "shot_type": .string(video.shotType),
                 "elements": .array(elements),
                 "voice_ids": .array(video.voiceIDs.map { .string($0) }),
+                "seed": video.seed.map { .number(Double($0)) } ?? .null,
             ]
         }
     }

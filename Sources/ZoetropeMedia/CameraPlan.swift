@@ -31,12 +31,13 @@ public struct CameraPlan: Sendable, Equatable {
     }
 
     /// The plan for a prompt, read by `CameraGrammar`. `cfgScale` 0 gives a subtle version of
-    /// the moves, 1 the full amplitude.
+    /// the moves, 1 the full amplitude; the handheld shake follows the prompt and `seed`.
     public static func reading(
-        prompt: String, negativePrompt: String = "", frameCount: Int, cfgScale: Double, aspect: Double
+        prompt: String, negativePrompt: String = "", frameCount: Int, cfgScale: Double, aspect: Double,
+        seed: UInt32? = nil
     ) -> CameraPlan {
         let reading = CameraGrammar.read(prompt: prompt, negativePrompt: negativePrompt)
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ (UInt64(seed ?? 0) &* 0x9E37_79B9_7F4A_7C15)
         for byte in prompt.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         var plan = CameraPlan(
             frameCount: frameCount, moves: reading.moves, speed: reading.speed, strength: 0.25 + 0.75 * cfgScale,

@@ -43,7 +43,7 @@ public struct ShotList: Sendable, Equatable {
         shots = segments.map { segment in
             let plan = CameraPlan.reading(
                 prompt: segment.prompt, negativePrompt: request.negativePrompt, frameCount: segment.frames,
-                cfgScale: request.cfgScale, aspect: aspect)
+                cfgScale: request.cfgScale, aspect: aspect, seed: request.seed)
             let shot = Shot(
                 startFrame: start, plan: plan, source: Self.source(for: segment.prompt, elements: request.elements))
             start += segment.frames

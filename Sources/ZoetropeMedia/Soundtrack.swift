@@ -42,7 +42,7 @@ public struct Soundtrack: Sendable {
         for (index, shot) in request.shotPrompts.enumerated() {
             let shotFrames = shot.seconds * Self.sampleRate
             if layers.ambience {
-                var bed = AmbienceSynthesizer(seed: Self.seed(shot.prompt, index)).render(
+                var bed = AmbienceSynthesizer(seed: Self.seed(shot.prompt, index, requestSeed: request.seed)).render(
                     Ambience.classify(shot.prompt), intensity: Ambience.intensity(shot.prompt), frames: shotFrames)
                 bed.scale(by: Self.bedGain)
                 ambience.mix(bed, at: start)
@@ -144,9 +144,10 @@ public struct Soundtrack: Sendable {
         audio.scale(by: Float(pow(10, (target - loudness) / 20)))
     }
 
-    /// A seed from the shot's prompt and position, so a request always sounds the same.
-    static func seed(_ prompt: String, _ shot: Int) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(shot)
+    /// A seed from the request's seed and the shot's prompt and position, so a request always
+    /// sounds the same.
+    static func seed(_ prompt: String, _ shot: Int, requestSeed: UInt32?) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(shot) ^ (UInt64(requestSeed ?? 0) &* 0x9E37_79B9_7F4A_7C15)
         for byte in prompt.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return hash
     }

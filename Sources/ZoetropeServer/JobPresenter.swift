@@ -15,7 +15,7 @@ struct JobPresenter: Sendable {
         let metrics = ResultAnswer.Metrics(
             queueTime: job.queueTime.map(Self.seconds), inferenceTime: job.inferenceTime.map(Self.seconds),
             totalTime: job.totalTime.map(Self.seconds), retryCount: max(job.attempts - 1, 0),
-            cost: job.status == .completed ? job.cost.number : nil)
+            cost: job.status == .completed ? job.cost.number : nil, seed: job.request.video?.seed)
         var error: String?
         switch job.status {
         case .failed: error = job.error ?? "the job failed"

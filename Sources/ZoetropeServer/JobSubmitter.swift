@@ -43,6 +43,8 @@ struct JobSubmitter: Sendable {
         var parsed = try await model.parse(json)
         if case .video(var generation) = parsed {
             generation.voices = try await resolveVoices(generation.voiceIDs, apiKeyID: apiKey.id)
+            // Every job has a seed: the client's, or one chosen now (reported in its metrics).
+            generation.seed = generation.seed ?? UInt32.random(in: .min ... .max)
             parsed = .video(generation)
         }
         let jobRequest = parsed

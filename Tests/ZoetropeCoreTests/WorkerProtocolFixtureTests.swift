@@ -67,6 +67,7 @@ struct WorkerProtocolFixtureTests {
         ])
         #expect(video.voices.map(\.name) == ["Narrator"] && video.voices.first?.espeakPitch == 38)
         #expect(video.voices.first?.createdAt == Date(timeIntervalSince1970: 1_767_225_000))
+        #expect(video.seed == 1_234_567_890)
 
         // The gateway's side makes the same assignment from the stored request.
         let job = Job(

@@ -57,7 +57,7 @@ struct OpenAPIContractTests {
             cfgScale: 0.3, duration: 5, negativePrompt: "blur", generateAudio: false,
             multiPrompt: [.init(prompt: "<<<voice_1>>> \"a\"", duration: 2), .init(prompt: "b", duration: 3)],
             shotType: "customize",
-            elements: [.init(frontalImageURL: image, referenceImageURLs: [image])], voiceIDs: ["voice-1"])
+            elements: [.init(frontalImageURL: image, referenceImageURLs: [image])], voiceIDs: ["voice-1"], seed: 42)
         let body = try JSONValue.parse(try JSONEncoder().encode(request))
         guard case .object(let fields) = body else { throw TestFailure("not an object") }
         let declared = try #require(Self.catalog.model(slug: ModelCatalog.klingImageToVideo)).parameters

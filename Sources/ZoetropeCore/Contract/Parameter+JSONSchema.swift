@@ -66,6 +66,9 @@ extension ParameterType {
                     "maxLength": .number(Double(length.upperBound))]
         case .number(let range):
             return ["type": type("number"), "minimum": .number(range.lowerBound), "maximum": .number(range.upperBound)]
+        case .integer(let range):
+            return ["type": type("integer"), "minimum": .number(Double(range.lowerBound)),
+                    "maximum": .number(Double(range.upperBound))]
         case .boolean:
             return ["type": type("boolean")]
         case .seconds(let range):

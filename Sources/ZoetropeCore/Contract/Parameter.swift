@@ -29,6 +29,8 @@ public indirect enum ParameterType: Sendable {
     case choice([String])
     /// A finite number within the range.
     case number(ClosedRange<Double>)
+    /// A whole number within the range (a JSON integer).
+    case integer(ClosedRange<Int>)
     case boolean
     /// Whole seconds within the range, sent as a string (`"5"`, the product page's form) or an integer.
     case seconds(ClosedRange<Int>)

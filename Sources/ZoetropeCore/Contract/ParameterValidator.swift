@@ -115,6 +115,13 @@ extension ParameterType {
                     field, "must be between \(range.lowerBound.shortText) and \(range.upperBound.shortText), got \(number)")
             }
             return value
+        case .integer(let range):
+            guard case .number(let number) = value, number.rounded() == number,
+                Double(range.lowerBound) <= number, number <= Double(range.upperBound)
+            else {
+                throw InvalidRequest(field, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(value)")
+            }
+            return value
         case .boolean:
             guard case .bool = value else {
                 throw InvalidRequest(field, "must be a boolean (true or false), got \(value.typeName)")

@@ -12,6 +12,8 @@ public enum VideoParameters {
     public static let defaultDuration = 5
     public static let defaultCfgScale = 0.5
     public static let defaultNegativePrompt = "blur, distort, and low quality"
+    /// Seeds: any 32-bit unsigned integer.
+    public static let seed = 0...Int(UInt32.max)
     /// What `ltx-2-image2video`'s engine does not honour yet.
     public static let ltx2Unsupported: Set<String> = ["elements", "voice_ids"]
 
@@ -48,6 +50,8 @@ public enum VideoParameters {
                   description: "Characters or objects, each with a frontal image and/or reference images."),
         Parameter("voice_ids", .list(of: .text(length: 1...200), maxItems: maxVoices, noun: "ids"),
                   description: "Voices made with kling-create-voice by the same API key; prompts use them as <<<voice_1>>>, <<<voice_2>>>."),
+        Parameter("seed", .integer(seed),
+                  description: "Makes the video reproducible: the same request with the same seed gives the same video. Chosen at random when absent; the seed used is in the result's metrics (and v1's x-seed-value header)."),
     ], atLeastOneOf: ["prompt", "multi_prompt"])
 }
 

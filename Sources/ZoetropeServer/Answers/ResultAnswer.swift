@@ -30,10 +30,12 @@ struct ResultAnswer: Codable, Equatable {
         var cost: Double?
         /// The key's balance, for a metered key reading its own result.
         var remainingCredits: Double?
+        /// The seed the video is made with (video requests).
+        var seed: UInt32?
 
         enum CodingKeys: String, CodingKey {
             case queueTime = "queue_time", inferenceTime = "inference_time", totalTime = "total_time",
-                retryCount = "retry_count", cost, remainingCredits = "remaining_credits"
+                retryCount = "retry_count", cost, remainingCredits = "remaining_credits", seed
         }
     }
 

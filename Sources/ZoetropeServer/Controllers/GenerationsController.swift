@@ -18,6 +18,7 @@ struct GenerationsController {
     static let requestIDHeader = HTTPField.Name("x-request-id")!
     static let generationTimeHeader = HTTPField.Name("x-generation-time")!
     static let costHeader = HTTPField.Name("x-cost")!
+    static let seedHeader = HTTPField.Name("x-seed-value")!
 
     func addRoutes(to group: RouterGroup<ZoetropeRequestContext>) {
         group.post("/v1/{model}") { request, context in try await runSync(request, context: context) }
@@ -60,6 +61,7 @@ struct GenerationsController {
         }
         headers[Self.generationTimeHeader] = String(format: "%.3f", job.inferenceTime ?? 0)
         headers[Self.costHeader] = job.cost.description
+        if let seed = job.request.video?.seed { headers[Self.seedHeader] = String(seed) }
         if let result = job.result {
             return try JSONResponse.make(encoding: result, headers: headers)
         }

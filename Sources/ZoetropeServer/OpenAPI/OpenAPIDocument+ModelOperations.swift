@@ -94,6 +94,11 @@ extension OpenAPIDocument {
                             "schema": ["type": "string"],
                             "example": "0",
                         ],
+                        "x-seed-value": [
+                            "description": "Video models: the seed the video was made with (send it as `seed` to make the same video again).",
+                            "schema": ["type": "string"],
+                            "example": "1234567890",
+                        ],
                     ],
                     "content": model.makesVideo
                         ? ["video/mp4": ["schema": ["type": "string", "contentMediaType": "video/mp4"]]]

@@ -44,6 +44,10 @@ extension OpenAPIDocument {
                 "description": "Cost of the request; present when COMPLETED (always 0 on a self-hosted server).",
             ],
             "remaining_credits": ["type": "number", "description": "The key's balance, for metered keys."],
+            "seed": [
+                "type": "integer", "minimum": 0, "maximum": .number(Double(UInt32.max)),
+                "description": "The seed the video is made with (video models): the request's, or the one chosen for it. Send it as `seed` to make the same video again.",
+            ],
         ],
     ]
 
@@ -83,7 +87,10 @@ extension OpenAPIDocument {
             "model": "kling-3-pro-image2video",
             "status": "COMPLETED",
             "progress": 1,
-            "metrics": ["queue_time": 0.12, "inference_time": 18.734, "total_time": 18.854, "retry_count": 0, "cost": 0],
+            "metrics": [
+                "queue_time": 0.12, "inference_time": 18.734, "total_time": 18.854, "retry_count": 0, "cost": 0,
+                "seed": 1_234_567_890,
+            ],
             "created_at": "2025-01-01T12:00:00.000Z",
             "completed_at": "2025-01-01T12:00:18.854Z",
             "output": "http://127.0.0.1:8080/files/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a-1.mp4?expires=1735736400&signature=9c1e...",

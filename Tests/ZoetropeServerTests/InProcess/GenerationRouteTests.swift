@@ -29,6 +29,8 @@ struct GenerationRouteTests {
             let metrics = try #require(result.json["metrics"] as? [String: Any])
             #expect(metrics["retry_count"] as? Int == 0 && metrics["cost"] as? Double == 0.3)
             #expect(metrics["remaining_credits"] == nil && metrics["inference_time"] is Double)
+            // No seed was sent: the one chosen for the job is reported.
+            #expect((metrics["seed"] as? Int).map { $0 >= 0 && $0 <= Int(UInt32.max) } == true, "\(metrics)")
             #expect(result.json["completed_at"] is String)
             // The output is a signed link to the video, served without a key.
             let link = try #require(result.json["output"] as? String)
@@ -46,6 +48,15 @@ struct GenerationRouteTests {
             #expect(video.header("Content-Type") == "video/mp4")
             #expect(video.header("x-request-id")?.count == 36 && video.header("x-cost") == "0.3")
             #expect(video.header("x-generation-time").flatMap(Double.init) != nil)
+            var seeded = InProcessGateway.video()
+            seeded["seed"] = 4_294_967_295
+            let reproducible = try await gateway.client.send(.post, "/v1/\(Self.model)", key: gateway.keys.user, json: seeded)
+            #expect(reproducible.status == 200 && reproducible.header("x-seed-value") == "4294967295")
+            for bad: Any in [-1, 4_294_967_296, 1.5, "7"] {
+                seeded["seed"] = bad
+                let refused = try await gateway.client.send(.post, "/v2/\(Self.model)", key: gateway.keys.user, json: seeded)
+                #expect(refused.status == 400 && refused.error?.hasPrefix("seed must be a whole number") == true, "\(bad): \(refused.text)")
+            }
 
             let failed = try await gateway.client.send(
                 .post, "/v1/\(Self.model)", key: gateway.keys.user, json: InProcessGateway.video("[fail] a push in"))

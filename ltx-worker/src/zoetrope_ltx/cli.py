@@ -99,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
                    default=env("ZOETROPE_FETCH_MIN_RATE", "16384"),
                    help="after 10 s of a remote image's body, its average rate must be at least this "
                         "(ZOETROPE_FETCH_MIN_RATE, default 16384; 0: no minimum)")
-    p.add_argument("--seed", type=int, default=None, help="fixed seed for every job (default: random)")
+    p.add_argument("--seed", type=int, default=None, help="seed for jobs whose request carries none (default: random)")
     return p
 
 

@@ -106,7 +106,9 @@ class LTX2Generator:
                 raise Interrupted()
             return {}
 
-        seed = self.seed if self.seed is not None else random.randrange(2**31)
+        # The request's seed (the gateway gives every job one); else the worker's --seed; else a fresh one.
+        seed = next((s for s in (plan.seed, self.seed) if s is not None), None)
+        seed = seed if seed is not None else random.randrange(2**31)
         generator = torch.Generator("cpu").manual_seed(seed)
         clips: list[Clip] = []
         first = start_image

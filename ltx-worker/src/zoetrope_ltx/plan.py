@@ -72,6 +72,8 @@ class GenerationPlan:
     negative_prompt: str
     with_audio: bool
     recipe: str
+    seed: int | None = None
+    """The request's seed: the same seed and request give the same frames on the same device."""
 
     @property
     def total_frames(self) -> int:
@@ -118,4 +120,4 @@ def plan(request: VideoRequest, sizes: SizeProfile = SizeProfile(), recipe: str 
     return GenerationPlan(
         shots=planned, output_size=output, generation_size=generation, first_stage_size=first,
         frame_rate=float(FRAMES_PER_SECOND), guidance_scale=guidance_for(request.cfg_scale, recipe),
-        negative_prompt=request.negative_prompt, with_audio=request.generate_audio, recipe=recipe)
+        negative_prompt=request.negative_prompt, with_audio=request.generate_audio, recipe=recipe, seed=request.seed)

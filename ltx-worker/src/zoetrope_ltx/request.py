@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 VIDEO_FIELDS = frozenset({
     "prompt", "start_image_url", "end_image_url", "aspect_ratio", "cfg_scale", "duration", "negative_prompt",
-    "generate_audio", "multi_prompt", "shot_type", "elements", "voice_ids",
+    "generate_audio", "multi_prompt", "shot_type", "elements", "voice_ids", "seed",
 })
 VOICE_FIELDS = frozenset({"voice_name", "voice_url"})
 
@@ -65,6 +65,8 @@ class VideoRequest:
     multi_prompt: tuple[Shot, ...] = ()
     elements: tuple[Element, ...] = ()
     voice_ids: tuple[str, ...] = field(default_factory=tuple)
+    seed: int | None = None
+    """The gateway sets one on every job (the client's, or one it chose); None from an older gateway."""
 
     @property
     def shots(self) -> list[Shot]:
@@ -115,6 +117,7 @@ class VideoRequest:
                 multi_prompt=tuple(Shot(str(s["prompt"]), _seconds(s["duration"])) for s in request["multi_prompt"]),
                 elements=tuple(elements),
                 voice_ids=tuple(str(v) for v in request["voice_ids"]),
+                seed=_seed(request.get("seed")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             if isinstance(error, RequestError):
@@ -134,6 +137,15 @@ class VideoRequest:
                 paths.add(f"elements[{index}].frontal_image_url")
             paths |= {f"elements[{index}].reference_image_urls[{ref}]" for ref in range(len(element.reference_images))}
         return paths
+
+
+def _seed(value: object) -> int | None:
+    """A 32-bit unsigned seed, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or not 0 <= value < 2**32:
+        raise RequestError(f"seed: expected a whole number from 0 to {2**32 - 1}, got {value!r}")
+    return int(value)
 
 
 def _seconds(value: object) -> int:
