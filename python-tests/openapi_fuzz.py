@@ -54,6 +54,7 @@ DEFAULT_WORKERS = 4
 DEFAULT_TIMEOUT = 600
 WORKER_PATHS = r"^/v1/worker/"
 SYNC_PATHS = r"^/v1/[^/]+$"  # POST /v1/{model}, or its per-model expansions
+RESULT_PATHS = r"^/v2/requests/[^/]+$"  # GET /v2/requests/{id}
 
 
 def venv_bin(name: str) -> str:
@@ -175,6 +176,13 @@ def write_config(path: str, api_key: str, worker_token: str | None, spare_key: s
         'include-method = "POST"',
         f"include-path-regex = {quoted(SYNC_PATHS)}",
         'checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "504"]',
+        "",
+        # A request's result answers 422 once its job has FAILED, as Segmind's does: here jobs
+        # leased by fuzzed worker calls that never heartbeat run out of attempts and FAIL.
+        "[[operations]]",
+        'include-method = "GET"',
+        f"include-path-regex = {quoted(RESULT_PATHS)}",
+        'checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]',
         "",
     ]
     if spare_key:

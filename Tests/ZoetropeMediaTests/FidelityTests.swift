@@ -8,7 +8,8 @@ import ZoetropeOutbound
 /// orbit, in every aspect ratio, on a photo and on a per-pixel noise texture, the shot's first
 /// frame scores a luma SSIM against the cover-cropped picture within 0.01 of what x264 itself
 /// reaches encoding that crop (compared in BT.709 limited range, as players show it). The last
-/// frame is the end image, by the same measure.
+/// frame is the end image, by the same measure. The ffmpeg measurements run on their own threads
+/// (`ProcessRunner.onDedicatedThread`), never holding the test runner's few shared threads.
 @Suite(.serialized)
 struct FidelityTests {
     let engine = MotionEngine(fetcher: InputFetcher(policy: OutboundPolicy(allowPrivate: true)))
@@ -39,16 +40,21 @@ struct FidelityTests {
         let directory = try VideoAnalysis.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (width, height) = aspect.size
-        for (name, file) in try Self.pictures(in: directory) {
+        for (name, file) in try await ProcessRunner.onDedicatedThread({ try Self.pictures(in: directory) }) {
             let crop = directory.appendingPathComponent("crop-\(name).png")
-            try VideoAnalysis.coverCrop(file, width: width, height: height, to: crop)
-            let bound = try VideoAnalysis.encoderBound(crop, in: directory)
+            let bound = try await ProcessRunner.onDedicatedThread {
+                try VideoAnalysis.coverCrop(file, width: width, height: height, to: crop)
+                return try VideoAnalysis.encoderBound(crop, in: directory)
+            }
             let request = GenerationRequest(
                 prompt: nil, startImage: .stored(file.lastPathComponent), aspectRatio: aspect, duration: Self.shots.count,
                 generateAudio: false, multiPrompt: Self.shots.map { .init(prompt: $0, duration: 1) })
             let video = try await render(request, in: directory)
             let shots = ShotList(request: request).shots
-            let scores = try VideoAnalysis.lumaSSIM(video: video, frames: shots.map(\.startFrame), against: crop)
+            let starts = shots.map(\.startFrame)
+            let scores = try await ProcessRunner.onDedicatedThread {
+                try VideoAnalysis.lumaSSIM(video: video, frames: starts, against: crop)
+            }
             for (shot, ssim) in zip(shots, scores) {
                 let move = shot.plan.moves.map(\.rawValue).joined(separator: "+")
                 #expect(ssim >= bound - 0.01, "\(aspect.rawValue) \(name) \(move): first frame SSIM \(ssim), x264 reaches \(bound)")
@@ -59,17 +65,20 @@ struct FidelityTests {
     @Test func theLastFrameIsTheCoverCroppedEndImage() async throws {
         let directory = try VideoAnalysis.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let pictures = try Self.pictures(in: directory)
+        let pictures = try await ProcessRunner.onDedicatedThread { try Self.pictures(in: directory) }
         for (start, end) in [(pictures[0], pictures[1]), (pictures[1], pictures[0])] {
             let crop = directory.appendingPathComponent("end-\(end.name).png")
-            try VideoAnalysis.coverCrop(end.file, width: 1920, height: 1080, to: crop)
-            let bound = try VideoAnalysis.encoderBound(crop, in: directory)
+            let bound = try await ProcessRunner.onDedicatedThread {
+                try VideoAnalysis.coverCrop(end.file, width: 1920, height: 1080, to: crop)
+                return try VideoAnalysis.encoderBound(crop, in: directory)
+            }
             let request = GenerationRequest(
                 prompt: "push in", startImage: .stored(start.file.lastPathComponent),
                 endImage: .stored(end.file.lastPathComponent), duration: 3, generateAudio: false)
             let video = try await render(request, in: directory)
-            let last = try VideoAnalysis.frameCount(video) - 1
-            let ssim = try VideoAnalysis.lumaSSIM(video: video, frame: last, against: crop)
+            let ssim = try await ProcessRunner.onDedicatedThread {
+                try VideoAnalysis.lumaSSIM(video: video, frame: try VideoAnalysis.frameCount(video) - 1, against: crop)
+            }
             #expect(ssim >= bound - 0.01, "\(start.name) to \(end.name): last frame SSIM \(ssim), x264 reaches \(bound)")
         }
     }
@@ -112,6 +121,13 @@ struct ShimmerTests {
     }
 
     @Test func aSlowPullOutOverAFineTextureDoesNotShimmer() async throws {
+        let (rendered, reference) = try await ProcessRunner.onDedicatedThread { try Self.measure() }
+        print("shimmer: flicker \(rendered), supersampled reference \(reference)")
+        #expect(rendered <= reference * 1.1, "flicker \(rendered), supersampled reference \(reference)")
+    }
+
+    /// The flicker of the clip rendered at 1080p and of the supersampled reference (blocking).
+    static func measure() throws -> (rendered: Double, reference: Double) {
         let directory = try VideoAnalysis.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let texture = directory.appendingPathComponent("texture.png")
@@ -140,11 +156,10 @@ struct ShimmerTests {
             try FileManager.default.removeItem(at: raw)
             return video
         }
-        let rendered = try Self.flicker(Self.lumaFrames(try render(width: 1920, height: 1080, filter: [])))
-        let reference = try Self.flicker(Self.lumaFrames(
+        let rendered = try flicker(lumaFrames(try render(width: 1920, height: 1080, filter: [])))
+        let reference = try flicker(lumaFrames(
             try render(width: 3840, height: 2160, filter: ["-vf", "scale=1920:1080:flags=area"])))
-        print("shimmer: flicker \(rendered), supersampled reference \(reference)")
-        #expect(rendered <= reference * 1.1, "flicker \(rendered), supersampled reference \(reference)")
+        return (rendered, reference)
     }
 }
 
@@ -155,7 +170,9 @@ struct SeedTests {
         let engine = MotionEngine(fetcher: InputFetcher(policy: OutboundPolicy(allowPrivate: true)))
         let directory = try VideoAnalysis.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try VideoAnalysis.picture("testsrc2=s=1280x720", to: directory.appendingPathComponent("start.png"))
+        try await ProcessRunner.onDedicatedThread {
+            try VideoAnalysis.picture("testsrc2=s=1280x720", to: directory.appendingPathComponent("start.png"))
+        }
         func render(seed: UInt32) async throws -> Data {
             let request = GenerationRequest(
                 prompt: "handheld shot in the rain", startImage: .stored("start.png"), aspectRatio: .square, duration: 3,
