@@ -77,6 +77,7 @@ let package = Package(
             name: "ZoetropeWorker",
             dependencies: [
                 "ZoetropeCore",
+                "ZoetropeMedia",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -45,4 +45,9 @@ public enum BlobKey {
 
     /// The blob holding attempt `attempt`'s video of a job.
     public static func output(jobID: String, attempt: Int) -> String { "\(jobID)-\(attempt).mp4" }
+
+    /// The blob holding the PNG of the last frame of the video stored under `outputKey`.
+    public static func lastFrame(ofOutput outputKey: String) -> String {
+        (outputKey.hasSuffix(".mp4") ? String(outputKey.dropLast(4)) : outputKey) + "-last.png"
+    }
 }

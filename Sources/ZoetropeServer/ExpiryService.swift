@@ -30,7 +30,10 @@ struct ExpiryService: Service {
             try await desk.failAbandoned(now: now)
             let expired = try await queue.store.expire(createdBefore: now.addingTimeInterval(-retention))
             for job in expired {
-                if let key = job.outputKey { try? await blobs.delete(key: key) }
+                if let key = job.outputKey {
+                    try? await blobs.delete(key: key)
+                    try? await blobs.delete(key: BlobKey.lastFrame(ofOutput: key))
+                }
                 await queue.removeInputs(of: job)
             }
             if !expired.isEmpty { logger.info("expired \(expired.count) job(s)") }

@@ -62,7 +62,8 @@ struct GatewayParts {
             maxBodyBytes: config.maxBodyBytes, maxUnfinishedJobs: config.maxUnfinishedJobs,
             outboundPolicy: config.outboundPolicy, screening: policy.inbox)
         GenerationsController(
-            submitter: submitter, blobs: blobLocation, publicURL: publicURL, syncTimeout: config.syncTimeout
+            submitter: submitter, blobs: blobLocation, presenter: presenter, publicURL: publicURL,
+            syncTimeout: config.syncTimeout
         ).addRoutes(to: authenticated)
         RequestsController(queue: queue, positions: QueuePositions(store: store), presenter: presenter)
             .addRoutes(to: authenticated)

@@ -25,7 +25,14 @@ struct JobPresenter: Sendable {
         return ResultAnswer(
             requestID: job.id, model: job.model, status: job.status, progress: (job.progress * 1000).rounded() / 1000,
             metrics: metrics, createdAt: job.createdAt.iso8601, completedAt: job.completedAt?.iso8601,
-            plan: engines[job.model]?.plan(for: job.request), output: output(of: job), error: error)
+            plan: engines[job.model]?.plan(for: job.request), output: output(of: job),
+            lastFrameURL: lastFrameURL(of: job), error: error)
+    }
+
+    /// A COMPLETED video's last frame as a PNG: its signed link, valid as long as the video's.
+    func lastFrameURL(of job: Job) -> String? {
+        guard job.status == .completed, job.result == nil, let key = job.outputKey else { return nil }
+        return blobs.signedURL(key: BlobKey.lastFrame(ofOutput: key), expires: job.createdAt.addingTimeInterval(retention))
     }
 
     /// A COMPLETED job's output: the JSON its model answers, or its video's signed link (valid

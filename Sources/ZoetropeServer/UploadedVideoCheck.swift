@@ -18,7 +18,8 @@ public struct UploadedVideoCheck: Sendable {
     }
 
     /// Why the blob under `key`, of `byteCount` bytes, is not the video `request` asked for; nil
-    /// when it is. Throws only when the blob cannot be read.
+    /// when it is, after storing the PNG of its last frame under `BlobKey.lastFrame(ofOutput: key)`.
+    /// Throws only when the blob cannot be read.
     public func problem(withUpload key: String, byteCount: Int, in blobs: any BlobStore, for request: GenerationRequest)
         async throws -> String?
     {
@@ -28,7 +29,10 @@ public struct UploadedVideoCheck: Sendable {
         let file = try blobs.temporaryFile(for: key)
         defer { try? FileManager.default.removeItem(at: file) }
         try await blobs.download(key: key, to: file)
-        return try await problem(with: file, for: request)
+        if let problem = try await problem(with: file, for: request) { return problem }
+        let lastFrame = try await ProcessRunner.onDedicatedThread { try LastFrame.png(of: file) }
+        try await blobs.put(lastFrame, key: BlobKey.lastFrame(ofOutput: key))
+        return nil
     }
 
     /// Why `file` is not the video `request` asked for; nil when it is. The container, streams and

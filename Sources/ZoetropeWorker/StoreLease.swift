@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import ZoetropeCore
+import ZoetropeMedia
 
 /// A lease held directly on the store: a gateway's own render slot, or the gateway acting for a
 /// remote worker that reports over the worker protocol. Every change is checked against the
@@ -54,16 +55,19 @@ public struct StoreLease: JobLease {
         return last.addingTimeInterval(leaseDuration)
     }
 
-    /// Stores the video once (a call repeated because the database was unavailable finds it
-    /// stored and only completes the job).
+    /// Stores the video, and the PNG of its last frame beside it, once (a call repeated because
+    /// the database was unavailable finds them stored and only completes the job).
     public func complete(video file: URL) async throws -> Bool {
         if !lastExtension.outputStored.withLock({ $0 }) {
+            // A file that is no video (a test engine's) simply has no last frame.
+            let lastFrame = try? await ProcessRunner.onDedicatedThread { try LastFrame.png(of: file) }
             do {
                 try await queue.blobs.commit(temporaryFile: file, key: outputKey)
             } catch {
                 try? FileManager.default.removeItem(at: file)
                 throw error
             }
+            if let lastFrame { try? await queue.blobs.put(lastFrame, key: BlobKey.lastFrame(ofOutput: outputKey)) }
             lastExtension.outputStored.withLock { $0 = true }
         }
         return try await completeStoredVideo()
@@ -75,6 +79,7 @@ public struct StoreLease: JobLease {
         guard try await queue.store.complete(id: job.id, owner: owner, outputKey: outputKey, result: nil, now: Date())
         else {
             try? await queue.blobs.delete(key: outputKey)
+            try? await queue.blobs.delete(key: BlobKey.lastFrame(ofOutput: outputKey))
             return false
         }
         await queue.removeInputs(of: job)

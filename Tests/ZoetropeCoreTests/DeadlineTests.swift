@@ -14,17 +14,16 @@ struct DeadlineTests {
     }
 
     @Test func anOperationThatNeverAnswersEndsAtTheDeadline() async throws {
-        let started = ContinuousClock.now
         let stop = Mutex(false)
+        // The operation ignores cancellation, as a socket that never answers would, and ends only
+        // when told to after the call returned: the call answered at its deadline, not at the end.
         await #expect(throws: DeadlinePassed.self) {
             try await withDeadline(.milliseconds(200)) { () async -> Int in
-                // Ignores cancellation, as a socket that never answers would.
                 while !stop.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(20)) }
                 return 0
             }
         }
         stop.withLock { $0 = true }
-        #expect(ContinuousClock.now - started < .seconds(10), "answered at the deadline, not when the operation ended")
     }
 
     @Test func cancellingTheCallerEndsTheWait() async throws {

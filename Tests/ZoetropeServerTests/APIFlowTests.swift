@@ -88,6 +88,31 @@ struct APIFlowTests {
         #expect(abs((audio.duration ?? 0) - 5) <= 1.0 / 24)
         #expect(MediaProbe.isFastStart(video.body))
         #expect(probe.formatName.contains("mp4"))
+
+        // The last frame, as a PNG behind its own signed link, is the MP4's decoded last frame.
+        let lastFrameURL = try #require(result.json["last_frame_url"] as? String)
+        let lastFrame = try await HTTPTestClient.send(.GET, lastFrameURL)
+        #expect(lastFrame.status == 200 && lastFrame.body.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        let ssim = try await ProcessRunner.onDedicatedThread { try Self.lastFrameSSIM(video: video.body, png: lastFrame.body, frames: 120) }
+        #expect(ssim >= 0.99, "last frame SSIM \(ssim)")
+    }
+
+    /// SSIM (all planes) between the last of `frames` frames of an MP4 and a PNG.
+    static func lastFrameSSIM(video: Data, png: Data, frames: Int) throws -> Double {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("last-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let videoFile = directory.appendingPathComponent("v.mp4"), pngFile = directory.appendingPathComponent("f.png")
+        try video.write(to: videoFile)
+        try png.write(to: pngFile)
+        let output = try ProcessRunner.runBlocking("ffmpeg", [
+            "-hide_banner", "-nostdin", "-i", videoFile.path, "-i", pngFile.path, "-filter_complex",
+            "[0:v]select=eq(n\\,\(frames - 1)),setpts=PTS-STARTPTS,format=yuv420p[a];"
+                + "[1:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p[b];[a][b]ssim",
+            "-frames:v", "1", "-f", "null", "-"])
+        let text = String(decoding: output.stderr, as: UTF8.self)
+        guard let range = text.range(of: "All:", options: .backwards) else { throw TestFailure("no SSIM in \(text.suffix(300))") }
+        return Double(text[range.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0
     }
 
     @Test func syncCallReturnsMP4Bytes9by16WithoutAudio() async throws {
@@ -105,6 +130,9 @@ struct APIFlowTests {
         #expect(reply.headers.first(name: "x-request-id") != nil)
         #expect(Double(reply.headers.first(name: "x-generation-time") ?? "") != nil)
         #expect(reply.headers.first(name: "x-cost") != nil)
+        #expect(reply.headers.first(name: "x-seed-value").flatMap(UInt32.init) != nil)
+        let lastFrame = try await HTTPTestClient.send(.GET, try #require(reply.headers.first(name: "x-last-frame-url")))
+        #expect(lastFrame.status == 200 && lastFrame.headers.first(name: "Content-Type") == "image/png")
         let probe = try MediaProbe.probe(reply.body)
         let video = try #require(probe.video)
         #expect(video.width == 1080 && video.height == 1920)

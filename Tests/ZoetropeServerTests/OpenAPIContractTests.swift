@@ -27,6 +27,7 @@ struct OpenAPIContractTests {
 
     @Test func documentListsEveryRouteTheRouterHas() async throws {
         var config = ServerConfiguration()
+        config.databaseTimeout = .seconds(60)  // a loaded test machine is not a database outage
         config.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("zoetrope-routes-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: config.dataDirectory) }
         let routes = try await Gateway(configuration: config).routes()

@@ -25,6 +25,7 @@ struct TestServer {
         prepare: (any DataStore, ServerConfiguration) async throws -> Void = { _, _ in }
     ) async throws -> TestServer {
         var config = ServerConfiguration()
+        config.databaseTimeout = .seconds(60)  // a loaded test machine is not a database outage
         config.host = "127.0.0.1"
         config.port = 0
         config.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory

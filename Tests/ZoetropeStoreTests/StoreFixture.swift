@@ -19,6 +19,10 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
     /// The fixtures this run tests: both when a PostgreSQL server is configured.
     static let all: [StoreFixture] = databaseURL == nil ? [.sqlite] : [.sqlite, .postgres]
 
+    /// Far above the server's default: a test machine running every suite at once can hold a
+    /// query up for seconds, which is not the database being unavailable.
+    static let queryTimeout: Duration = .seconds(60)
+
     static let logger: Logger = {
         var logger = Logger(label: "zoetrope.store.tests")
         logger.logLevel = .warning
@@ -55,7 +59,7 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
                 var stores: [any DataStore] = []
                 do {
                     for _ in 0..<count {
-                        stores.append(try await PostgresDataStore.open(url: url, logger: Self.logger, maximumConnections: 10))
+                        stores.append(try await PostgresDataStore.open(url: url, logger: Self.logger, maximumConnections: 10, queryTimeout: Self.queryTimeout))
                     }
                     try await body(stores)
                 } catch {
@@ -90,11 +94,12 @@ enum StoreFixture: String, Sendable, CustomTestStringConvertible {
             try await Self.withPostgresDatabase { url in
                 try await Self.using(
                     try await PostgresDataStore.open(
-                        url: url, logger: Self.logger, maximumConnections: 10, schemaVersion: versions.postgres)
+                        url: url, logger: Self.logger, maximumConnections: 10, schemaVersion: versions.postgres,
+                        queryTimeout: Self.queryTimeout)
                 ) { old in
                     for statement in statements { try await old.execute(statement) }
                 }
-                try await Self.using(try await PostgresDataStore.open(url: url, logger: Self.logger, maximumConnections: 10), body)
+                try await Self.using(try await PostgresDataStore.open(url: url, logger: Self.logger, maximumConnections: 10, queryTimeout: Self.queryTimeout), body)
             }
         }
     }

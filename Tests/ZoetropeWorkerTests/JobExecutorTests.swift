@@ -111,7 +111,9 @@ struct JobExecutorTests {
         }
         let outcome = await executor.execute(lease)
         #expect(outcome == .completed)
-        #expect(lease.calls.first == .download && lease.calls.last == .completeVideo(Data("mp4".utf8)))
+        // Heartbeats go on while the video is stored; one may fall in after it.
+        let calls = lease.calls.filter { if case .heartbeat = $0 { false } else { true } }
+        #expect(calls == [.download, .completeVideo(Data("mp4".utf8))])
         #expect(lease.calls.contains(.heartbeat(0.5)))
         #expect(Self.leftovers(executor).isEmpty)
     }
@@ -156,10 +158,10 @@ struct JobExecutorTests {
         let started = Date()
         let lost = RecordingLease(job: Self.job(), holds: false)
         let outcome = await Self.executor { _, _ in
-            try await Task.sleep(for: .seconds(30))
+            try await Task.sleep(for: .seconds(300))
             return .video
         }.execute(lost)
-        #expect(outcome == .leaseLost && Date().timeIntervalSince(started) < 25, "stopped, not run to its end at 30 s")
+        #expect(outcome == .leaseLost && Date().timeIntervalSince(started) < 150, "stopped, not run to its end at 300 s")
         #expect(lost.calls.last == .wasCancelled && !lost.calls.contains { if case .completeVideo = $0 { true } else { false } })
 
         let cancelled = RecordingLease(job: Self.job(), holds: false, cancelled: true)
@@ -186,7 +188,7 @@ struct JobExecutorTests {
             return .video
         }
         #expect(await executor.execute(lease) == .completed)
-        #expect(lease.calls.last == .completeVideo(Data("mp4".utf8)))
+        #expect(lease.calls.contains(.completeVideo(Data("mp4".utf8))))
         #expect(!lease.calls.contains { if case .fail = $0 { true } else { false } })
     }
 

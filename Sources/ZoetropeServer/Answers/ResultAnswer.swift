@@ -17,6 +17,8 @@ struct ResultAnswer: Codable, Equatable {
     var plan: JSONValue?
     /// When COMPLETED: the video's signed URL, or the JSON a model answers (a voice).
     var output: JSONValue?
+    /// When a video is COMPLETED: the signed URL of the PNG of its last frame.
+    var lastFrameURL: String?
     /// Why a FAILED or CANCELLED request ended.
     var error: String?
 
@@ -44,7 +46,7 @@ struct ResultAnswer: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", model, status, progress, metrics, createdAt = "created_at",
-            completedAt = "completed_at", plan, output, error
+            completedAt = "completed_at", plan, output, lastFrameURL = "last_frame_url", error
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -58,6 +60,7 @@ struct ResultAnswer: Codable, Equatable {
         try container.encode(completedAt, forKey: .completedAt)  // null until then
         try container.encodeIfPresent(plan, forKey: .plan)
         try container.encodeIfPresent(output, forKey: .output)
+        try container.encodeIfPresent(lastFrameURL, forKey: .lastFrameURL)
         try container.encodeIfPresent(error, forKey: .error)
     }
 }

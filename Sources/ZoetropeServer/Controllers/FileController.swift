@@ -25,7 +25,7 @@ struct FileController {
             guard verdict == .valid else { throw APIError.forbidden("this link has expired") }
             let body = try await FileIO().loadFile(path: file.path, context: context)
             var headers = HTTPFields()
-            headers[.contentType] = key.hasSuffix(".mp4") ? "video/mp4" : "application/octet-stream"
+            headers[.contentType] = key.hasSuffix(".mp4") ? "video/mp4" : key.hasSuffix(".png") ? "image/png" : "application/octet-stream"
             headers[.cacheControl] = "private, max-age=\(max(0, expires - Int(Date().timeIntervalSince1970)))"
             return Response(status: .ok, headers: headers, body: body)
         }

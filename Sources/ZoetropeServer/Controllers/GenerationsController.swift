@@ -11,6 +11,8 @@ struct GenerationsController {
     let submitter: JobSubmitter
     /// Where outputs are kept: the v1 call streams a local video from disk, or reads it from the bucket.
     let blobs: BlobLocation
+    /// Makes the links the v1 answer's headers carry (the last frame's).
+    let presenter: JobPresenter
     let publicURL: PublicURL
     /// How long the v1 call waits for the job, in seconds.
     let syncTimeout: Double
@@ -19,6 +21,7 @@ struct GenerationsController {
     static let generationTimeHeader = HTTPField.Name("x-generation-time")!
     static let costHeader = HTTPField.Name("x-cost")!
     static let seedHeader = HTTPField.Name("x-seed-value")!
+    static let lastFrameHeader = HTTPField.Name("x-last-frame-url")!
 
     func addRoutes(to group: RouterGroup<ZoetropeRequestContext>) {
         group.post("/v1/{model}") { request, context in try await runSync(request, context: context) }
@@ -65,6 +68,7 @@ struct GenerationsController {
         if let result = job.result {
             return try JSONResponse.make(encoding: result, headers: headers)
         }
+        if let link = presenter.lastFrameURL(of: job) { headers[Self.lastFrameHeader] = link }
         headers[.contentType] = "video/mp4"
         return Response(status: .ok, headers: headers, body: try await video(of: job, context: context))
     }

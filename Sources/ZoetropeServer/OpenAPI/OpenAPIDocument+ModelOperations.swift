@@ -94,6 +94,10 @@ extension OpenAPIDocument {
                             "schema": ["type": "string"],
                             "example": "0",
                         ],
+                        "x-last-frame-url": [
+                            "description": "Video models: a signed link to a PNG of the video's last frame (as the result's last_frame_url).",
+                            "schema": ["type": "string"],
+                        ],
                         "x-seed-value": [
                             "description": "Video models: the seed the video was made with (send it as `seed` to make the same video again).",
                             "schema": ["type": "string"],

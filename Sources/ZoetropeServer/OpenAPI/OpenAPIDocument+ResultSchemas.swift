@@ -79,6 +79,10 @@ extension OpenAPIDocument {
                 "description": "When COMPLETED: for video models the MP4's signed URL (no API key needed); for kling-create-voice the VoiceOutput object.",
                 "oneOf": [["type": "string", "format": "uri"], ["$ref": "#/components/schemas/VoiceOutput"]],
             ],
+            "last_frame_url": [
+                "type": "string", "format": "uri",
+                "description": "When a video is COMPLETED: a signed link (no API key needed) to a PNG of its last frame, kept as long as the video; feed it as the next request's start_image_url to chain clips.",
+            ],
             "error": ["type": "string", "description": "Only when status is FAILED (served with HTTP 422)."],
             "plan": ["$ref": "#/components/schemas/RenderPlan"],
         ],

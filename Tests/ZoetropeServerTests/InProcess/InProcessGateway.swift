@@ -62,6 +62,7 @@ struct InProcessGateway: Sendable {
         _ body: @Sendable (InProcessGateway) async throws -> Void
     ) async throws {
         var config = ServerConfiguration()
+        config.databaseTimeout = .seconds(60)  // a loaded test machine is not a database outage
         config.host = "127.0.0.1"
         config.dataDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("zoetrope-inprocess-\(UUID().uuidString.prefix(8))")
