@@ -62,8 +62,13 @@ run_suite() { # name, command...: runs it with its output in a log, then prints 
     } >"$logs/$name.done"
     return "$status"
 }
+# The fidelity measurements render dozens of 1080p clips: they run after the other suites, not
+# beside the ones that time connections and leases.
+heavy_swift_suites="FidelityTests|ShimmerTests|SeedTests"
 swift_suite() {
-    swift test -c release --skip-build "${swift_scratch[@]}" && bash scripts/test-dns-rebinding.sh
+    swift test -c release --skip-build "${swift_scratch[@]}" --skip "$heavy_swift_suites" \
+        && bash scripts/test-dns-rebinding.sh \
+        && swift test -c release --skip-build "${swift_scratch[@]}" --filter "$heavy_swift_suites"
 }
 # The chaos suite renders with real processes: it follows the (shorter) Swift suites rather than
 # running beside them, so the machine's cores are not shared four ways.
