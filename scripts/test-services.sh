@@ -5,6 +5,9 @@
 #   start <venv>  prints ZOETROPE_TEST_DATABASE_URL=… and ZOETROPE_TEST_S3_ENDPOINT=… lines
 #   stop          stops both
 set -euo pipefail
+# The servers started here outlive this script: they must not hold the shared build directory's
+# lock (file descriptor 9 of scripts/build-directory.sh) after the run that started them.
+exec 9>&-
 cd "$(dirname "$0")/.."
 STATE="${TMPDIR:-/tmp}/zoetrope-test-services.$(id -u)"
 
