@@ -29,6 +29,8 @@ public struct Soundtrack: Sendable {
         /// Start in sample frames from the start of the video.
         public var start: Int
         public var samples: [Float]
+        /// How much faster than its voice's pace the line is spoken, to fit its shot (1 when it fits as is).
+        public var tempo: Double
     }
 
     /// The whole track for `request`.
@@ -74,34 +76,50 @@ public struct Soundtrack: Sendable {
     }
 
     /// Every quoted line of every shot, synthesized and placed one after another from just after
-    /// the shot's start. Throws an `InvalidRequest` naming the prompt when a shot's lines do not fit in it.
+    /// the shot's start. Lines too long for their shot are spoken faster, up to
+    /// `SpeechSynthesizer.fastestTempo`; throws an `InvalidRequest` naming the prompt when a shot's
+    /// lines still do not fit in it.
     public func placedLines(for request: GenerationRequest) throws -> [PlacedLine] {
         var placed: [PlacedLine] = []
         var shotStart = 0
         for (index, shot) in request.shotPrompts.enumerated() {
-            let lines = SpeechScript.lines(in: shot.prompt)
-            let spoken = try lines.map { line in
-                try synthesizer.synthesize(line, voice: Self.voice(for: line, in: request))
-            }
-            let seconds = spoken.map { Double($0.count) / Double(Self.sampleRate) }.reduce(0, +)
+            let lines = SpeechScript.lines(in: shot.prompt).map { ($0, Self.voice(for: $0, in: request)) }
+            var spoken = try lines.map { try synthesizer.synthesize($0, voice: $1) }
+            let seconds = Self.seconds(of: spoken)
             let allowed = Double(shot.seconds) - Self.speechLead - Self.speechTail
                 - Self.speechGap * Double(max(lines.count - 1, 0))
+            var tempo = 1.0
             if !lines.isEmpty && seconds > allowed {
-                let field = request.multiPrompt.isEmpty ? "prompt" : "multi_prompt[\(index)].prompt"
-                let shotName = request.multiPrompt.isEmpty ? "the video" : "shot \(index + 1)"
-                throw InvalidRequest(field: field, message: String(
-                    format: "%@: the quoted line%@ take%@ %.1f s to speak, but %@ is %d s long and leaves room for at most %.1f s of speech; shorten the line%@ or lengthen the shot",
-                    field, lines.count == 1 ? "" : "s", lines.count == 1 ? "s" : "", seconds, shotName, shot.seconds,
-                    max(allowed, 0), lines.count == 1 ? "" : "s"))
+                tempo = seconds / max(allowed, 0.001)
+                guard tempo <= SpeechSynthesizer.fastestTempo else {
+                    throw Self.tooLong(request, shot: index, lines: lines.count, seconds: seconds, allowed: allowed)
+                }
+                spoken = try lines.map { try synthesizer.synthesize($0, voice: $1, tempo: tempo) }
             }
             var cursor = shotStart + Int(Self.speechLead * Double(Self.sampleRate))
-            for (line, samples) in zip(lines, spoken) {
-                placed.append(PlacedLine(line: line, shot: index, start: cursor, samples: samples))
+            for ((line, _), samples) in zip(lines, spoken) {
+                placed.append(PlacedLine(line: line, shot: index, start: cursor, samples: samples, tempo: tempo))
                 cursor += samples.count + Int(Self.speechGap * Double(Self.sampleRate))
             }
             shotStart += shot.seconds * Self.sampleRate
         }
         return placed
+    }
+
+    static func seconds(of spoken: [[Float]]) -> Double {
+        Double(spoken.map(\.count).reduce(0, +)) / Double(sampleRate)
+    }
+
+    /// The refusal of a shot whose lines do not fit even spoken at the fastest tempo.
+    static func tooLong(_ request: GenerationRequest, shot index: Int, lines: Int, seconds: Double, allowed: Double) -> InvalidRequest {
+        let field = request.multiPrompt.isEmpty ? "prompt" : "multi_prompt[\(index)].prompt"
+        let shotName = request.multiPrompt.isEmpty ? "the video" : "shot \(index + 1)"
+        let shot = request.shotPrompts[index]
+        let one = lines == 1
+        return InvalidRequest(field: field, message: String(
+            format: "%@: the quoted line%@ take%@ %.1f s to speak (%.1f s spoken %.1f× faster, the fastest allowed), but %@ is %d s long and leaves room for at most %.1f s of speech; shorten the line%@ or lengthen the shot",
+            field, one ? "" : "s", one ? "s" : "", seconds, seconds / SpeechSynthesizer.fastestTempo,
+            SpeechSynthesizer.fastestTempo, shotName, shot.seconds, max(allowed, 0), one ? "" : "s"))
     }
 
     /// How the track reads the request, for the result's `plan`: the layers kept, and per shot
