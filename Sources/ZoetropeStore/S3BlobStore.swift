@@ -17,8 +17,8 @@ import Darwin
 public final class S3BlobStore: BlobStore {
     public let configuration: S3Configuration
     public let scratchDirectory: URL
-    private let httpClient: HTTPClient
-    private let signer: SigV4Signer
+    let httpClient: HTTPClient
+    let signer: SigV4Signer
 
     /// The default `requestTimeout`.
     public static let defaultRequestTimeout: Duration = .seconds(60)
@@ -278,85 +278,6 @@ public final class S3BlobStore: BlobStore {
         guard BlobKey.isValid(key) else { throw RenderError("invalid blob key '\(key)'") }
     }
 
-    /// Sends a signed request (signed afresh for each attempt), retrying network errors,
-    /// timeouts, 429 and 5xx answers after `retryPauses`; returns the last answer, or throws the
-    /// last network error as a `RenderError` saying how many attempts were made.
-    private func send(
-        _ method: String, _ url: URL, headers: [(name: String, value: String)] = [],
-        body: () -> HTTPClientRequest.Body? = { nil },
-        payloadHash: String = SigV4Signer.emptyPayloadHash, timeout: TimeAmount, what: String
-    ) async throws -> HTTPClientResponse {
-        var attempt = 0
-        while true {
-            var request = HTTPClientRequest(url: url.absoluteString)
-            request.method = HTTPMethod(rawValue: method)
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            for (name, value) in signer.signedHeaders(method: method, url: url, headers: headers, payloadHash: payloadHash, date: Date()) {
-                request.headers.add(name: name, value: value)
-            }
-            request.body = body()
-            do {
-                let response = try await httpClient.execute(request, timeout: timeout)
-                guard Self.isRetryable(response.status), attempt < Self.retryPauses.count else { return response }
-                _ = try? await response.body.collect(upTo: 1 << 20)
-            } catch {
-                if error is CancellationError || Task.isCancelled { throw error }
-                guard attempt < Self.retryPauses.count else {
-                    throw RenderError("S3 \(what) failed after \(attempt + 1) attempts: \(Self.describe(error, timeout: timeout))")
-                }
-            }
-            try await Task.sleep(for: Self.retryPauses[attempt])
-            attempt += 1
-        }
-    }
-
-    /// Answers worth another attempt: throttling, timeouts and server errors.
-    static func isRetryable(_ status: HTTPResponseStatus) -> Bool {
-        status == .tooManyRequests || status == .requestTimeout || status.code >= 500
-    }
-
-    /// A network error, readably and without addresses.
-    static func describe(_ error: any Error, timeout: TimeAmount) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout:
-                return "the bucket gave no answer within \(Double(timeout.nanoseconds) / 1e9) s"
-            case .connectTimeout: return "the bucket could not be reached (connect timeout)"
-            case .remoteConnectionClosed: return "the bucket closed the connection"
-            default: return "\(error)"
-            }
-        }
-        if error is IOError || error is ChannelError { return "the bucket could not be reached" }
-        return "\(error)"
-    }
-
-    private func failure(_ response: HTTPClientResponse, _ what: String) async -> RenderError {
-        Self.failure(status: response.status, bodyText: await Self.bodyText(response), what)
-    }
-
-    /// "S3 <what> failed: HTTP 403 Forbidden (AccessDenied: message)"; S3's error XML carries no secret.
-    static func failure(status: HTTPResponseStatus, bodyText: String, _ what: String) -> RenderError {
-        var detail = ""
-        if let code = xmlElement("Code", in: bodyText) {
-            detail = " (\(code)"
-            if let message = xmlElement("Message", in: bodyText) { detail += ": \(message.prefix(300))" }
-            detail += ")"
-        }
-        return RenderError("S3 \(what) failed: HTTP \(status.code) \(status.reasonPhrase)\(detail)")
-    }
-
-    private static func bodyText(_ response: HTTPClientResponse) async -> String {
-        guard let buffer = try? await response.body.collect(upTo: 64 * 1024) else { return "" }
-        return String(decoding: buffer.readableBytesView, as: UTF8.self)
-    }
-
-    /// The text of the first `<name>…</name>` in `xml`, if any.
-    static func xmlElement(_ name: String, in xml: String) -> String? {
-        guard let start = xml.range(of: "<\(name)>"), let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex)
-        else { return nil }
-        return String(xml[start.upperBound..<end.lowerBound])
-    }
-
     private static func contentType(_ key: String) -> String {
         switch (key as NSString).pathExtension.lowercased() {
         case "mp4": "video/mp4"
@@ -387,30 +308,4 @@ public final class S3BlobStore: BlobStore {
         }
         return (size, SigV4Signer.hex(hasher.finalize()))
     }
-}
-
-/// A file's bytes as a sequence of 1 MiB buffers, for streaming an upload.
-struct FileChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let file: URL
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let file: URL
-        var handle: FileHandle?
-        var finished = false
-
-        mutating func next() async throws -> ByteBuffer? {
-            if finished { return nil }
-            if handle == nil { handle = try FileHandle(forReadingFrom: file) }
-            guard let chunk = try handle!.read(upToCount: 1 << 20), !chunk.isEmpty else {
-                finished = true
-                try? handle?.close()
-                handle = nil
-                return nil
-            }
-            return ByteBuffer(bytes: chunk)
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(file: file) }
 }

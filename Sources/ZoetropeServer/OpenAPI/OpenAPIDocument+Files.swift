@@ -37,10 +37,7 @@ extension OpenAPIDocument {
             "200": [
                 "description": "The MP4.",
                 "headers": [
-                    "Cache-Control": [
-                        "description": "private, max-age = seconds until the link expires.",
-                        "schema": ["type": "string"],
-                    ],
+                    "Cache-Control": stringHeader("private, max-age = seconds until the link expires."),
                 ],
                 "content": ["video/mp4": ["schema": ["type": "string", "contentMediaType": "video/mp4"]]],
             ],

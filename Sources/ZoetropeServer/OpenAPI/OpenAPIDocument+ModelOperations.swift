@@ -80,29 +80,13 @@ extension OpenAPIDocument {
                 "200": [
                     "description": model.makesVideo ? "The finished video." : "The voice made: {voice_id, voice_name}.",
                     "headers": [
-                        "x-request-id": [
-                            "description": "The request id (usable with the /v2/requests endpoints until it expires).",
-                            "schema": ["type": "string"],
-                        ],
-                        "x-generation-time": [
-                            "description": "Seconds spent rendering, with three decimals.",
-                            "schema": ["type": "string"],
-                            "example": "18.734",
-                        ],
-                        "x-cost": [
-                            "description": "Cost of the request (always 0 on a self-hosted server).",
-                            "schema": ["type": "string"],
-                            "example": "0",
-                        ],
-                        "x-last-frame-url": [
-                            "description": "Video models: a signed link to a PNG of the video's last frame (as the result's last_frame_url).",
-                            "schema": ["type": "string"],
-                        ],
-                        "x-seed-value": [
-                            "description": "Video models: the seed the video was made with (send it as `seed` to make the same video again).",
-                            "schema": ["type": "string"],
-                            "example": "1234567890",
-                        ],
+                        "x-request-id": stringHeader("The request id (usable with the /v2/requests endpoints until it expires)."),
+                        "x-generation-time": stringHeader("Seconds spent rendering, with three decimals.", example: "18.734"),
+                        "x-cost": stringHeader("Cost of the request (always 0 on a self-hosted server).", example: "0"),
+                        "x-last-frame-url": stringHeader("Video models: a signed link to a PNG of the video's last frame (as the result's last_frame_url)."),
+                        "x-seed-value": stringHeader(
+                            "Video models: the seed the video was made with (send it as `seed` to make the same video again).",
+                            example: "1234567890"),
                     ],
                     "content": model.makesVideo
                         ? ["video/mp4": ["schema": ["type": "string", "contentMediaType": "video/mp4"]]]
@@ -110,7 +94,7 @@ extension OpenAPIDocument {
                 ],
                 "422": [
                     "description": "The job ended FAILED (for example an unreadable input image or a content block).",
-                    "headers": ["x-request-id": ["description": "The request id.", "schema": ["type": "string"]]],
+                    "headers": ["x-request-id": stringHeader("The request id.")],
                     "content": ["application/json": ["schema": ["$ref": "#/components/schemas/SyncFailure"]]],
                 ],
                 "504": ["$ref": "#/components/responses/GatewayTimeout"],

@@ -72,6 +72,13 @@ public enum OpenAPIDocument {
     }
 
     /// A response whose body is `{"error": "..."}`.
+    /// A response header whose value is a string.
+    static func stringHeader(_ description: String, example: String? = nil) -> JSONValue {
+        var header: [String: JSONValue] = ["description": .string(description), "schema": ["type": "string"]]
+        if let example { header["example"] = .string(example) }
+        return .object(header)
+    }
+
     static func errorResponse(_ description: String) -> JSONValue {
         ["description": .string(description), "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
     }
