@@ -67,4 +67,6 @@ public protocol APIKeyStore: Sendable {
     /// Adds `amount` (which may be negative) to a metered key's balance, or sets the balance
     /// (nil: no longer metered) when `set` is true; returns the key, nil when there is none.
     func changeCredits(id: String, amount: Credits?, set: Bool) async throws -> APIKey?
+    /// Where `revokeKey` and `changeCredits` are told, so caches of verified keys forget the key.
+    var keyChanges: KeyChanges { get }
 }

@@ -7,8 +7,10 @@ public protocol JobStore: Sendable {
     /// Commits a new job; returns only once it is durable.
     func insert(_ job: Job) async throws
     func job(id: String) async throws -> Job?
+    /// The job's state alone (one indexed read, no request decoded): what a status poll needs.
+    func snapshot(id: String) async throws -> JobSnapshot?
     /// 1-based position among queued jobs (1 = next to start); 0 when the job is not queued.
-    func queuePosition(of job: Job) async throws -> Int
+    func queuePosition(of job: JobSnapshot) async throws -> Int
     /// The ids of the first `limit` queued jobs, in the order they will start.
     func queuedJobIDs(limit: Int) async throws -> [String]
     /// Marks a QUEUED job as passed by the content policy (clears `screenUntil`), so runners may
@@ -82,4 +84,9 @@ public struct JobFilter: Sendable, Equatable {
         self.from = from
         self.to = to
     }
+}
+
+extension JobStore {
+    /// 1-based position among queued jobs (1 = next to start); 0 when the job is not queued.
+    public func queuePosition(of job: Job) async throws -> Int { try await queuePosition(of: job.snapshot) }
 }

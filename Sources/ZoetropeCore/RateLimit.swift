@@ -16,6 +16,12 @@ public struct RateLimit: Sendable, Equatable {
     /// The refill rate.
     public var tokensPerSecond: Double { Double(requestsPerMinute) / 60 }
 
+    /// How many tokens a gateway takes at once from a bucket shared with other gateways, to spend
+    /// on its next requests without asking the database: a tenth of the burst, 1 to 100. Tokens
+    /// only ever come out of the shared bucket, so together the gateways never allow more than
+    /// the rate; a gateway's unspent share is at most this many.
+    public var shareSize: Int { min(max(burst / 10, 1), 100) }
+
     /// `tokens` after `elapsed` seconds of refill, at most the burst (a clock that went back refills nothing).
     public func refilled(_ tokens: Double, after elapsed: Double) -> Double {
         min(Double(burst), tokens + max(0, elapsed) * tokensPerSecond)
@@ -45,14 +51,36 @@ public struct RateLimitDecision: Sendable, Equatable {
     public var retryAfter: Int
 }
 
+/// What a take got from a bucket.
+public struct RateLimitGrant: Sendable, Equatable {
+    /// Whole tokens taken (0 when the bucket held less than one).
+    public var granted: Int
+    /// Tokens left in the bucket after the take.
+    public var tokens: Double
+
+    public init(granted: Int, tokens: Double) {
+        self.granted = granted
+        self.tokens = tokens
+    }
+}
+
 /// Where the token buckets of API keys live: one gateway's memory (SQLite, one process), or the
 /// database every gateway shares (PostgreSQL), so that a key's rate is the same however many there are.
 public protocol RateLimitStore: Sendable {
-    /// Refills `keyID`'s bucket under `limit` for the time since its last take, takes one token if
-    /// it holds one, and says what happened. A key never seen has a full bucket. Throws when the
-    /// store cannot be reached (the request then fails; it is never let through unlimited).
-    func takeRateLimitToken(keyID: String, limit: RateLimit) async throws -> RateLimitDecision
+    /// Refills `keyID`'s bucket under `limit` for the time since its last take, takes as many
+    /// whole tokens as it holds up to `count`, and says what happened. A key never seen has a
+    /// full bucket. Throws when the store cannot be reached (the request then fails; it is never
+    /// let through unlimited).
+    func takeRateLimitTokens(keyID: String, upTo count: Int, limit: RateLimit) async throws -> RateLimitGrant
 
     /// Forgets the buckets that are full again under `limit` (a forgotten bucket is a full one).
     func forgetFullRateLimitBuckets(limit: RateLimit) async throws
+}
+
+extension RateLimitStore {
+    /// Takes one token from `keyID`'s bucket, if it holds one, and says what the request is told.
+    public func takeRateLimitToken(keyID: String, limit: RateLimit) async throws -> RateLimitDecision {
+        let grant = try await takeRateLimitTokens(keyID: keyID, upTo: 1, limit: limit)
+        return limit.decision(allowed: grant.granted > 0, tokens: grant.tokens)
+    }
 }

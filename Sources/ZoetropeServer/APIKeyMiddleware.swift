@@ -12,7 +12,14 @@ import ZoetropeStore
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = ZoetropeRequestContext
     let keys: any APIKeyStore
+    let verifiedKeys: VerifiedKeys
     let rateLimits: KeyRateLimits
+
+    init(keys: any APIKeyStore, rateLimits: KeyRateLimits) {
+        self.keys = keys
+        self.verifiedKeys = VerifiedKeys(store: keys)
+        self.rateLimits = rateLimits
+    }
 
     static let remainingCreditsHeader = HTTPField.Name("x-remaining-credits")!
     static let limitHeader = HTTPField.Name("X-RateLimit-Limit")!
@@ -28,33 +35,49 @@ struct APIKeyMiddleware: RouterMiddleware {
         {
             presented = String(authorization.dropFirst("bearer ".count))
         }
-        guard let secret = presented?.trimmingCharacters(in: .whitespaces), !secret.isEmpty else {
+        guard let secret = presented.map(Self.trimmed), !secret.isEmpty else {
             throw APIError.unauthorized("missing API key: send it in the x-api-key header")
         }
-        guard let key = try await keys.key(hash: APIKeyGenerator.hash(secret)), key.revokedAt == nil else {
+        guard var key = try await verifiedKeys.key(secret: secret) else {
             throw APIError.unauthorized("invalid API key")
+        }
+        // A metered key's balance as it stands (the cached one may be a second old).
+        if key.credits != nil {
+            guard let current = try await keys.key(id: key.id), current.revokedAt == nil else {
+                throw APIError.unauthorized("invalid API key")
+            }
+            key = current
         }
         try Self.checkAccess(key, method: request.method, path: request.uri.path)
         let decision = try await rateLimits.take(key.id)
-        var limitHeaders: [String: String] = [
-            "X-RateLimit-Limit": String(decision.limit), "X-RateLimit-Remaining": String(decision.remaining),
-            "X-RateLimit-Reset": String(decision.reset),
-        ]
         guard decision.allowed else {
-            limitHeaders["Retry-After"] = String(decision.retryAfter)
             throw APIError(
                 status: 429,
                 message: "rate limited: this key may make \(decision.limit) requests a minute; retry after \(decision.retryAfter) s",
-                headers: limitHeaders)
+                headers: [
+                    "X-RateLimit-Limit": String(decision.limit), "X-RateLimit-Remaining": String(decision.remaining),
+                    "X-RateLimit-Reset": String(decision.reset), "Retry-After": String(decision.retryAfter),
+                ])
         }
         var context = context
         context.apiKey = key
         var response = try await next(request, context)
-        for (name, value) in limitHeaders { response.headers[HTTPField.Name(name)!] = value }
-        if key.credits != nil, let balance = try await keys.key(id: key.id)?.credits {
+        response.headers[Self.limitHeader] = String(decision.limit)
+        response.headers[Self.remainingHeader] = String(decision.remaining)
+        response.headers[Self.resetHeader] = String(decision.reset)
+        // A GET changes no balance; anything else (a submit) may have.
+        if key.credits != nil, let balance = request.method == .get ? key.credits : try await keys.key(id: key.id)?.credits {
             response.headers[Self.remainingCreditsHeader] = balance.description
         }
         return response
+    }
+
+    /// `text` without leading and trailing spaces and tabs.
+    static func trimmed(_ text: String) -> String {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) })
+        else { return "" }
+        return String(text[first...last])
     }
 
     /// 403 for what a submit-only or read-only key may not do, and for admin routes without an admin key.

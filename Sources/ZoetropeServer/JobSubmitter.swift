@@ -79,7 +79,7 @@ struct JobSubmitter: Sendable {
             throw APIError.badRequest("Idempotency-Key must be 1 to \(maxIdempotencyKeyLength) characters")
         }
         let canonical = Data(slug.utf8) + json.encoded()
-        let hash = SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        let hash = Hex.string(SHA256.hash(data: canonical))
         return JobQueue.Idempotency(key: key, bodyHash: hash)
     }
 

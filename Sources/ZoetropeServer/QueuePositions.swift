@@ -20,7 +20,7 @@ actor QueuePositions {
     }
 
     /// 1 for the next job to start; 0 when the job is not queued.
-    func position(of job: Job) async throws -> Int {
+    func position(of job: JobSnapshot) async throws -> Int {
         guard job.status == .queued else { return 0 }
         if Date().timeIntervalSince(takenAt) > maxAge {
             try await refresh()

@@ -66,7 +66,7 @@ struct WebhookService: Service {
     static func signature(secret: String, timestamp: Int, body: Data) -> String {
         let message = Data("\(timestamp).".utf8) + body
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
-        return "v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "v1=" + Hex.string(mac)
     }
 
     private func attempt(_ delivery: WebhookDelivery) async {

@@ -38,9 +38,19 @@ extension ZoetropeRequestContext {
     func requireOwnJob(in store: any JobStore) async throws -> Job {
         let apiKey = try requireAPIKey()
         let id = parameters.get("id") ?? ""
-        guard let job = try await store.job(id: id), job.apiKeyID == apiKey.id else {
-            throw APIError.notFound("request '\(id)' not found (unknown, expired, or not yours)")
-        }
+        guard let job = try await store.job(id: id), job.apiKeyID == apiKey.id else { throw Self.notFound(id) }
         return job
+    }
+
+    /// The state of the `{id}` job, which must be the caller's (404 as for an unknown one otherwise).
+    func requireOwnSnapshot(in store: any JobStore) async throws -> JobSnapshot {
+        let apiKey = try requireAPIKey()
+        let id = parameters.get("id") ?? ""
+        guard let job = try await store.snapshot(id: id), job.apiKeyID == apiKey.id else { throw Self.notFound(id) }
+        return job
+    }
+
+    private static func notFound(_ id: String) -> APIError {
+        APIError.notFound("request '\(id)' not found (unknown, expired, or not yours)")
     }
 }

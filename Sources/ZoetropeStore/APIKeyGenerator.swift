@@ -8,12 +8,12 @@ public enum APIKeyGenerator {
     public static func makeSecret() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return "zk_" + bytes.map { String(format: "%02x", $0) }.joined()
+        return "zk_" + Hex.string(bytes)
     }
 
     /// SHA-256 of the secret, hex-encoded.
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// Creates and stores a key named `name`; returns the record and the secret (shown once).

@@ -306,6 +306,6 @@ public final class S3BlobStore: BlobStore {
             hasher.update(data: chunk)
             size += Int64(chunk.count)
         }
-        return (size, SigV4Signer.hex(hasher.finalize()))
+        return (size, Hex.string(hasher.finalize()))
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ZoetropeCore
 
 /// Signs S3 requests with AWS Signature Version 4: an `Authorization` header for requests the
 /// server makes itself, or query parameters for presigned links handed to clients.
@@ -168,17 +169,7 @@ public struct SigV4Signer: Sendable {
 
     /// Lowercase hex SHA-256 of `data`.
     public static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
-        hex(SHA256.hash(data: data))
-    }
-
-    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var chars: [UInt8] = []
-        for byte in bytes {
-            chars.append(digits[Int(byte >> 4)])
-            chars.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: chars, as: UTF8.self)
+        Hex.string(SHA256.hash(data: data))
     }
 
     private func scope(_ timestamp: String) -> String {
@@ -196,6 +187,6 @@ public struct SigV4Signer: Sendable {
         for part in [String(timestamp.prefix(8)), region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        return Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        return Hex.string(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
     }
 }

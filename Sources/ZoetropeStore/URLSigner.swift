@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ZoetropeCore
 
 /// Signs and checks expiring links: an HMAC-SHA256 over the path and the expiry time.
 public struct URLSigner: Sendable {
@@ -24,7 +25,7 @@ public struct URLSigner: Sendable {
 
     public func signature(path: String, expires: Int) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(path)\n\(expires)".utf8), using: SymmetricKey(data: secret))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.string(mac)
     }
 
     /// The outcome of checking a presented link.

@@ -11,49 +11,49 @@ struct RateLimiterTests {
         let now = Date()
         var remaining: [Int] = []
         for _ in 0..<3 {
-            let decision = await limiter.take("k", limit: limit, now: now)
+            let decision = limiter.take("k", limit: limit, now: now)
             #expect(decision.allowed && decision.limit == 60 && decision.retryAfter == 0)
             remaining.append(decision.remaining)
         }
         #expect(remaining == [2, 1, 0])
-        let refused = await limiter.take("k", limit: limit, now: now)
+        let refused = limiter.take("k", limit: limit, now: now)
         #expect(!refused.allowed && refused.remaining == 0 && refused.retryAfter == 1 && refused.reset == 3)
         // Another key has its own bucket.
-        #expect(await limiter.take("other", limit: limit, now: now).allowed)
+        #expect(limiter.take("other", limit: limit, now: now).allowed)
     }
 
     @Test func tokensComeBackAtTheRateUpToTheBurst() async {
         let limiter = RateLimiter(), limit = RateLimit(requestsPerMinute: 6, burst: 2)  // a token every 10 s
         let start = Date()
-        _ = await limiter.take("k", limit: limit, now: start)
-        _ = await limiter.take("k", limit: limit, now: start)
-        let early = await limiter.take("k", limit: limit, now: start.addingTimeInterval(5))
+        _ = limiter.take("k", limit: limit, now: start)
+        _ = limiter.take("k", limit: limit, now: start)
+        let early = limiter.take("k", limit: limit, now: start.addingTimeInterval(5))
         #expect(!early.allowed && early.retryAfter == 5)
-        #expect(await limiter.take("k", limit: limit, now: start.addingTimeInterval(10)).allowed)
+        #expect(limiter.take("k", limit: limit, now: start.addingTimeInterval(10)).allowed)
         // A long pause saves up no more than the burst.
         let later = start.addingTimeInterval(3600)
-        #expect(await limiter.take("k", limit: limit, now: later).remaining == 1)
-        #expect(await limiter.take("k", limit: limit, now: later).allowed)
+        #expect(limiter.take("k", limit: limit, now: later).remaining == 1)
+        #expect(limiter.take("k", limit: limit, now: later).allowed)
         #expect(await !limiter.take("k", limit: limit, now: later).allowed)
     }
 
     @Test func nonsenseLimitsAreRaisedToOne() async {
         let limiter = RateLimiter(), limit = RateLimit(requestsPerMinute: 0, burst: 0)
-        #expect(await limiter.take("k", limit: limit).allowed)
-        let refused = await limiter.take("k", limit: limit)
+        #expect(limiter.take("k", limit: limit).allowed)
+        let refused = limiter.take("k", limit: limit)
         #expect(!refused.allowed && refused.limit == 1)
     }
 
     @Test func fullBucketsAreForgottenOthersKept() async {
         let limiter = RateLimiter(), limit = RateLimit(requestsPerMinute: 6, burst: 2)  // a token every 10 s
         let start = Date()
-        _ = await limiter.take("spent", limit: limit, now: start)
-        _ = await limiter.take("spent", limit: limit, now: start)
-        _ = await limiter.take("refilled", limit: limit, now: start.addingTimeInterval(-10))
-        await limiter.forgetFull(limit: limit, now: start.addingTimeInterval(1))
-        #expect(await limiter.count == 1)
+        _ = limiter.take("spent", limit: limit, now: start)
+        _ = limiter.take("spent", limit: limit, now: start)
+        _ = limiter.take("refilled", limit: limit, now: start.addingTimeInterval(-10))
+        limiter.forgetFull(limit: limit, now: start.addingTimeInterval(1))
+        #expect(limiter.count == 1)
         // Forgetting changes nothing a key sees: the spent one is still spent.
         #expect(await !limiter.take("spent", limit: limit, now: start.addingTimeInterval(1)).allowed)
-        #expect(await limiter.take("refilled", limit: limit, now: start.addingTimeInterval(1)).remaining == 1)
+        #expect(limiter.take("refilled", limit: limit, now: start.addingTimeInterval(1)).remaining == 1)
     }
 }

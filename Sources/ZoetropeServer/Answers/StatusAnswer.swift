@@ -15,7 +15,7 @@ struct StatusAnswer: Codable, Equatable {
     /// Why a FAILED or CANCELLED request ended.
     var error: String?
 
-    init(job: Job, queuePosition: Int) {
+    init(job: JobSnapshot, queuePosition: Int) {
         requestID = job.id
         status = job.status
         progress = (job.progress * 1000).rounded() / 1000

@@ -11,12 +11,13 @@ struct RequestsController {
     /// Queue positions for status answers.
     let positions: QueuePositions
     let presenter: JobPresenter
+    let finished = FinishedResults()
 
     var store: any JobStore { queue.store }
 
     func addRoutes(to group: RouterGroup<ZoetropeRequestContext>) {
         group.get("/v2/requests/{id}/status") { _, context in
-            try await statusResponse(for: try await context.requireOwnJob(in: store))
+            try await statusResponse(for: try await context.requireOwnSnapshot(in: store))
         }
         group.get("/v2/requests/{id}") { _, context in try await result(context: context) }
         group.post("/v2/requests/{id}/cancel") { _, context in try await cancel(context: context) }
@@ -25,7 +26,14 @@ struct RequestsController {
     }
 
     private func result(context: ZoetropeRequestContext) async throws -> Response {
-        var answer = presenter.result(for: try await context.requireOwnJob(in: store))
+        var answer: ResultAnswer
+        let state = try await context.requireOwnSnapshot(in: store)
+        if let kept = finished.answer(for: state.id) {
+            answer = kept
+        } else {
+            answer = presenter.result(for: try await context.requireOwnJob(in: store))
+            finished.keep(answer)
+        }
         // A metered key also sees its balance in the metrics, as Segmind's result shows it.
         answer.metrics.remainingCredits = try context.requireAPIKey().credits?.number
         return try JSONResponse.make(encoding: answer, status: answer.failed ? .unprocessableContent : .ok)
@@ -44,23 +52,23 @@ struct RequestsController {
         // A queued job's inputs go now; a running one's runner removes them when it stops.
         if job.status == .queued { await queue.removeInputs(of: job) }
         context.logger.info("request \(job.id) cancelled")
-        return try await statusResponse(for: cancelled)
+        return try await statusResponse(for: cancelled.snapshot)
     }
 
-    private func statusResponse(for job: Job) async throws -> Response {
+    private func statusResponse(for job: JobSnapshot) async throws -> Response {
         let answer = try await statusAnswer(for: job)
         return try JSONResponse.make(encoding: answer, status: answer.failed ? .unprocessableContent : .ok)
     }
 
     /// The status answer of a job (FAILED ones are served under 422).
-    private func statusAnswer(for job: Job) async throws -> StatusAnswer {
+    private func statusAnswer(for job: JobSnapshot) async throws -> StatusAnswer {
         StatusAnswer(job: job, queuePosition: try await positions.position(of: job))
     }
 
     /// Server-Sent Events: an `event: status` with the status body on every change (queue
     /// position, progress, state), then `event: result` with the result body, then the stream ends.
     private func stream(context: ZoetropeRequestContext) async throws -> Response {
-        let first = try await context.requireOwnJob(in: store)
+        let first = try await context.requireOwnSnapshot(in: store)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -89,14 +97,14 @@ struct RequestsController {
                 }
                 if job.status.isTerminal { break }
                 try await Task.sleep(for: .milliseconds(250))
-                guard let current = try await controller.store.job(id: job.id) else {
+                guard let current = try await controller.store.snapshot(id: job.id) else {
                     try await send("error", ErrorAnswer(error: "request \(job.id) expired"))
                     break
                 }
                 job = current
             }
-            if job.status.isTerminal {
-                try await send("result", controller.presenter.result(for: job))
+            if job.status.isTerminal, let ended = try await controller.store.job(id: job.id) {
+                try await send("result", controller.presenter.result(for: ended))
             }
             try await writer.finish(nil)
         })

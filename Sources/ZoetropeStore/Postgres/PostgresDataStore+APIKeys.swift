@@ -29,18 +29,35 @@ extension PostgresDataStore {
     }
 
     public func revokeKey(id: String, now: Date) async throws -> Bool {
-        !(try await rows(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, \(now.timeIntervalSince1970)) WHERE id = \(id) RETURNING id"
+        let found = !(try await rows(
+            """
+            WITH changed AS (
+                UPDATE api_keys SET revoked_at = COALESCE(revoked_at, \(now.timeIntervalSince1970)) WHERE id = \(id)
+                RETURNING id)
+            SELECT id, pg_notify('\(unescaped: Self.keysChannel)', id) FROM changed
+            """
         )).isEmpty
+        keyChanges.publish(id)
+        return found
     }
 
     public func changeCredits(id: String, amount: Credits?, set: Bool) async throws -> APIKey? {
         let micros = amount?.micros
         let query: PostgresQuery =
             set
-            ? "UPDATE api_keys SET credits_micros = \(micros)::bigint WHERE id = \(id) RETURNING *"
-            : "UPDATE api_keys SET credits_micros = COALESCE(credits_micros, 0) + \(micros)::bigint WHERE id = \(id) RETURNING *"
-        return try await rows(query).first.map(Self.key(from:))
+            ? """
+              WITH changed AS (UPDATE api_keys SET credits_micros = \(micros)::bigint WHERE id = \(id) RETURNING *)
+              SELECT changed.*, pg_notify('\(unescaped: Self.keysChannel)', changed.id) FROM changed
+              """
+            : """
+              WITH changed AS (
+                  UPDATE api_keys SET credits_micros = COALESCE(credits_micros, 0) + \(micros)::bigint WHERE id = \(id)
+                  RETURNING *)
+              SELECT changed.*, pg_notify('\(unescaped: Self.keysChannel)', changed.id) FROM changed
+              """
+        let changed = try await rows(query).first.map(Self.key(from:))
+        keyChanges.publish(id)
+        return changed
     }
 
     private static func key(from row: PostgresRow) throws -> APIKey {

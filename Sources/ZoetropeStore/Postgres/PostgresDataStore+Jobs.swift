@@ -32,7 +32,7 @@ extension PostgresDataStore {
         try await rows("SELECT * FROM jobs WHERE id = \(id)").first.map(Self.job(from:))
     }
 
-    public func queuePosition(of job: Job) async throws -> Int {
+    public func queuePosition(of job: JobSnapshot) async throws -> Int {
         guard job.status == .queued else { return 0 }
         let createdAt = job.createdAt.timeIntervalSince1970
         let ahead = try await rows(

@@ -2,32 +2,46 @@ import Logging
 import PostgresNIO
 import ZoetropeCore
 
-/// Wake-ups across processes: the `LISTEN` connection every store holds on ``workChannel``.
+/// Wake-ups across processes: the `LISTEN` connection every store holds on ``workChannel`` and
+/// ``keysChannel``.
 extension PostgresDataStore {
     /// The channel that `insert`, `markScreened` and `release` notify (from a trigger) and every store listens on.
     static let workChannel = "zoetrope_work"
+    /// The channel that `revokeKey` and `changeCredits` notify with the key's id.
+    static let keysChannel = "zoetrope_keys"
 
-    /// Holds one connection that listens on ``workChannel`` and calls `signal.notify()` for every
-    /// notification; reconnects with backoff (100 ms doubling to 5 s) when it drops. Yields to
-    /// `firstAttempt` once the first LISTEN is in place or has failed.
+    /// Holds one connection that listens on ``workChannel`` (calling `signal.notify()`) and on
+    /// ``keysChannel`` (publishing the key id to `keyChanges`); reconnects with backoff (100 ms
+    /// doubling to 5 s) when it drops, and then wakes every waiter and has every key forgotten, as
+    /// notifications may have been missed. Yields to `firstAttempt` once the first LISTEN is in
+    /// place or has failed.
     static func listen(
-        client: PostgresClient, signal: WorkSignal, logger: Logger, firstAttempt: AsyncStream<Void>.Continuation
+        client: PostgresClient, signal: WorkSignal, keyChanges: KeyChanges, logger: Logger,
+        firstAttempt: AsyncStream<Void>.Continuation
     ) async {
         var backoff = Duration.milliseconds(100)
         var reconnecting = false
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
-                    try await connection.listen(on: workChannel) { notifications in
-                        firstAttempt.yield()
-                        if reconnecting {
-                            logger.info("listening for work again")
-                            // Work queued while the connection was down sent no notification.
-                            signal.notify()
-                        }
-                        backoff = .milliseconds(100)
-                        for try await _ in notifications {
-                            signal.notify()
+                    try await connection.listen(on: workChannel) { work in
+                        try await connection.listen(on: keysChannel) { keys in
+                            firstAttempt.yield()
+                            if reconnecting {
+                                logger.info("listening for work again")
+                                // Work queued and keys changed while the connection was down sent
+                                // no notification.
+                                signal.notify()
+                                keyChanges.publish(nil)
+                            }
+                            backoff = .milliseconds(100)
+                            try await withThrowingTaskGroup(of: Void.self) { group in
+                                group.addTask { for try await _ in work { signal.notify() } }
+                                group.addTask { for try await change in keys { keyChanges.publish(change.payload) } }
+                                // Either sequence ending means the connection is gone.
+                                try await group.next()
+                                group.cancelAll()
+                            }
                         }
                     }
                 }

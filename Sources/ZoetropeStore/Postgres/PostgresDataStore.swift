@@ -11,7 +11,8 @@ import ZoetropeCore
 /// statement that inserts, ends or deletes a job; leases, screen takeovers and webhook claims take rows
 /// with `FOR UPDATE SKIP LOCKED` so concurrent callers never get the same one. Queued, screened or
 /// handed-back jobs send `NOTIFY zoetrope_work` from a trigger in the same statement, and every store keeps one
-/// `LISTEN`ing connection, so an idle render slot in any process wakes within milliseconds. Times are
+/// `LISTEN`ing connection, so an idle render slot in any process wakes within milliseconds; the same
+/// connection hears `NOTIFY zoetrope_keys` from a revocation or credit change in any process. Times are
 /// stored as `DOUBLE PRECISION` epoch seconds, as SQLite stores them.
 public final class PostgresDataStore: DataStore, Sendable {
     private let client: PostgresClient
@@ -22,6 +23,8 @@ public final class PostgresDataStore: DataStore, Sendable {
     private let listenTask: Task<Void, Never>
     /// Wakes this process's idle render slots: from `LISTEN`, and at once after a local insert, screen or release.
     let workSignal: WorkSignal
+    /// Key changes from this process at once and from every other from `LISTEN zoetrope_keys`.
+    public let keyChanges: KeyChanges
     /// The longest one query may wait for a connection and its answer before it fails with
     /// `StoreUnavailable` (PostgreSQL down or not answering), so no request hangs on the database.
     let queryTimeout: Duration
@@ -31,13 +34,14 @@ public final class PostgresDataStore: DataStore, Sendable {
 
     private init(
         client: PostgresClient, logger: Logger, runTask: Task<Void, Never>, listenTask: Task<Void, Never>,
-        workSignal: WorkSignal, queryTimeout: Duration
+        workSignal: WorkSignal, keyChanges: KeyChanges, queryTimeout: Duration
     ) {
         self.client = client
         self.logger = logger
         self.runTask = runTask
         self.listenTask = listenTask
         self.workSignal = workSignal
+        self.keyChanges = keyChanges
         self.queryTimeout = queryTimeout
     }
 
@@ -86,16 +90,19 @@ public final class PostgresDataStore: DataStore, Sendable {
             throw error
         }
         let workSignal = WorkSignal()
+        let keyChanges = KeyChanges()
         let (listening, listeningContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let listenTask = Task {
-            await listen(client: client, signal: workSignal, logger: logger, firstAttempt: listeningContinuation)
+            await listen(
+                client: client, signal: workSignal, keyChanges: keyChanges, logger: logger,
+                firstAttempt: listeningContinuation)
         }
         // Wait for the first LISTEN to be in place (or to fail), so that a job queued by another
         // process right after `open` returns wakes this store's waiters.
         for await _ in listening { break }
         return PostgresDataStore(
             client: client, logger: logger, runTask: runTask, listenTask: listenTask, workSignal: workSignal,
-            queryTimeout: queryTimeout)
+            keyChanges: keyChanges, queryTimeout: queryTimeout)
     }
 
     /// What went wrong, readably: the server's message for a server error (PostgresNIO's own
@@ -146,8 +153,25 @@ public final class PostgresDataStore: DataStore, Sendable {
     @discardableResult
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         let client = client, logger = logger
+        return try await answered { try await client.query(query, logger: logger).collect() }
+    }
+
+    /// The rows of a prepared statement (prepared once per connection, then only bound and run),
+    /// under the same deadline and errors as `rows`.
+    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
+        let client = client, logger = logger
+        return try await answered {
+            var rows: [Statement.Row] = []
+            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+
+    /// `work` within `queryTimeout`; an unanswered or unreachable server is `StoreUnavailable`.
+    private func answered<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await withDeadline(queryTimeout) { try await client.query(query, logger: logger).collect() }
+            return try await withDeadline(queryTimeout, work)
         } catch let error as DeadlinePassed {
             throw StoreUnavailable.database("PostgreSQL gave \(error)")
         } catch let error as PSQLError where Self.isUnavailable(error) {

@@ -30,9 +30,11 @@ extension SQLiteDataStore {
     }
 
     public func revokeKey(id: String, now: Date) async throws -> Bool {
-        !(try await connection.query(
+        let found = !(try await connection.query(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING id",
             [.date(now), .text(id)])).isEmpty
+        keyChanges.publish(id)
+        return found
     }
 
     public func changeCredits(id: String, amount: Credits?, set: Bool) async throws -> APIKey? {
@@ -40,7 +42,9 @@ extension SQLiteDataStore {
         let sql = set
             ? "UPDATE api_keys SET credits_micros = ? WHERE id = ? RETURNING *"
             : "UPDATE api_keys SET credits_micros = COALESCE(credits_micros, 0) + ? WHERE id = ? RETURNING *"
-        return try await connection.query(sql, [value, .text(id)]).first.map(Self.key(from:))
+        let changed = try await connection.query(sql, [value, .text(id)]).first.map(Self.key(from:))
+        keyChanges.publish(id)
+        return changed
     }
 
     private static func key(from row: SQLiteRow) throws -> APIKey {

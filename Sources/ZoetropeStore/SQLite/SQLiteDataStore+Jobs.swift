@@ -33,7 +33,20 @@ extension SQLiteDataStore {
         try await connection.query("SELECT * FROM jobs WHERE id = ?", [.text(id)]).first.map(Self.job(from:))
     }
 
-    public func queuePosition(of job: Job) async throws -> Int {
+    public func snapshot(id: String) async throws -> JobSnapshot? {
+        guard let row = try await connection.query(
+            "SELECT id, api_key_id, status, progress, error, created_at, updated_at FROM jobs WHERE id = ?", [.text(id)]
+        ).first else { return nil }
+        guard let id = row.column("id")?.string, let status = row.column("status")?.string.flatMap(JobStatus.init(rawValue:))
+        else { throw RenderError("a stored job row is malformed") }
+        return JobSnapshot(
+            id: id, apiKeyID: row.column("api_key_id")?.string ?? "", status: status,
+            progress: row.column("progress")?.double ?? 0, error: row.column("error")?.string,
+            createdAt: Date(timeIntervalSince1970: row.column("created_at")?.double ?? 0),
+            updatedAt: Date(timeIntervalSince1970: row.column("updated_at")?.double ?? 0))
+    }
+
+    public func queuePosition(of job: JobSnapshot) async throws -> Int {
         guard job.status == .queued else { return 0 }
         let rows = try await connection.query(
             "SELECT COUNT(*) AS ahead FROM jobs WHERE status = 'QUEUED' AND (created_at < ? OR (created_at = ? AND id < ?))",

@@ -13,6 +13,9 @@ public final class SQLiteDataStore: DataStore, Sendable {
     public let path: String
     /// Wakes this process's idle render slots when a job is queued, passed by the content policy or handed back.
     let workSignal = WorkSignal()
+    /// Key changes made through this store (another process's, `zoetrope keys revoke`'s, are not
+    /// seen here: caches keep a verified key for at most a second).
+    public let keyChanges = KeyChanges()
 
     private init(connection: SQLiteConnection, path: String) {
         self.connection = connection

@@ -1,0 +1,42 @@
+import Foundation
+import Synchronization
+import ZoetropeCore
+
+/// The tokens this gateway took from shared buckets (``RateLimit/shareSize`` at a time) and has
+/// not spent yet, per API key, so most requests of a busy key spend a local token instead of a
+/// database statement. A share not spent within `holdFor` is dropped (never given to a request
+/// late), so a key's allowance is never more than its bucket gave.
+final class RateLimitShares: Sendable {
+    private struct Share {
+        var left: Int
+        /// Tokens the shared bucket held after the take, for the `X-RateLimit-Remaining` header.
+        var bucketTokens: Double
+        var takenAt: ContinuousClock.Instant
+    }
+
+    private let shares = Mutex<[String: Share]>([:])
+    private let holdFor: Duration
+
+    init(holdFor: Duration = .seconds(5)) {
+        self.holdFor = holdFor
+    }
+
+    /// Spends one token of `keyID`'s share, if it has one left; the decision the request is told.
+    func spend(_ keyID: String, limit: RateLimit) -> RateLimitDecision? {
+        let now = ContinuousClock.now
+        return shares.withLock { shares in
+            guard var share = shares[keyID], share.left > 0, now - share.takenAt < holdFor else { return nil }
+            share.left -= 1
+            shares[keyID] = share.left > 0 ? share : nil
+            return limit.decision(allowed: true, tokens: share.bucketTokens + Double(share.left))
+        }
+    }
+
+    /// Keeps what a take from the shared bucket granted beyond the one token its request spends.
+    func keep(_ grant: RateLimitGrant, for keyID: String) {
+        let left = grant.granted - 1
+        shares.withLock { shares in
+            shares[keyID] = left > 0 ? Share(left: left, bucketTokens: grant.tokens, takenAt: .now) : nil
+        }
+    }
+}
