@@ -26,7 +26,10 @@ struct KeyRateLimits: Sendable {
         guard let shares else { return try await buckets.takeRateLimitToken(keyID: keyID, limit: limit) }
         if let decision = shares.spend(keyID, limit: limit) { return decision }
         let grant = try await buckets.takeRateLimitTokens(keyID: keyID, upTo: limit.shareSize, limit: limit)
-        guard grant.granted > 0 else { return limit.decision(allowed: false, tokens: grant.tokens) }
+        guard grant.granted > 0 else {
+            // Another request's take may have filled the share meanwhile.
+            return shares.spend(keyID, limit: limit) ?? limit.decision(allowed: false, tokens: grant.tokens)
+        }
         shares.keep(grant, for: keyID)
         return limit.decision(allowed: true, tokens: grant.tokens + Double(grant.granted - 1))
     }

@@ -32,11 +32,19 @@ final class RateLimitShares: Sendable {
         }
     }
 
-    /// Keeps what a take from the shared bucket granted beyond the one token its request spends.
+    /// Adds to `keyID`'s share what a take from the shared bucket granted beyond the one token its
+    /// request spends (requests that missed the share at once each take, and none is wasted).
     func keep(_ grant: RateLimitGrant, for keyID: String) {
-        let left = grant.granted - 1
+        let extra = grant.granted - 1
+        guard extra > 0 else { return }
+        let now = ContinuousClock.now
         shares.withLock { shares in
-            shares[keyID] = left > 0 ? Share(left: left, bucketTokens: grant.tokens, takenAt: .now) : nil
+            var share = shares[keyID].flatMap { now - $0.takenAt < holdFor ? $0 : nil }
+                ?? Share(left: 0, bucketTokens: 0, takenAt: now)
+            share.left += extra
+            share.bucketTokens = grant.tokens
+            share.takenAt = now
+            shares[keyID] = share
         }
     }
 }

@@ -154,6 +154,34 @@ struct AccountTests {
         }
     }
 
+    @Test(.enabled(if: TestDatabase.adminURL != nil, "needs ZOETROPE_TEST_DATABASE_URL"))
+    func gatewaysTakingSharesOfABucketNeverAllowMoreThanIt() async throws {
+        // A burst of 100: each gateway takes 10 tokens at a time from the shared bucket.
+        func limited(_ config: inout ServerConfiguration) {
+            config.rateLimitPerMinute = 1
+            config.rateLimitBurst = 100
+        }
+        let first = try await TestServer.start(database: .postgres, configure: limited)
+        defer { Task { await first.stopAndClean() } }
+        let second = try await TestServer.start { config in
+            limited(&config)
+            config.databaseURL = first.configuration.databaseURL
+        }
+        defer { Task { await second.stopAndClean() } }
+        let gateways = [first, second], key = first.apiKey
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<300 {
+                let url = "\(gateways[index % 2].baseURL)/v1/voices"
+                group.addTask { try await HTTPTestClient.send(.GET, url, apiKey: key).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        // Never more than the bucket; at most one unspent share per gateway less.
+        let allowed = statuses.filter { $0 == 200 }.count
+        #expect((80...100).contains(allowed), "\(allowed) of 300 allowed")
+        #expect(statuses.allSatisfy { $0 == 200 || $0 == 429 })
+    }
+
     @Test(arguments: TestDatabase.all) func scopesAdminKeysAndRevocation(database: TestDatabase) async throws {
         var voiceOnly = "", readOnly = "", submitOnly = "", admin = ""
         let server = try await TestServer.start(database: database, prepare: { store, _ in

@@ -77,6 +77,18 @@ struct RateLimitStoreTests {
         }
     }
 
+    @Test func aTakeGrantsUpToWhatTheBucketHolds() async throws {
+        try await withStores(1) { stores in
+            let store = stores[0], limit = RateLimit(requestsPerMinute: 1, burst: 10)
+            #expect(try await store.takeRateLimitTokens(keyID: "k", upTo: 4, limit: limit).granted == 4)
+            let rest = try await store.takeRateLimitTokens(keyID: "k", upTo: 10, limit: limit)
+            #expect(rest.granted == 6 && rest.tokens < 1)
+            #expect(try await store.takeRateLimitTokens(keyID: "k", upTo: 10, limit: limit).granted == 0)
+            // A key never seen starts with a full bucket, and a take never grants more than the burst.
+            #expect(try await store.takeRateLimitTokens(keyID: "new", upTo: 50, limit: limit).granted == 10)
+        }
+    }
+
     @Test func fullBucketsAreForgottenOthersKept() async throws {
         try await withStores(1) { stores in
             let store = stores[0], limit = RateLimit(requestsPerMinute: 6, burst: 2)
