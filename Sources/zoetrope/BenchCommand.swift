@@ -9,11 +9,12 @@ import ZoetropeOutbound
 import Glibc
 #endif
 
-/// `zoetrope bench`: the benchmarks, `render` (the default) and `queue`.
+/// `zoetrope bench`: the benchmarks, `render` (the default), `queue` and `api`.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (use a release build).",
-        subcommands: [RenderBenchCommand.self, QueueBenchCommand.self], defaultSubcommand: RenderBenchCommand.self)
+        subcommands: [RenderBenchCommand.self, QueueBenchCommand.self, APIBenchCommand.self],
+        defaultSubcommand: RenderBenchCommand.self)
 }
 
 /// `zoetrope bench [render]`: times the built-in engine against ffmpeg on the same machine, in one run.

@@ -156,8 +156,9 @@ struct QueueBenchCommand: AsyncParsableCommand {
             return all
         }
         let elapsed = (clock.now - started).inSeconds
-        let sorted = results.map(\.0).sorted()
-        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        return Timing(p50: percentile(0.5), p99: percentile(0.99), perSecond: Double(results.count) / elapsed, values: results.map(\.1))
+        let latencies = LatencySummary(results.map(\.0))
+        return Timing(
+            p50: latencies.percentile(0.5), p99: latencies.percentile(0.99), perSecond: Double(results.count) / elapsed,
+            values: results.map(\.1))
     }
 }
