@@ -37,6 +37,8 @@ public struct RenderContext: Sendable {
     public var outputFile: URL
     /// Called with the fraction done, 0...1, from any thread.
     public var progress: @Sendable (Double) -> Void
+    /// Where the job's time goes, stage by stage (the engine and the runner add to it).
+    public var stages = StageTimes()
 
     public init(jobID: String, inputDirectory: URL, outputFile: URL, progress: @escaping @Sendable (Double) -> Void) {
         self.jobID = jobID

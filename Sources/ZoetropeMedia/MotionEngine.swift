@@ -45,6 +45,7 @@ public struct MotionEngine: Engine {
     /// Renders `request` into the context's output file.
     public func render(_ request: GenerationRequest, context: RenderContext) async throws {
         let shots = ShotList(request: request)
+        let fetchStart = ContinuousClock.now
         // Fetch every input first (references too, so a bad one fails the job with its field named).
         var files: [ShotList.Source: URL] = [:]
         files[.startImage] = try await inputs.file(for: request.startImage, field: "start_image_url", context: context)
@@ -64,6 +65,7 @@ public struct MotionEngine: Engine {
         let endFile = try await request.endImage.asyncMap {
             try await inputs.file(for: $0, field: "end_image_url", context: context)
         }
+        context.stages.add("fetch", (ContinuousClock.now - fetchStart).inSeconds)
         context.progress(0.01)
         let flag = CancellationFlag()
         let job = RenderJob(

@@ -19,6 +19,8 @@ struct RenderJob: @unchecked Sendable {
     let flag: CancellationFlag
 
     func run() throws {
+        let stages = context.stages
+        let decodeStart = ContinuousClock.now
         let (width, height) = request.aspectRatio.size
         for (field, file) in references {
             _ = try decoder.probe(file, field: field)
@@ -54,12 +56,13 @@ struct RenderJob: @unchecked Sendable {
                 backdrops[key] = Backdrop.make(from: pyramids[key]!.outputSize)
             }
         }
+        stages.add("decode", (ContinuousClock.now - decodeStart).inSeconds)
         if flag.isCancelled { throw CancellationError() }
 
         var audioFile: URL?
         if request.generateAudio {
             let file = context.outputFile.deletingPathExtension().appendingPathExtension("wav")
-            try soundtrack.render(for: request).wavData().write(to: file)
+            try stages.measure("audio") { try soundtrack.render(for: request).wavData().write(to: file) }
             audioFile = file
         }
         defer { if let audioFile { try? FileManager.default.removeItem(at: audioFile) } }
@@ -70,10 +73,18 @@ struct RenderJob: @unchecked Sendable {
         var frame = PlanarImage(width: width, height: height)
         var written = 0
         let total = shots.frameCount
+        // The encoder (ffmpeg) works beside the renderer: `encode` is the time this thread waits for it.
+        let clock = ContinuousClock()
+        var rendering = Duration.zero, encoding = Duration.zero
+        defer {
+            stages.add("render", rendering.inSeconds)
+            stages.add("encode", encoding.inSeconds)
+        }
         do {
             for (shotIndex, shot) in shots.shots.enumerated() {
                 for index in 0..<shot.frameCount {
                     if flag.isCancelled { throw CancellationError() }
+                    let renderStart = clock.now
                     if shotIndex < keys.count {
                         let key = keys[shotIndex]
                         renderer.render(
@@ -82,12 +93,17 @@ struct RenderJob: @unchecked Sendable {
                         let t = shot.frameCount > 1 ? Double(index) / Double(shot.frameCount - 1) : 1
                         flow.frame(at: t * t * (3 - 2 * t), start: from, end: to, into: &frame)
                     }
+                    let encodeStart = clock.now
+                    rendering += encodeStart - renderStart
                     try encoder.write(frame)
+                    encoding += clock.now - encodeStart
                     written += 1
                     context.progress(0.02 + 0.97 * Double(written) / Double(total))
                 }
             }
+            let finishStart = clock.now
             try encoder.finish()
+            encoding += clock.now - finishStart
         } catch {
             encoder.cancel()
             throw error

@@ -43,6 +43,11 @@ final class GatewayMetrics: Sendable {
         MetricNameDescriptor(
             metricName: "zoetrope_job_run", unitName: "seconds", helpText: "Time from lease to completion")
     }
+    static var stageName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "zoetrope_job_stage", unitName: "seconds",
+            helpText: "Time a completed video spent in each stage of its render in this process (fetch, decode, audio, render, encode, upload)")
+    }
     static var finishedName: MetricNameDescriptor {
         MetricNameDescriptor(
             metricName: "zoetrope_jobs_finished", unitName: "total", helpText: "Jobs this process saw end, by outcome")
@@ -109,6 +114,16 @@ final class GatewayMetrics: Sendable {
             descriptor: Self.runName, labels: [("model", job.model)],
             buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
         ).record(max(0, now.timeIntervalSince(started)))
+    }
+
+    /// Records where a completed video's time went in this process, stage by stage.
+    func stages(_ stages: StageTimes) {
+        for (stage, seconds) in stages.all {
+            registry.makeValueHistogram(
+                descriptor: Self.stageName, labels: [("stage", stage)],
+                buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]
+            ).record(seconds)
+        }
     }
 
     /// Counts a content policy block or flag this process decided.

@@ -20,16 +20,20 @@ public struct JobExecutor: Sendable {
     /// (the job is then retried once its lease expires).
     public let reportPatience: Duration
     public let logger: Logger
+    /// Told where a completed video's time went, stage by stage (for the gateway's metrics).
+    public let stagesObserver: @Sendable (StageTimes) -> Void
 
     public init(
         engines: [String: any Engine], workDirectory: URL, heartbeatInterval: Duration,
-        reportPatience: Duration = .seconds(600), logger: Logger
+        reportPatience: Duration = .seconds(600), logger: Logger,
+        stagesObserver: @escaping @Sendable (StageTimes) -> Void = { _ in }
     ) {
         self.engines = engines
         self.workDirectory = workDirectory
         self.heartbeatInterval = heartbeatInterval
         self.reportPatience = reportPatience
         self.logger = logger
+        self.stagesObserver = stagesObserver
     }
 
     /// How a job ended in this process.
@@ -53,12 +57,17 @@ public struct JobExecutor: Sendable {
         let progress = ProgressCell()
         let outcome: Result<EngineOutput, any Error>
         let outputFile = scratch.appendingPathComponent("output.mp4")
+        let stages = StageTimes()
         do {
             let inputs = scratch.appendingPathComponent("inputs", isDirectory: true)
             try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
             try await lease.downloadInputs(to: inputs)
-            let context = RenderContext(
-                jobID: job.id, inputDirectory: inputs, outputFile: outputFile, progress: { progress.set($0) })
+            let context = {
+                var context = RenderContext(
+                    jobID: job.id, inputDirectory: inputs, outputFile: outputFile, progress: { progress.set($0) })
+                context.stages = stages
+                return context
+            }()
             let output = try await withThrowingTaskGroup(of: EngineOutput?.self) { group in
                 group.addTask {
                     try await engine.run(job.request, context: context)
@@ -97,14 +106,17 @@ public struct JobExecutor: Sendable {
         case .success(.video):
             do {
                 let reportLog = log
-                let stored = try await heartbeating(lease, progress: progress) {
-                    try await reported("the video", log: reportLog) { try await lease.complete(video: outputFile) }
+                let stored = try await stages.measure("upload") {
+                    try await heartbeating(lease, progress: progress) {
+                        try await reported("the video", log: reportLog) { try await lease.complete(video: outputFile) }
+                    }
                 }
                 guard stored else {
                     log.warning("job finished after its lease was lost or it expired; output discarded")
                     return .leaseLost
                 }
-                log.info("job completed in \(String(format: "%.2f", (ContinuousClock.now - started).inSeconds)) s")
+                log.info("job completed in \(String(format: "%.2f", (ContinuousClock.now - started).inSeconds)) s (\(stages.summary))")
+                stagesObserver(stages)
                 return .completed
             } catch let error as StoreUnavailable {
                 log.error("the finished video could not be reported: \(error)")

@@ -52,6 +52,11 @@ struct APIFlowTests {
             && Date() < deadline
         #expect(final.json["status"] as? String == "COMPLETED", "\(final.json)")
         #expect(sawProgress)
+        // Where the job's time went, stage by stage, in /metrics.
+        let exposition = String(decoding: try await HTTPTestClient.send(.GET, "\(server.baseURL)/metrics").body, as: UTF8.self)
+        for stage in StageTimes.names {
+            #expect(exposition.contains("zoetrope_job_stage_seconds_count{stage=\"\(stage)\"} 1"), "no \(stage) timing in /metrics")
+        }
 
         let result = try await HTTPTestClient.send(.GET, responseURL, apiKey: server.apiKey)
         #expect(result.status == 200)
