@@ -58,7 +58,9 @@ public struct JobExecutor: Sendable {
             try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
             try await lease.downloadInputs(to: inputs)
             let context = RenderContext(
-                jobID: job.id, inputDirectory: inputs, outputFile: outputFile, progress: { progress.set($0) })
+                jobID: job.id, inputDirectory: inputs, outputFile: outputFile, progress: { progress.set($0) },
+                submittedAt: job.createdAt, upstream: job.upstream,
+                recordUpstream: { guard try await lease.recordUpstream($0) else { throw LeaseLost() } })
             let output = try await withThrowingTaskGroup(of: EngineOutput?.self) { group in
                 group.addTask {
                     try await engine.run(job.request, context: context)

@@ -236,6 +236,11 @@ extension PostgresDataStore {
             )
             """,
         ],
+        [
+            // Where a job runs on an upstream (JSON: the upstream, its slug, its request id);
+            // NULL: on the gateways' own renderers.
+            "ALTER TABLE jobs ADD COLUMN upstream TEXT",
+        ],
     ]
 
     /// The migration versions recorded in `zoetrope_migrations`, ascending.
