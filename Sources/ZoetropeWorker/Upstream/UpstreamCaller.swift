@@ -22,6 +22,7 @@ struct UpstreamCaller: Sendable {
         var outageSince: ContinuousClock.Instant?
         var pause = Duration.milliseconds(500)
         while true {
+            let attempt = ContinuousClock.now
             let verdict: UpstreamVerdict
             do {
                 verdict = .of(try await call())
@@ -36,7 +37,7 @@ struct UpstreamCaller: Sendable {
                 try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
             case .retry(let detail):
                 note(.unreachable, "\(what) failed: \(endpoint.key.redacting(detail))")
-                let start = outageSince ?? .now
+                let start = outageSince ?? attempt
                 outageSince = start
                 guard ContinuousClock.now - start < patience else { throw RenderError(UpstreamReason.unreachable) }
                 try await Task.sleep(for: pause)

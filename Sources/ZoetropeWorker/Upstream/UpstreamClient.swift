@@ -58,11 +58,18 @@ struct UpstreamClient: Sendable {
 
 /// An upstream's answer to one call: its HTTP status, the headers that say when to call again
 /// after a 429, and its JSON body (nil when it sent none, or not JSON).
-struct UpstreamReply: Sendable, Equatable {
-    var status: Int
-    var retryAfter: String?
-    var rateLimitResetAt: String?
-    var body: JSONValue?
+public struct UpstreamReply: Sendable, Equatable {
+    public var status: Int
+    public var retryAfter: String?
+    public var rateLimitResetAt: String?
+    public var body: JSONValue?
+
+    public init(status: Int, retryAfter: String? = nil, rateLimitResetAt: String? = nil, body: JSONValue? = nil) {
+        self.status = status
+        self.retryAfter = retryAfter
+        self.rateLimitResetAt = rateLimitResetAt
+        self.body = body
+    }
 
     /// The body's `status` (`QUEUED`, `PROCESSING`, `COMPLETED`, `FAILED`, …).
     var state: String? { body?["status"]?.stringValue }

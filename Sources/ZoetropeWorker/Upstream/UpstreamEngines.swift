@@ -10,7 +10,8 @@ public struct UpstreamEngines: Sendable {
     /// The engine of each routed model, by slug.
     public let engines: [String: any Engine]
 
-    /// How long one call to an upstream may take.
+    /// How long one call to an upstream may take (at most its patience: a call that outlasts it is
+    /// the upstream not answering).
     static let callTimeout: Duration = .seconds(120)
 
     public init(
@@ -19,7 +20,7 @@ public struct UpstreamEngines: Sendable {
     ) {
         let callers = Dictionary(uniqueKeysWithValues: endpoints.map { endpoint in
             (endpoint.name, UpstreamCaller(
-                client: UpstreamClient(endpoint: endpoint, http: http, timeout: Self.callTimeout), monitor: monitor,
+                client: UpstreamClient(endpoint: endpoint, http: http, timeout: min(Self.callTimeout, patience)), monitor: monitor,
                 patience: patience, logger: logger))
         })
         engines = Dictionary(uniqueKeysWithValues: routes.map { route in

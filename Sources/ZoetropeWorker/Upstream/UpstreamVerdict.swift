@@ -5,7 +5,7 @@ import ZoetropeCore
 /// calling again (429, with the time the upstream gives), a blip to retry (5xx), nothing under
 /// that path (404), trouble with this gateway's key or account at the upstream (which the
 /// operator must fix), or a refusal of the request itself.
-enum UpstreamVerdict: Sendable, Equatable {
+public enum UpstreamVerdict: Sendable, Equatable {
     case answer(JSONValue)
     /// Call again after this many seconds.
     case wait(Double)
@@ -18,9 +18,9 @@ enum UpstreamVerdict: Sendable, Equatable {
     case refused(Int, String?)
 
     /// The longest wait a 429 is given before calling again, in seconds.
-    static let longestWait: Double = 300
+    public static let longestWait: Double = 300
 
-    static func of(_ reply: UpstreamReply, now: Date = Date()) -> UpstreamVerdict {
+    public static func of(_ reply: UpstreamReply, now: Date = Date()) -> UpstreamVerdict {
         // A body announcing a final state is an answer whatever the code (FAILED comes under 422).
         if let body = reply.body, let state = reply.state, ["COMPLETED", "FAILED", "CANCELLED"].contains(state) {
             return .answer(body)
@@ -41,7 +41,7 @@ enum UpstreamVerdict: Sendable, Equatable {
     /// How long a 429 asks to wait: the later of `Retry-After` (seconds, or an HTTP date) and
     /// `x-rate-limit-reset-at-utc` (an ISO 8601 time, or Unix seconds or milliseconds); 5 s when
     /// it says neither; from half a second to `longestWait`.
-    static func rateLimitWait(_ reply: UpstreamReply, now: Date) -> Double {
+    public static func rateLimitWait(_ reply: UpstreamReply, now: Date) -> Double {
         var waits: [Double] = []
         if let text = reply.retryAfter?.trimmingCharacters(in: .whitespaces) {
             if let seconds = Double(text) {
@@ -56,7 +56,7 @@ enum UpstreamVerdict: Sendable, Equatable {
 
     /// Reads `x-rate-limit-reset-at-utc`: ISO 8601 (with or without fractional seconds, `Z` or an
     /// offset; a bare `YYYY-MM-DD HH:MM:SS` is UTC) or Unix time in seconds or milliseconds.
-    static func resetTime(_ text: String) -> Date? {
+    public static func resetTime(_ text: String) -> Date? {
         let text = text.trimmingCharacters(in: .whitespaces)
         if let number = Double(text) { return Date(timeIntervalSince1970: number > 1e11 ? number / 1000 : number) }
         let iso = ISO8601DateFormatter()
