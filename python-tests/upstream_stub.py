@@ -31,6 +31,8 @@ import time
 import uuid
 
 PRICE = 0.5
+# The flags that make a gateway poll the stub often and give up on an absent upstream soon.
+FAST = ["--upstream-poll-interval", "0.1s", "--upstream-patience", "2s"]
 
 
 def make_mp4(path, size="320x240", seconds=1):

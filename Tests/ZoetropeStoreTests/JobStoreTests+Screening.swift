@@ -14,6 +14,17 @@ extension JobStoreTests {
         return item
     }
 
+    /// The row an older schema held for a queued job `id` submitted at `created` (for stores
+    /// upgraded from it).
+    func oldQueuedJobRow(_ id: String, created: Date) throws -> String {
+        let request = String(decoding: try JSONEncoder().encode(job(created).request), as: UTF8.self)
+        return """
+            INSERT INTO jobs (id, api_key_id, model, request, status, max_attempts, created_at, updated_at)
+            VALUES ('\(id)', 'key', '\(Self.model)', '\(request)', 'QUEUED', 3, \(created.timeIntervalSince1970),
+                \(created.timeIntervalSince1970))
+            """
+    }
+
     @Test(arguments: StoreFixture.all)
     func anUnscreenedJobIsLeasedOnlyOnceMarkedScreened(_ fixture: StoreFixture) async throws {
         try await fixture.withStore { store in

@@ -20,17 +20,6 @@ struct JobStoreTests {
             maxAttempts: maxAttempts, cost: cost, webhookURL: webhookURL, createdAt: created)
     }
 
-    /// The row an older schema held for a queued job `id` submitted at `created` (for stores
-    /// upgraded from it).
-    func oldQueuedJobRow(_ id: String, created: Date) throws -> String {
-        let request = String(decoding: try JSONEncoder().encode(job(created).request), as: UTF8.self)
-        return """
-            INSERT INTO jobs (id, api_key_id, model, request, status, max_attempts, created_at, updated_at)
-            VALUES ('\(id)', 'key', '\(Self.model)', '\(request)', 'QUEUED', 3, \(created.timeIntervalSince1970),
-                \(created.timeIntervalSince1970))
-            """
-    }
-
     @Test(arguments: StoreFixture.all)
     func leasesOldestFirstAndReportsQueuePositions(_ fixture: StoreFixture) async throws {
         try await fixture.withStore { store in

@@ -20,8 +20,12 @@ public struct UpstreamOutput: Sendable {
 
     /// Writes the video `result` (the upstream's result body) holds into `file`.
     func take(from result: JSONValue, upstream: UpstreamEndpoint, to file: URL) async throws {
-        guard let reference = Self.reference(in: result["output"]) else {
+        guard var reference = Self.reference(in: result["output"]) else {
             throw RenderError(UpstreamReason.prefix + "the finished request's result holds no output video")
+        }
+        // A path alone is on the upstream's own origin.
+        if reference.hasPrefix("/"), let absolute = URL(string: reference, relativeTo: upstream.baseURL) {
+            reference = absolute.absoluteString
         }
         let data: Data
         do {
