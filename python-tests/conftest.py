@@ -1,6 +1,7 @@
 """Fixtures for the official `segmind` SDK compatibility tests: a real Zoetrope server started
 from the built binary on a free loopback port, and a loopback web server holding test images;
-and the chaos suite's summary lines at the end of the report."""
+the stub of a hosted Segmind-compatible API the upstream tests share; and the chaos suite's
+summary lines at the end of the report."""
 
 import functools
 import http.server
@@ -78,6 +79,16 @@ def image_url():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def stub():
+    """A stub of a hosted Segmind-compatible API on a loopback port (upstream_stub.py)."""
+    from upstream_stub import UpstreamStub
+
+    stub = UpstreamStub()
+    yield stub
+    stub.close()
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -27,8 +27,9 @@ public enum EngineOutput: Sendable, Equatable {
     case voice(VoiceProfile)
 }
 
-/// What an engine is given besides the request: where inputs and the output live, and a way to
-/// report progress.
+/// What an engine is given besides the request: where inputs and the output live, a way to
+/// report progress, and (for the upstream engine) what an earlier attempt recorded on the job and
+/// a way to record more.
 public struct RenderContext: Sendable {
     public var jobID: String
     /// Directory holding the job's stored inputs (`MediaInput.stored` names are relative to it).
@@ -37,14 +38,30 @@ public struct RenderContext: Sendable {
     public var outputFile: URL
     /// Called with the fraction done, 0...1, from any thread.
     public var progress: @Sendable (Double) -> Void
+    /// When the job was submitted (its stored inputs are kept until its retention ends from then).
+    public var submittedAt: Date
+    /// Where an earlier attempt of the job ran upstream, if one did.
+    public var upstream: UpstreamRequest?
+    /// Records on the job, under its lease, where it runs upstream; throws when the lease is no
+    /// longer this process's (nothing is recorded then).
+    public var recordUpstream: @Sendable (UpstreamRequest) async throws -> Void
     /// Where the job's time goes, stage by stage (the engine and the runner add to it).
     public var stages = StageTimes()
 
-    public init(jobID: String, inputDirectory: URL, outputFile: URL, progress: @escaping @Sendable (Double) -> Void) {
+    public init(
+        jobID: String, inputDirectory: URL, outputFile: URL, progress: @escaping @Sendable (Double) -> Void,
+        submittedAt: Date = Date(), upstream: UpstreamRequest? = nil,
+        recordUpstream: @escaping @Sendable (UpstreamRequest) async throws -> Void = { _ in
+            throw RenderError("this renderer cannot run a job on an upstream")
+        }
+    ) {
         self.jobID = jobID
         self.inputDirectory = inputDirectory
         self.outputFile = outputFile
         self.progress = progress
+        self.submittedAt = submittedAt
+        self.upstream = upstream
+        self.recordUpstream = recordUpstream
     }
 }
 

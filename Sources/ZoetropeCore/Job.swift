@@ -27,6 +27,9 @@ public struct Job: Sendable, Equatable {
     /// While the content policy has not yet passed the job: the deadline of the screen under
     /// way, after which another gateway takes the screen over. Runners lease only jobs with none.
     public var screenUntil: Date?
+    /// Where the job runs on an upstream, once one has taken it (it is then leased only by
+    /// upstream slots, which poll that request rather than submit it again).
+    public var upstream: UpstreamRequest?
     public var createdAt: Date
     public var updatedAt: Date
     public var startedAt: Date?
@@ -36,7 +39,8 @@ public struct Job: Sendable, Equatable {
         id: String = UUID().uuidString.lowercased(), apiKeyID: String, model: String, request: JobRequest,
         status: JobStatus = .queued, progress: Double = 0, attempts: Int = 0, maxAttempts: Int = 3,
         leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil, result: JSONValue? = nil, cost: Credits = .zero, webhookURL: String? = nil,
-        screenUntil: Date? = nil, createdAt: Date = Date(), updatedAt: Date? = nil, startedAt: Date? = nil, completedAt: Date? = nil
+        screenUntil: Date? = nil, upstream: UpstreamRequest? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
+        startedAt: Date? = nil, completedAt: Date? = nil
     ) {
         self.id = id
         self.apiKeyID = apiKeyID
@@ -54,6 +58,7 @@ public struct Job: Sendable, Equatable {
         self.cost = cost
         self.webhookURL = webhookURL
         self.screenUntil = screenUntil
+        self.upstream = upstream
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.startedAt = startedAt

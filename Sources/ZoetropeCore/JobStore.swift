@@ -21,8 +21,17 @@ public protocol JobStore: Sendable {
     /// stopped mid-screen), oldest first, moving each one's deadline to `until`.
     func claimUnscreened(now: Date, until: Date, limit: Int) async throws -> [Job]
     /// Takes the oldest job that is queued and passed by the content policy, or whose lease expired with attempts left, for `owner`
-    /// until `expiresAt`, counting one more attempt.
+    /// until `expiresAt`, counting one more attempt. Jobs that run on an upstream (`Job.upstream`)
+    /// are left to `leaseForUpstream`.
     func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job?
+    /// Takes, for an upstream's slots, the oldest job of the models in `cutoffs` that already runs
+    /// on an upstream (handed back, or its lease expired with attempts left) or that is queued,
+    /// passed, and was submitted at or before its model's cutoff (now, for a model only the
+    /// upstream serves; now less the wait, for one it takes as overflow; an expired lease counts
+    /// too), for `owner` until `expiresAt`, counting one more attempt.
+    func leaseForUpstream(cutoffs: [String: Date], owner: String, expiresAt: Date, now: Date) async throws -> Job?
+    /// Records where the job runs upstream; false when the lease is no longer this owner's.
+    func recordUpstream(id: String, owner: String, upstream: UpstreamRequest, now: Date) async throws -> Bool
     /// Extends a lease; false when the lease is no longer this owner's.
     func heartbeat(id: String, owner: String, expiresAt: Date, now: Date) async throws -> Bool
     /// Records progress; false when the lease is no longer this owner's (the job was cancelled,

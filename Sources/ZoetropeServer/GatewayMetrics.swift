@@ -74,7 +74,7 @@ final class GatewayMetrics: Sendable {
     static let workerActivityWindow: Double = 60
 
     /// This gateway's own metrics (several gateways may share a process in tests).
-    private let registry = PrometheusCollectorRegistry()
+    let registry = PrometheusCollectorRegistry()
     private let leaseExpiries: Prometheus.Counter
     private let workers: Prometheus.Gauge
     /// Label sets of the job gauges seen so far, so a state that empties is reported as 0.

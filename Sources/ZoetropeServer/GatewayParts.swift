@@ -33,14 +33,21 @@ struct GatewayParts {
         let policy = try PolicyParts(configuration: config)
         let queue = JobQueue(
             store: store, blobs: blobs, maxAttempts: config.maxAttempts, screeningBudget: policy.screeningBudget)
-        let catalog = BuiltInEngines.catalog
-        let engines = makeEngines(fetcher)
+        try config.validateUpstreams(catalog: BuiltInEngines.catalog)
+        let catalog = BuiltInEngines.catalog.routed(config.routes)
+        let localEngines = makeEngines(fetcher).filter { !config.upstreamOnlyModels.contains($0.key) }
         let pricing = try Self.pricing(config, catalog: catalog)
         let rateLimits = KeyRateLimits(configuration: config, store: store)
         let bodyMemory = BodyMemoryBudget(capacity: config.bodyMemoryBytes)
         let metrics = GatewayMetrics(bodyMemory: bodyMemory)
+        let desk = LeaseDesk(
+            queue: queue, leaseDuration: config.leaseDuration, metrics: metrics, logger: logger, routes: config.routes)
+        let upstream = UpstreamParts(
+            configuration: config, httpClient: httpClient, blobs: blobs, desk: desk, voices: store, metrics: metrics,
+            logger: logger)
+        // The engine that validates and plans each model's jobs: its own, else its upstream's.
+        let engines = localEngines.merging(upstream.engines) { local, _ in local }
         let presenter = JobPresenter(engines: engines, blobs: blobs, retention: config.retention)
-        let desk = LeaseDesk(queue: queue, leaseDuration: config.leaseDuration, metrics: metrics, logger: logger)
 
         let router = Router(context: ZoetropeRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.info))
@@ -51,7 +58,7 @@ struct GatewayParts {
             maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes, budget: bodyMemory))
         router.add(middleware: MethodNotAllowedMiddleware(methods: OpenAPIDocument.methods(catalog: catalog)))
         // Without an API key.
-        OperationsController(store: store, blobs: blobs, metrics: metrics).addRoutes(to: router)
+        OperationsController(store: store, blobs: blobs, metrics: metrics, upstreams: upstream.monitor).addRoutes(to: router)
         PlaygroundController().addRoutes(to: router)
         ModelsController(catalog: catalog).addRoutes(to: router)
         if case .local(let local) = blobLocation { FileController(blobs: local).addRoutes(to: router) }
@@ -78,12 +85,13 @@ struct GatewayParts {
         var services: [any Service] = []
         if config.runsLocalEngine {
             let executor = JobExecutor(
-                engines: engines, workDirectory: config.workDirectory, heartbeatInterval: .milliseconds(500),
+                engines: localEngines, workDirectory: config.workDirectory, heartbeatInterval: .milliseconds(500),
                 logger: logger, stagesObserver: { [metrics] in metrics.stages($0) })
             services.append(Runner(
                 desk: desk, voices: store, executor: executor, concurrency: config.concurrency,
                 pollInterval: config.pollInterval, logger: logger))
         }
+        if let runner = upstream.runner { services.append(runner) }
         services.append(WebhookService(
             store: store, jobs: store, outbound: outbound, presenter: presenter, retryBase: config.webhookRetryBase,
             attemptTimeout: config.webhookTimeout,

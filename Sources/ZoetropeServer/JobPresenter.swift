@@ -15,7 +15,8 @@ struct JobPresenter: Sendable {
         let metrics = ResultAnswer.Metrics(
             queueTime: job.queueTime.map(Self.seconds), inferenceTime: job.inferenceTime.map(Self.seconds),
             totalTime: job.totalTime.map(Self.seconds), retryCount: max(job.attempts - 1, 0),
-            cost: job.status == .completed ? job.cost.number : nil, seed: job.request.video?.seed)
+            cost: job.status == .completed ? job.cost.number : nil, seed: job.request.video?.seed,
+            upstream: Self.upstreamMetrics(of: job))
         var error: String?
         switch job.status {
         case .failed: error = job.error ?? "the job failed"
@@ -25,7 +26,7 @@ struct JobPresenter: Sendable {
         return ResultAnswer(
             requestID: job.id, model: job.model, status: job.status, progress: (job.progress * 1000).rounded() / 1000,
             metrics: metrics, createdAt: job.createdAt.iso8601, completedAt: job.completedAt?.iso8601,
-            plan: engines[job.model]?.plan(for: job.request), output: output(of: job),
+            plan: job.upstream == nil ? engines[job.model]?.plan(for: job.request) : nil, output: output(of: job),
             lastFrameURL: lastFrameURL(of: job), error: error)
     }
 
@@ -63,6 +64,15 @@ struct JobPresenter: Sendable {
             case .inline, .stored: "(uploaded data)"
             }
         }
+    }
+
+    /// Where the job ran upstream, once submitted there: the upstream's name and request id, and
+    /// the times and cost it reported (when it finished).
+    static func upstreamMetrics(of job: Job) -> JSONValue? {
+        guard let upstream = job.upstream, let requestID = upstream.requestID else { return nil }
+        var fields: [String: JSONValue] = ["name": .string(upstream.upstream), "request_id": .string(requestID)]
+        if case .object(let reported)? = upstream.metrics { fields.merge(reported) { kept, _ in kept } }
+        return .object(fields)
     }
 
     /// Seconds to the millisecond.

@@ -2,6 +2,7 @@ import Foundation
 import ZoetropeCore
 import ZoetropeOutbound
 import ZoetropeStore
+import ZoetropeWorker
 
 /// Everything `zoetrope serve` can be told, with the defaults of the README's configuration table.
 public struct ServerConfiguration: Sendable {
@@ -26,6 +27,21 @@ public struct ServerConfiguration: Sendable {
     public var retention: Double = 3600
     /// Render slots in this process.
     public var concurrency: Int = 1
+    /// The upstreams models may be routed to (`--upstream`), each with the API key this gateway
+    /// uses there.
+    public var upstreams: [UpstreamEndpoint] = []
+    /// The files upstreams' keys are read from (`--upstream-key-file`), by upstream name; an
+    /// upstream without one reads `ZOETROPE_UPSTREAM_KEY_<NAME>`.
+    public var upstreamKeyFiles: [String: String] = [:]
+    /// The models routed to an upstream (`--route`).
+    public var routes: [ModelRoute] = []
+    /// Jobs this process may have running on upstreams at once (its upstream slots).
+    public var upstreamConcurrency: Int = 8
+    /// The first pause between polls of an upstream request, in seconds (it grows to ten times this).
+    public var upstreamPollInterval: Double = 1
+    /// How long an upstream may go unanswering (network errors, 5xx) before the job waiting on it
+    /// fails, in seconds.
+    public var upstreamPatience: Double = 600
     /// The rules for every outbound request (input fetches and webhooks): addresses, ports, the
     /// fetch deadline and minimum rate.
     public var outboundPolicy = OutboundPolicy()

@@ -11,7 +11,7 @@ public enum ServeSettings {
         .optionalText("public-url", \.publicURL, "Base of status and file links", whenAbsent: "http://<host>:<port>"),
         .seconds("retention", \.retention, "How long requests, results and files are kept after submission"),
         .number("concurrency", \.concurrency, "Render slots in this process", in: 1...1024),
-    ] + OutboundSettings.all.map { $0.lifted(\.outboundPolicy) }
+    ] + UpstreamSettings.all + OutboundSettings.all.map { $0.lifted(\.outboundPolicy) }
       + ContentPolicySettings.all.map { $0.lifted(\.contentPolicy) } + [
         .seconds("sync-timeout", \.syncTimeout, "How long POST /v1/{model} waits before answering 504"),
         .duration("database-timeout", \.databaseTimeout, "How long a request waits for PostgreSQL before answering 503 database unavailable"),

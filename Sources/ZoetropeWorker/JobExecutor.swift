@@ -64,7 +64,9 @@ public struct JobExecutor: Sendable {
             try await lease.downloadInputs(to: inputs)
             let context = {
                 var context = RenderContext(
-                    jobID: job.id, inputDirectory: inputs, outputFile: outputFile, progress: { progress.set($0) })
+                    jobID: job.id, inputDirectory: inputs, outputFile: outputFile, progress: { progress.set($0) },
+                    submittedAt: job.createdAt, upstream: job.upstream,
+                    recordUpstream: { guard try await lease.recordUpstream($0) else { throw LeaseLost() } })
                 context.stages = stages
                 return context
             }()

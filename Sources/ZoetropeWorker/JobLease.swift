@@ -21,6 +21,16 @@ public protocol JobLease: Sendable {
     func release() async
     /// Whether the job ended CANCELLED (asked after a lost lease, for the log).
     func wasCancelled() async -> Bool
+    /// Records on the job where it runs upstream; false when the lease was lost.
+    func recordUpstream(_ upstream: UpstreamRequest) async throws -> Bool
+}
+
+extension JobLease {
+    /// Leases held over the worker protocol never run a job on an upstream (the gateway's own
+    /// upstream slots do).
+    public func recordUpstream(_ upstream: UpstreamRequest) async throws -> Bool {
+        throw RenderError("a remote worker cannot run a job on an upstream")
+    }
 }
 
 /// The lease is no longer this process's.

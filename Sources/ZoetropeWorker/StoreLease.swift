@@ -125,6 +125,10 @@ public struct StoreLease: JobLease {
         try? await queue.store.release(id: job.id, owner: owner, now: Date())
     }
 
+    public func recordUpstream(_ upstream: UpstreamRequest) async throws -> Bool {
+        try await queue.store.recordUpstream(id: job.id, owner: owner, upstream: upstream, now: Date())
+    }
+
     public func wasCancelled() async -> Bool {
         guard (try? await queue.store.job(id: job.id))?.status == .cancelled else { return false }
         await queue.removeInputs(of: job)

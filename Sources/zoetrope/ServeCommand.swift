@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZoetropeMedia
 import ZoetropeServer
 import ZoetropeSettings
 
@@ -22,6 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
                 arguments: settings, settings: ServeSettings.all.map(\.declaration) + LoggingSettings.all.map(\.declaration))
             try reader.apply(ServeSettings.all, to: &config)
             try reader.apply(LoggingSettings.all, to: &logging)
+            try UpstreamSettings.readKeys(into: &config, environment: ProcessInfo.processInfo.environment)
+            try config.validateUpstreams(catalog: BuiltInEngines.catalog)
             _ = try config.databaseLocation()
             _ = try config.s3Configuration()
             try config.validateInboundLimits()

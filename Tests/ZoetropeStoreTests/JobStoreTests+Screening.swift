@@ -14,6 +14,17 @@ extension JobStoreTests {
         return item
     }
 
+    /// The row an older schema held for a queued job `id` submitted at `created` (for stores
+    /// upgraded from it).
+    func oldQueuedJobRow(_ id: String, created: Date) throws -> String {
+        let request = String(decoding: try JSONEncoder().encode(job(created).request), as: UTF8.self)
+        return """
+            INSERT INTO jobs (id, api_key_id, model, request, status, max_attempts, created_at, updated_at)
+            VALUES ('\(id)', 'key', '\(Self.model)', '\(request)', 'QUEUED', 3, \(created.timeIntervalSince1970),
+                \(created.timeIntervalSince1970))
+            """
+    }
+
     @Test(arguments: StoreFixture.all)
     func anUnscreenedJobIsLeasedOnlyOnceMarkedScreened(_ fixture: StoreFixture) async throws {
         try await fixture.withStore { store in
@@ -164,17 +175,10 @@ extension JobStoreTests {
     @Test(arguments: StoreFixture.all)
     func jobsQueuedBeforeTheScreenExistedStayLeasable(_ fixture: StoreFixture) async throws {
         let t0 = Date(timeIntervalSince1970: 1_700_000_000)
-        let request = String(decoding: try JSONEncoder().encode(job(t0).request), as: UTF8.self)
         // From the schemas before the content policy's migration.
         try await fixture.withStoreUpgraded(
             from: (sqlite: 6, postgres: 2),
-            seeding: [
-                """
-                INSERT INTO jobs (id, api_key_id, model, request, status, max_attempts, created_at, updated_at)
-                VALUES ('old', 'key', '\(Self.model)', '\(request)', 'QUEUED', 3, \(t0.timeIntervalSince1970),
-                    \(t0.timeIntervalSince1970))
-                """
-            ]
+            seeding: [try oldQueuedJobRow("old", created: t0)]
         ) { store in
             let old = try #require(try await store.job(id: "old"))
             #expect(old.status == .queued && old.screenUntil == nil)

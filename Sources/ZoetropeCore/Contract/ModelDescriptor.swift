@@ -13,6 +13,8 @@ public struct ModelDescriptor: Sendable {
     public var output: Output
     /// The default price; operators may change it with `--price`.
     public var price: Price
+    /// The upstream the operator routed the model to (`--route`), if any.
+    public var route: ModelRoute?
 
     public init(
         slug: String, engine: String, description: String, parameters: ParameterSet,
@@ -58,9 +60,13 @@ public struct ModelDescriptor: Sendable {
         }
     }
 
-    /// The listing entry served by `GET /v1/models`.
+    /// The listing entry served by `GET /v1/models` (with `upstream` when the model is routed to one).
     public var json: JSONValue {
-        ["slug": .string(slug), "engine": .string(engine), "description": .string(description),
-         "output": .string(output.rawValue), "parameters": requestSchema]
+        var entry: [String: JSONValue] = [
+            "slug": .string(slug), "engine": .string(engine), "description": .string(description),
+            "output": .string(output.rawValue), "parameters": requestSchema,
+        ]
+        if let route { entry["upstream"] = route.json }
+        return .object(entry)
     }
 }

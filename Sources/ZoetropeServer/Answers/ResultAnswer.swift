@@ -34,10 +34,13 @@ struct ResultAnswer: Codable, Equatable {
         var remainingCredits: Double?
         /// The seed the video is made with (video requests).
         var seed: UInt32?
+        /// For a job run on an upstream: its name and request id there, and the times and cost it
+        /// reported, beside the gateway's own.
+        var upstream: JSONValue?
 
         enum CodingKeys: String, CodingKey {
             case queueTime = "queue_time", inferenceTime = "inference_time", totalTime = "total_time",
-                retryCount = "retry_count", cost, remainingCredits = "remaining_credits", seed
+                retryCount = "retry_count", cost, remainingCredits = "remaining_credits", seed, upstream
         }
     }
 

@@ -1,4 +1,5 @@
 import ZoetropeCore
+import ZoetropeWorker
 
 /// The OpenAPI document's shared schemas: the bodies the routes answer with.
 extension OpenAPIDocument {
@@ -32,7 +33,20 @@ extension OpenAPIDocument {
                 "description": "The path segment to call, as in POST /v1/{slug}.",
                 "examples": ["kling-3-pro-image2video"],
             ],
-            "engine": ["type": "string", "description": "The engine that renders this model on this server."],
+            "engine": [
+                "type": "string",
+                "description": "The engine that renders this model on this server (`upstream` when only an upstream serves it).",
+            ],
+            "upstream": [
+                "type": "object",
+                "description": "Present when the operator routes the model to an upstream (a hosted Segmind-compatible API): its name, the model's slug there, and, when this server's own renderers come first, how long a queued job waits before the upstream takes it.",
+                "required": ["name", "slug"],
+                "properties": [
+                    "name": ["type": "string"],
+                    "slug": ["type": "string"],
+                    "overflow_after_seconds": ["type": "number", "minimum": 0],
+                ],
+            ],
             "description": ["type": "string"],
             "output": [
                 "type": "string",
@@ -107,7 +121,26 @@ extension OpenAPIDocument {
     static let readinessSchema: JSONValue = [
         "type": "object",
         "required": ["status"],
-        "properties": ["status": ["type": "string", "enum": ["ready", "unavailable"]], "error": ["type": "string"]],
+        "properties": [
+            "status": ["type": "string", "enum": ["ready", "unavailable"]],
+            "error": ["type": "string"],
+            "upstreams": [
+                "type": "object",
+                "description": "Present when upstreams are configured: how each has been answering this process's calls, by name. An upstream's trouble does not make the server unready.",
+                "additionalProperties": [
+                    "type": "object",
+                    "required": ["status", "since"],
+                    "properties": [
+                        "status": [
+                            "type": "string",
+                            "enum": .array(UpstreamHealth.State.allCases.map { .string($0.rawValue) }),
+                        ],
+                        "error": ["type": "string", "description": "What the latest call that went wrong met."],
+                        "since": ["type": "string", "format": "date-time"],
+                    ],
+                ],
+            ],
+        ],
     ]
 
     /// The shared schemas by name.

@@ -48,6 +48,19 @@ extension OpenAPIDocument {
                 "type": "integer", "minimum": 0, "maximum": .number(Double(UInt32.max)),
                 "description": "The seed the video is made with (video models): the request's, or the one chosen for it. Send it as `seed` to make the same video again.",
             ],
+            "upstream": [
+                "type": "object",
+                "description": "For a request run on an upstream (a hosted API the operator routes the model to): the upstream's name and request id there, and, once it finished, the times and cost the upstream reported, beside this gateway's own.",
+                "required": ["name", "request_id"],
+                "properties": [
+                    "name": ["type": "string", "description": "The operator's name for the upstream."],
+                    "request_id": ["type": "string", "description": "The request's id on the upstream."],
+                    "queue_time": ["type": "number"],
+                    "inference_time": ["type": "number"],
+                    "total_time": ["type": "number"],
+                    "cost": ["type": "number", "description": "What the upstream charged for the request, in its own units."],
+                ],
+            ],
         ],
     ]
 

@@ -37,7 +37,7 @@ extension OpenAPIDocument {
         "operationId": "ready",
         "tags": ["system"],
         "summary": "Readiness check",
-        "description": "200 when the store and the blob store answer; 503 naming the one that does not.",
+        "description": "200 when the store and the blob store answer; 503 naming the one that does not. With upstreams configured, `upstreams` tells how each has been answering (its trouble does not make the server unready).",
         "security": [],
         "responses": [
             "200": [
@@ -56,7 +56,7 @@ extension OpenAPIDocument {
         "operationId": "metrics",
         "tags": ["system"],
         "summary": "Prometheus metrics",
-        "description": "zoetrope_jobs{model,status}, zoetrope_queue_depth{model}, zoetrope_workers (cluster-wide, from the store), zoetrope_lease_expiries_total, zoetrope_job_queue_wait_seconds, zoetrope_job_run_seconds, zoetrope_jobs_finished_total (this process), and Hummingbird's HTTP request counters and duration histograms.",
+        "description": "zoetrope_jobs{model,status}, zoetrope_queue_depth{model}, zoetrope_workers (cluster-wide, from the store), zoetrope_lease_expiries_total, zoetrope_job_queue_wait_seconds, zoetrope_job_run_seconds, zoetrope_jobs_finished_total, zoetrope_upstream_failures_total{upstream,reason}, zoetrope_upstream_up{upstream} (this process), and Hummingbird's HTTP request counters and duration histograms.",
         "security": [],
         "responses": [
             "200": [

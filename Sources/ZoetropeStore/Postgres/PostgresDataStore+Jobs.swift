@@ -12,13 +12,13 @@ extension PostgresDataStore {
                 """
                 INSERT INTO jobs (id, api_key_id, model, request, status, progress, attempts, max_attempts,
                     lease_owner, lease_expires_at, error, output_key, created_at, updated_at, started_at, completed_at,
-                    cost_micros, webhook_url, screen_until)
+                    cost_micros, webhook_url, screen_until, upstream)
                 VALUES (\(job.id), \(job.apiKeyID), \(job.model), \(request), \(job.status.rawValue), \(job.progress),
                     \(job.attempts), \(job.maxAttempts), \(job.leaseOwner), \(job.leaseExpiresAt?.timeIntervalSince1970),
                     \(job.error), \(job.outputKey), \(job.createdAt.timeIntervalSince1970),
                     \(job.updatedAt.timeIntervalSince1970), \(job.startedAt?.timeIntervalSince1970),
                     \(job.completedAt?.timeIntervalSince1970), \(job.cost.micros), \(job.webhookURL),
-                    \(job.screenUntil?.timeIntervalSince1970))
+                    \(job.screenUntil?.timeIntervalSince1970), \(job.upstream?.storedText))
                 """)
         } catch let error as PSQLError where error.serverInfo?[.message] == "insufficient credits" {
             let balance = try await key(id: job.apiKeyID)?.credits ?? .zero
@@ -78,8 +78,16 @@ extension PostgresDataStore {
     }
 
     public func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job? {
+        try await takeOldest(models: models, upstreamCutoffs: nil, owner: owner, expiresAt: expiresAt, now: now)
+    }
+
+    /// Leases the oldest job of `models` that is queued and passed, or whose lease expired with
+    /// attempts left, and that the cutoffs allow: without them, one not on an upstream; with them
+    /// (one per model, in Unix seconds), one already on an upstream or submitted by its model's cutoff.
+    func takeOldest(models: [String], upstreamCutoffs: [Double]?, owner: String, expiresAt: Date, now: Date) async throws -> Job? {
         guard !models.isEmpty else { return nil }
         let now = now.timeIntervalSince1970
+        let forUpstream = upstreamCutoffs != nil, cutoffs = upstreamCutoffs ?? []
         return try await rows(
             """
             UPDATE jobs SET status = 'PROCESSING', lease_owner = \(owner),
@@ -88,6 +96,10 @@ extension PostgresDataStore {
             WHERE id = (
                 SELECT id FROM jobs
                 WHERE model = ANY(\(models))
+                  AND CASE WHEN \(forUpstream) THEN upstream IS NOT NULL OR created_at <= (
+                        SELECT route.cutoff FROM unnest(\(models)::text[], \(cutoffs)::float8[]) AS route(model, cutoff)
+                        WHERE route.model = jobs.model)
+                    ELSE upstream IS NULL END
                   AND ((status = 'QUEUED' AND screen_until IS NULL)
                     OR (status = 'PROCESSING' AND lease_expires_at < \(now) AND attempts < max_attempts))
                 ORDER BY created_at, id LIMIT 1
@@ -287,7 +299,7 @@ extension PostgresDataStore {
             .first?.decode(Int.self) ?? 0
     }
 
-    private static func job(from row: PostgresRow) throws -> Job {
+    static func job(from row: PostgresRow) throws -> Job {
         let row = row.makeRandomAccess()
         func text(_ name: String) throws -> String? { try row[name].decode(String?.self) }
         func date(_ name: String) throws -> Date? {
@@ -308,7 +320,7 @@ extension PostgresDataStore {
             leaseExpiresAt: try date("lease_expires_at"), error: try text("error"), outputKey: try text("output_key"),
             result: result, cost: Credits(micros: try row["cost_micros"].decode(Int64?.self) ?? 0),
             webhookURL: try text("webhook_url"), screenUntil: try date("screen_until"),
-            createdAt: try date("created_at") ?? Date(),
+            upstream: UpstreamRequest.stored(try text("upstream")), createdAt: try date("created_at") ?? Date(),
             updatedAt: try date("updated_at"), startedAt: try date("started_at"),
             completedAt: try date("completed_at"))
     }

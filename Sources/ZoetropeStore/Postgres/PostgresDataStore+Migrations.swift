@@ -236,6 +236,11 @@ extension PostgresDataStore {
             )
             """,
         ],
+        [
+            // Where a job runs on an upstream (JSON: the upstream, its slug, its request id);
+            // NULL: on the gateways' own renderers.
+            "ALTER TABLE jobs ADD COLUMN upstream TEXT",
+        ],
         // A take may grant several tokens (a gateway's share), and the buckets skip the
         // write-ahead log: after a crash they start full, which costs nothing worth a disk write per request.
         [

@@ -12,8 +12,8 @@ extension SQLiteDataStore {
                 """
                 INSERT INTO jobs (id, api_key_id, model, request, status, progress, attempts, max_attempts,
                     lease_owner, lease_expires_at, error, output_key, created_at, updated_at, started_at, completed_at,
-                    cost_micros, webhook_url, screen_until)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    cost_micros, webhook_url, screen_until, upstream)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(job.id), .text(job.apiKeyID), .text(job.model), .text(request), .text(job.status.rawValue),
@@ -21,6 +21,7 @@ extension SQLiteDataStore {
                     .optionalDate(job.leaseExpiresAt), .optionalText(job.error), .optionalText(job.outputKey),
                     .date(job.createdAt), .date(job.updatedAt), .optionalDate(job.startedAt), .optionalDate(job.completedAt),
                     .integer(Int(job.cost.micros)), .optionalText(job.webhookURL), .optionalDate(job.screenUntil),
+                    .optionalText(job.upstream?.storedText),
                 ])
         } catch where "\(error)".contains("insufficient credits") {
             let balance = try await key(id: job.apiKeyID)?.credits ?? .zero
@@ -86,21 +87,33 @@ extension SQLiteDataStore {
     }
 
     public func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job? {
+        try await takeOldest(models: models.map { ($0, nil) }, owner: owner, expiresAt: expiresAt, now: now)
+    }
+
+    /// Leases the oldest job of the models that is queued and passed, or whose lease expired with
+    /// attempts left, and that each model's upstream cutoff allows: without one, a job not on an
+    /// upstream; with one, a job already on an upstream or submitted by the cutoff.
+    func takeOldest(models: [(model: String, upstreamCutoff: Date?)], owner: String, expiresAt: Date, now: Date)
+        async throws -> Job?
+    {
         guard !models.isEmpty else { return nil }
-        let placeholders = Array(repeating: "?", count: models.count).joined(separator: ", ")
+        let selection = models.map { $0.upstreamCutoff == nil
+            ? "(model = ? AND upstream IS NULL)" : "(model = ? AND (upstream IS NOT NULL OR created_at <= ?))" }
         let rows = try await connection.query(
             """
             UPDATE jobs SET status = 'PROCESSING', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
                 progress = 0, started_at = ?, updated_at = ?
             WHERE id = (
                 SELECT id FROM jobs
-                WHERE model IN (\(placeholders))
+                WHERE (\(selection.joined(separator: " OR ")))
                   AND ((status = 'QUEUED' AND screen_until IS NULL)
                     OR (status = 'PROCESSING' AND lease_expires_at < ? AND attempts < max_attempts))
                 ORDER BY created_at, id LIMIT 1)
             RETURNING *
             """,
-            [.text(owner), .date(expiresAt), .date(now), .date(now)] + models.map { .text($0) } + [.date(now)])
+            [.text(owner), .date(expiresAt), .date(now), .date(now)]
+                + models.flatMap { [SQLiteData.text($0.model)] + ($0.upstreamCutoff.map { [.date($0)] } ?? []) }
+                + [.date(now)])
         return try rows.first.map(Self.job(from:))
     }
 
@@ -296,7 +309,7 @@ extension SQLiteDataStore {
         return Int(rows.first?.column("n")?.integer ?? 0)
     }
 
-    private static func job(from row: SQLiteRow) throws -> Job {
+    static func job(from row: SQLiteRow) throws -> Job {
         func text(_ name: String) -> String? { row.column(name)?.string }
         func date(_ name: String) -> Date? {
             row.column(name)?.double.map { Date(timeIntervalSince1970: $0) }
@@ -314,7 +327,8 @@ extension SQLiteDataStore {
             maxAttempts: Int(row.column("max_attempts")?.integer ?? 1), leaseOwner: text("lease_owner"),
             leaseExpiresAt: date("lease_expires_at"), error: text("error"), outputKey: text("output_key"),
             result: result, cost: Credits(micros: Int64(row.column("cost_micros")?.integer ?? 0)),
-            webhookURL: text("webhook_url"), screenUntil: date("screen_until"), createdAt: date("created_at") ?? Date(),
+            webhookURL: text("webhook_url"), screenUntil: date("screen_until"),
+            upstream: UpstreamRequest.stored(text("upstream")), createdAt: date("created_at") ?? Date(),
             updatedAt: date("updated_at"), startedAt: date("started_at"), completedAt: date("completed_at"))
     }
 }

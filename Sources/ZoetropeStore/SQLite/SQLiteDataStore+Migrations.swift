@@ -181,6 +181,11 @@ extension SQLiteDataStore {
             """,
             "CREATE INDEX policy_events_by_created ON policy_events(created_at)",
         ],
+        [
+            // Where a job runs on an upstream (JSON: the upstream, its slug, its request id);
+            // NULL: on this gateway's own renderers.
+            "ALTER TABLE jobs ADD COLUMN upstream TEXT",
+        ],
     ]
 
     /// The number of migrations; `PRAGMA user_version` is this once the file is up to date.
