@@ -125,7 +125,10 @@ struct AnswerContractTests {
             let me: [String: Any] = ["protocol_version": 2, "worker_id": "w", "models": [ModelCatalog.ltx2ImageToVideo]]
             try await run.send(.post, "/v1/worker/lease", key: keys.worker, json: me)
             let remote = try await gateway.submit(["prompt": "x", "start_image_url": "aGVsbG8=", "duration": "3"], model: ModelCatalog.ltx2ImageToVideo)
-            let lease = try await run.send(.post, "/v1/worker/lease", key: keys.worker, json: me)
+            // Waiting: on a loaded machine the content policy's screen may still be passing the job.
+            var waiting = me
+            waiting["wait_seconds"] = 20
+            let lease = try await run.send(.post, "/v1/worker/lease", key: keys.worker, json: waiting)
             #expect(lease.json["id"] as? String == remote)
             try await run.send(.post, "/v1/worker/lease", key: keys.worker, json: ["worker_id": "w", "models": []])
             try await run.send(.post, "/v1/worker/jobs/{id}/heartbeat", "/v1/worker/jobs/\(remote)/heartbeat", key: keys.worker, json: ["worker_id": "w", "progress": 0.5])
