@@ -238,8 +238,9 @@ extension PostgresDataStore {
         ],
         [
             // Where a job runs on an upstream (JSON: the upstream, its slug, its request id);
-            // NULL: on the gateways' own renderers.
-            "ALTER TABLE jobs ADD COLUMN upstream TEXT",
+            // NULL: on the gateways' own renderers. (IF NOT EXISTS: safe to apply again should
+            // the migrations around it ever be renumbered.)
+            "ALTER TABLE jobs ADD COLUMN IF NOT EXISTS upstream TEXT",
         ],
         // A take may grant several tokens (a gateway's share), and the buckets skip the
         // write-ahead log: after a crash they start full, which costs nothing worth a disk write per request.
