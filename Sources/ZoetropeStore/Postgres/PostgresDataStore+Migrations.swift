@@ -245,7 +245,7 @@ extension PostgresDataStore {
         // A take may grant several tokens (a gateway's share), and the buckets skip the
         // write-ahead log: after a crash they start full, which costs nothing worth a disk write per request.
         [
-            "ALTER TABLE rate_limit_buckets ADD COLUMN granted INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE rate_limit_buckets ADD COLUMN IF NOT EXISTS granted INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE rate_limit_buckets SET UNLOGGED",
         ],
     ]
