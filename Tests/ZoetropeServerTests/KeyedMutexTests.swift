@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import ZoetropeCore
 import ZoetropeServer
 
 /// `KeyedMutex`: one body at a time per key, in turn; other keys run alongside; a throwing body
@@ -38,6 +39,40 @@ struct KeyedMutexTests {
         }
         #expect(occupancy.most == 1)
         #expect(occupancy.total == 20)
+    }
+
+    /// During an outage, bodies that waited behind one that found the store unavailable answer
+    /// the same at once instead of each waiting out the store's timeout in turn.
+    @Test func waitersBehindAnUnavailableStoreAnswerAtOnce() async throws {
+        let mutex = KeyedMutex()
+        let occupancy = Occupancy()
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    try await mutex.withLock("k") {
+                        occupancy.enter()
+                        try await Task.sleep(for: .milliseconds(300))
+                        throw StoreUnavailable.database("PostgreSQL cannot be reached")
+                    }
+                    return false
+                } catch is StoreUnavailable { return true }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            for _ in 0..<3 {
+                group.addTask {
+                    do {
+                        try await mutex.withLock("k") { occupancy.enter() }
+                        return false
+                    } catch is StoreUnavailable { return true }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes == [true, true, true, true])
+        #expect(occupancy.total == 1, "only the first body ran")
+        // Once it answers again, a new body runs.
+        try await mutex.withLock("k") { occupancy.enter() }
+        #expect(occupancy.total == 2)
     }
 
     @Test func otherKeysRunAlongside() async throws {
