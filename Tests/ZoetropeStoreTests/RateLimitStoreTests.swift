@@ -40,11 +40,12 @@ struct RateLimitStoreTests {
 
     @Test func tokensComeBackAtTheRateUpToTheBurst() async throws {
         try await withStores(1) { stores in
-            let store = stores[0], limit = RateLimit(requestsPerMinute: 6, burst: 2)  // a token every 10 s
+            // A token a minute, so a slow machine's pauses between statements bring none back.
+            let store = stores[0], limit = RateLimit(requestsPerMinute: 1, burst: 2)
             _ = try await store.takeRateLimitToken(keyID: "k", limit: limit)
             _ = try await store.takeRateLimitToken(keyID: "k", limit: limit)
             #expect(try await !store.takeRateLimitToken(keyID: "k", limit: limit).allowed)
-            try await age(store, "k", by: 10)
+            try await age(store, "k", by: 60)
             #expect(try await store.takeRateLimitToken(keyID: "k", limit: limit).allowed)
             #expect(try await !store.takeRateLimitToken(keyID: "k", limit: limit).allowed)
             // A long pause saves up no more than the burst.
@@ -91,11 +92,12 @@ struct RateLimitStoreTests {
 
     @Test func fullBucketsAreForgottenOthersKept() async throws {
         try await withStores(1) { stores in
-            let store = stores[0], limit = RateLimit(requestsPerMinute: 6, burst: 2)
+            // A token a minute, so a slow machine's pauses between statements refill nothing.
+            let store = stores[0], limit = RateLimit(requestsPerMinute: 1, burst: 2)
             _ = try await store.takeRateLimitToken(keyID: "spent", limit: limit)
             _ = try await store.takeRateLimitToken(keyID: "spent", limit: limit)
             _ = try await store.takeRateLimitToken(keyID: "refilled", limit: limit)
-            try await age(store, "refilled", by: 10)
+            try await age(store, "refilled", by: 60)
             try await store.forgetFullRateLimitBuckets(limit: limit)
             #expect(try await store.rateLimitBucketKeys() == ["spent"])
             // Forgetting changes nothing a key sees.
