@@ -27,8 +27,9 @@ struct RequestsController {
 
     private func result(context: ZoetropeRequestContext) async throws -> Response {
         var answer: ResultAnswer
-        let state = try await context.requireOwnSnapshot(in: store)
-        if let kept = finished.answer(for: state.id) {
+        if let kept = finished.answer(for: context.parameters.get("id") ?? "") {
+            // Still there (not expired) and the caller's: one read of the job's state.
+            _ = try await context.requireOwnSnapshot(in: store)
             answer = kept
         } else {
             answer = presenter.result(for: try await context.requireOwnJob(in: store))
