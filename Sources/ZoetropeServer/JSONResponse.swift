@@ -9,11 +9,21 @@ enum JSONResponse {
     static func make<Answer: Encodable>(
         encoding answer: Answer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
     ) throws -> Response {
+        make(body: try body(encoding: answer), status: status, headers: headers)
+    }
+
+    /// A response whose body is JSON already encoded (by `body(encoding:)`).
+    static func make(body: ByteBuffer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// A typed answer as a response body: its JSON and a newline.
+    static func body<Answer: Encodable>(encoding answer: Answer) throws -> ByteBuffer {
         var body = try encoded(answer)
         body.append(0x0A)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return ByteBuffer(bytes: body)
     }
 
     /// A typed answer as compact JSON with sorted keys (as `JSONValue.encoded()` writes).

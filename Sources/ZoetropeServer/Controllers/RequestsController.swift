@@ -26,17 +26,21 @@ struct RequestsController {
     }
 
     private func result(context: ZoetropeRequestContext) async throws -> Response {
+        // A metered key also sees its balance in the metrics, as Segmind's result shows it.
+        let balance = try context.requireAPIKey().credits?.number
         var answer: ResultAnswer
-        if let kept = finished.answer(for: context.parameters.get("id") ?? "") {
-            // Still there (not expired) and the caller's: one read of the job's state.
+        if let kept = finished.kept(for: context.parameters.get("id") ?? "") {
+            // Still there (not expired) and the caller's: its state, as status polls read it.
             _ = try await context.requireOwnSnapshot(in: store)
-            answer = kept
+            if balance == nil {
+                return JSONResponse.make(body: kept.body, status: kept.answer.failed ? .unprocessableContent : .ok)
+            }
+            answer = kept.answer
         } else {
             answer = presenter.result(for: try await context.requireOwnJob(in: store))
-            finished.keep(answer)
+            try finished.keep(answer)
         }
-        // A metered key also sees its balance in the metrics, as Segmind's result shows it.
-        answer.metrics.remainingCredits = try context.requireAPIKey().credits?.number
+        answer.metrics.remainingCredits = balance
         return try JSONResponse.make(encoding: answer, status: answer.failed ? .unprocessableContent : .ok)
     }
 

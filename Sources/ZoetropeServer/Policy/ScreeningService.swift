@@ -67,8 +67,9 @@ struct ScreeningService: Service {
                 }
             case .block(let hit):
                 log.notice("blocked by the content policy: \(hit.category) (\(hit.source.rawValue), \(hit.field))")
-                await end(job, error: hit.failureMessage)
+                // Recorded first: whoever sees the request FAILED finds the block in the events and metrics.
                 await record(hit, action: .block, job: job)
+                await end(job, error: hit.failureMessage)
             case .unusable(let reason):
                 await end(job, error: reason)
             }

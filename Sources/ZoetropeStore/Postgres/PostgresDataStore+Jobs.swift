@@ -50,6 +50,7 @@ extension PostgresDataStore {
     }
 
     public func markScreened(id: String, request: JobRequest?, now: Date) async throws -> Bool {
+        defer { snapshots.changed(id) }
         let requestText = try request.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
         let screened = !(try await rows(
             """
@@ -65,7 +66,7 @@ extension PostgresDataStore {
 
     public func claimUnscreened(now: Date, until: Date, limit: Int) async throws -> [Job] {
         let now = now.timeIntervalSince1970
-        return try await rows(
+        let claimed = try await rows(
             """
             UPDATE jobs SET screen_until = \(until.timeIntervalSince1970), updated_at = \(now)
             WHERE id IN (
@@ -75,6 +76,8 @@ extension PostgresDataStore {
             RETURNING *
             """
         ).map(Self.job(from:)).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        snapshots.changed(claimed.map(\.id))
+        return claimed
     }
 
     public func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job? {
@@ -88,7 +91,7 @@ extension PostgresDataStore {
         guard !models.isEmpty else { return nil }
         let now = now.timeIntervalSince1970
         let forUpstream = upstreamCutoffs != nil, cutoffs = upstreamCutoffs ?? []
-        return try await rows(
+        let job = try await rows(
             """
             UPDATE jobs SET status = 'PROCESSING', lease_owner = \(owner),
                 lease_expires_at = \(expiresAt.timeIntervalSince1970), attempts = attempts + 1, progress = 0,
@@ -107,10 +110,13 @@ extension PostgresDataStore {
             RETURNING *
             """
         ).first.map(Self.job(from:))
+        if let job { snapshots.changed(job.id) }
+        return job
     }
 
     public func heartbeat(id: String, owner: String, expiresAt: Date, now: Date) async throws -> Bool {
-        !(try await rows(
+        defer { snapshots.changed(id) }
+        return !(try await rows(
             """
             UPDATE jobs SET lease_expires_at = \(expiresAt.timeIntervalSince1970), updated_at = \(now.timeIntervalSince1970)
             WHERE id = \(id) AND lease_owner = \(owner) AND status = 'PROCESSING' RETURNING id
@@ -119,7 +125,8 @@ extension PostgresDataStore {
     }
 
     public func updateProgress(id: String, owner: String, progress: Double, now: Date) async throws -> Bool {
-        !(try await rows(
+        defer { snapshots.changed(id) }
+        return !(try await rows(
             """
             UPDATE jobs SET progress = \(min(max(progress, 0), 1)), updated_at = \(now.timeIntervalSince1970)
             WHERE id = \(id) AND lease_owner = \(owner) AND status = 'PROCESSING' RETURNING id
@@ -128,6 +135,7 @@ extension PostgresDataStore {
     }
 
     public func cancel(id: String, now: Date) async throws -> Job? {
+        defer { snapshots.changed(id) }
         let now = now.timeIntervalSince1970
         return try await rows(
             """
@@ -139,6 +147,7 @@ extension PostgresDataStore {
     }
 
     public func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool {
+        defer { snapshots.changed(id) }
         let resultText = result.map { String(decoding: $0.encoded(), as: UTF8.self) }
         let now = now.timeIntervalSince1970
         return !(try await rows(
@@ -151,6 +160,7 @@ extension PostgresDataStore {
     }
 
     public func fail(id: String, owner: String?, error: String, now: Date) async throws -> Bool {
+        defer { snapshots.changed(id) }
         let now = now.timeIntervalSince1970
         // `$5 IS NULL`: any owner (or none); otherwise only the lease owner.
         return !(try await rows(
@@ -165,6 +175,7 @@ extension PostgresDataStore {
     }
 
     public func failAttempt(id: String, owner: String, error: String, now: Date) async throws -> Job? {
+        defer { snapshots.changed(id) }
         let now = now.timeIntervalSince1970
         // Every `attempts < max_attempts` reads the row as it was: attempts are left, so queue it again.
         let job = try await rows(
@@ -183,6 +194,7 @@ extension PostgresDataStore {
     }
 
     public func release(id: String, owner: String, now: Date) async throws {
+        defer { snapshots.changed(id) }
         try await rows(
             """
             UPDATE jobs SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL, progress = 0,
@@ -194,7 +206,7 @@ extension PostgresDataStore {
 
     public func failAbandoned(now: Date) async throws -> [Job] {
         let now = now.timeIntervalSince1970
-        return try await rows(
+        let jobs = try await rows(
             """
             UPDATE jobs SET status = 'FAILED',
                 error = 'the job was interrupted ' || attempts || ' times (its worker stopped responding) and was given up',
@@ -203,6 +215,8 @@ extension PostgresDataStore {
             RETURNING *
             """
         ).map(Self.job(from:))
+        snapshots.changed(jobs.map(\.id))
+        return jobs
     }
 
     public func claimIdempotencyKey(_ key: String, apiKeyID: String, bodyHash: String, requestID: String, now: Date)
@@ -263,8 +277,10 @@ extension PostgresDataStore {
     }
 
     public func expire(createdBefore cutoff: Date) async throws -> [Job] {
-        try await rows("DELETE FROM jobs WHERE created_at < \(cutoff.timeIntervalSince1970) RETURNING *")
+        let jobs = try await rows("DELETE FROM jobs WHERE created_at < \(cutoff.timeIntervalSince1970) RETURNING *")
             .map(Self.job(from:))
+        snapshots.changed(jobs.map(\.id))
+        return jobs
     }
 
     public func unfinishedJobCount(apiKeyID: String) async throws -> Int {

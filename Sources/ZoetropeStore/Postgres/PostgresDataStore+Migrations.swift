@@ -248,6 +248,27 @@ extension PostgresDataStore {
             "ALTER TABLE rate_limit_buckets ADD COLUMN IF NOT EXISTS granted INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE rate_limit_buckets SET UNLOGGED",
         ],
+        // Every change to a job tells every process (delivered at commit), so a status poll can be
+        // answered from memory until the job changes.
+        [
+            """
+            CREATE OR REPLACE FUNCTION zoetrope_jobs_notify_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    PERFORM pg_notify('zoetrope_jobs', OLD.id);
+                ELSE
+                    PERFORM pg_notify('zoetrope_jobs', NEW.id);
+                END IF;
+                RETURN NULL;
+            END
+            $$
+            """,
+            "DROP TRIGGER IF EXISTS jobs_notify_changed ON jobs",
+            """
+            CREATE TRIGGER jobs_notify_changed AFTER INSERT OR UPDATE OR DELETE ON jobs
+            FOR EACH ROW EXECUTE FUNCTION zoetrope_jobs_notify_changed()
+            """,
+        ],
     ]
 
     /// The migration versions recorded in `zoetrope_migrations`, ascending.

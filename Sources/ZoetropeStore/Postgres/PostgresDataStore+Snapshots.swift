@@ -2,7 +2,9 @@ import Foundation
 import PostgresNIO
 import ZoetropeCore
 
-/// The status poll's read: one prepared statement on the primary key, no request decoded.
+/// The status poll's read: kept in ``JobSnapshotCache`` until the job changes (this process's
+/// writes, every other's `NOTIFY zoetrope_jobs`), else one prepared statement on the primary key,
+/// no request decoded.
 extension PostgresDataStore {
     /// `SELECT` of a job's state columns by id, prepared once per connection.
     struct SnapshotStatement: PostgresPreparedStatement {
@@ -23,6 +25,11 @@ extension PostgresDataStore {
     }
 
     public func snapshot(id: String) async throws -> JobSnapshot? {
+        try await snapshots.snapshot(id: id) { try await readSnapshot(id: id) }
+    }
+
+    /// The job's state columns, read from the table.
+    private func readSnapshot(id: String) async throws -> JobSnapshot? {
         guard let (id, apiKeyID, status, progress, error, createdAt, updatedAt) = try await rows(SnapshotStatement(id: id)).first
         else { return nil }
         guard let status = JobStatus(rawValue: status) else { throw RenderError("a stored job row is malformed") }

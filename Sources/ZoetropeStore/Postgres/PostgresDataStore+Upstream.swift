@@ -14,7 +14,8 @@ extension PostgresDataStore {
     }
 
     public func recordUpstream(id: String, owner: String, upstream: UpstreamRequest, now: Date) async throws -> Bool {
-        !(try await rows(
+        defer { snapshots.changed(id) }
+        return !(try await rows(
             """
             UPDATE jobs SET upstream = \(upstream.storedText), updated_at = \(now.timeIntervalSince1970)
             WHERE id = \(id) AND lease_owner = \(owner) AND status = 'PROCESSING' RETURNING id

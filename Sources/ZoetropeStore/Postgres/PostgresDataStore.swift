@@ -12,7 +12,8 @@ import ZoetropeCore
 /// with `FOR UPDATE SKIP LOCKED` so concurrent callers never get the same one. Queued, screened or
 /// handed-back jobs send `NOTIFY zoetrope_work` from a trigger in the same statement, and every store keeps one
 /// `LISTEN`ing connection, so an idle render slot in any process wakes within milliseconds; the same
-/// connection hears `NOTIFY zoetrope_keys` from a revocation or credit change in any process. Times are
+/// connection hears `NOTIFY zoetrope_keys` from a revocation or credit change in any process, and
+/// `NOTIFY zoetrope_jobs` (a trigger) from every change to a job, which keeps status polls' cache true. Times are
 /// stored as `DOUBLE PRECISION` epoch seconds, as SQLite stores them.
 public final class PostgresDataStore: DataStore, Sendable {
     private let client: PostgresClient
@@ -25,6 +26,9 @@ public final class PostgresDataStore: DataStore, Sendable {
     let workSignal: WorkSignal
     /// Key changes from this process at once and from every other from `LISTEN zoetrope_keys`.
     public let keyChanges: KeyChanges
+    /// Job states read recently: forgotten at once on this process's writes and on every other's
+    /// `NOTIFY zoetrope_jobs`; not used while the `LISTEN` connection is down.
+    let snapshots: JobSnapshotCache
     /// The longest one query may wait for a connection and its answer before it fails with
     /// `StoreUnavailable` (PostgreSQL down or not answering), so no request hangs on the database.
     let queryTimeout: Duration
@@ -34,7 +38,7 @@ public final class PostgresDataStore: DataStore, Sendable {
 
     private init(
         client: PostgresClient, logger: Logger, runTask: Task<Void, Never>, listenTask: Task<Void, Never>,
-        workSignal: WorkSignal, keyChanges: KeyChanges, queryTimeout: Duration
+        workSignal: WorkSignal, keyChanges: KeyChanges, snapshots: JobSnapshotCache, queryTimeout: Duration
     ) {
         self.client = client
         self.logger = logger
@@ -42,6 +46,7 @@ public final class PostgresDataStore: DataStore, Sendable {
         self.listenTask = listenTask
         self.workSignal = workSignal
         self.keyChanges = keyChanges
+        self.snapshots = snapshots
         self.queryTimeout = queryTimeout
     }
 
@@ -60,10 +65,11 @@ public final class PostgresDataStore: DataStore, Sendable {
     }
 
     /// Connects to `url` as `open(url:logger:maximumConnections:)` does, but applies the pending
-    /// migrations up to `schemaVersion` only. For tests of upgrades from an older schema (a test hook).
+    /// migrations up to `schemaVersion` only, and serves a status poll from memory for up to
+    /// `snapshotMaxAge`. For tests of upgrades from an older schema and of the poll cache (a test hook).
     package static func open(
         url: String, logger: Logger, maximumConnections: Int, schemaVersion: Int,
-        queryTimeout: Duration = defaultQueryTimeout
+        queryTimeout: Duration = defaultQueryTimeout, snapshotMaxAge: Duration = JobSnapshotCache.defaultMaxAge
     ) async throws -> PostgresDataStore {
         let parsed = try PostgresURL(url)
         // One plain connection first: an unreachable server or a refused login fails here at once,
@@ -91,10 +97,11 @@ public final class PostgresDataStore: DataStore, Sendable {
         }
         let workSignal = WorkSignal()
         let keyChanges = KeyChanges()
+        let snapshots = JobSnapshotCache(maxAge: snapshotMaxAge, trusted: false)
         let (listening, listeningContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let listenTask = Task {
             await listen(
-                client: client, signal: workSignal, keyChanges: keyChanges, logger: logger,
+                client: client, signal: workSignal, keyChanges: keyChanges, snapshots: snapshots, logger: logger,
                 firstAttempt: listeningContinuation)
         }
         // Wait for the first LISTEN to be in place (or to fail), so that a job queued by another
@@ -102,7 +109,7 @@ public final class PostgresDataStore: DataStore, Sendable {
         for await _ in listening { break }
         return PostgresDataStore(
             client: client, logger: logger, runTask: runTask, listenTask: listenTask, workSignal: workSignal,
-            keyChanges: keyChanges, queryTimeout: queryTimeout)
+            keyChanges: keyChanges, snapshots: snapshots, queryTimeout: queryTimeout)
     }
 
     /// What went wrong, readably: the server's message for a server error (PostgresNIO's own
@@ -130,6 +137,7 @@ public final class PostgresDataStore: DataStore, Sendable {
 
     /// Runs `sql` as it is. For tests that write rows an older schema held (a test hook).
     package func execute(_ sql: String) async throws {
+        defer { snapshots.changed(nil) }
         try await rows(PostgresQuery(unsafeSQL: sql))
     }
 

@@ -35,6 +35,11 @@ extension SQLiteDataStore {
     }
 
     public func snapshot(id: String) async throws -> JobSnapshot? {
+        try await snapshots.snapshot(id: id) { try await readSnapshot(id: id) }
+    }
+
+    /// The job's state columns, read from the table.
+    private func readSnapshot(id: String) async throws -> JobSnapshot? {
         guard let row = try await connection.query(
             "SELECT id, api_key_id, status, progress, error, created_at, updated_at FROM jobs WHERE id = ?", [.text(id)]
         ).first else { return nil }
@@ -62,6 +67,7 @@ extension SQLiteDataStore {
     }
 
     public func markScreened(id: String, request: JobRequest?, now: Date) async throws -> Bool {
+        defer { snapshots.changed(id) }
         let requestText = try request.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
         let screened = !(try await connection.query(
             """
@@ -74,7 +80,7 @@ extension SQLiteDataStore {
     }
 
     public func claimUnscreened(now: Date, until: Date, limit: Int) async throws -> [Job] {
-        try await connection.query(
+        let claimed = try await connection.query(
             """
             UPDATE jobs SET screen_until = ?, updated_at = ?
             WHERE id IN (
@@ -84,6 +90,8 @@ extension SQLiteDataStore {
             """,
             [.date(until), .date(now), .date(now), .integer(limit)]
         ).map(Self.job(from:)).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        snapshots.changed(claimed.map(\.id))
+        return claimed
     }
 
     public func lease(models: [String], owner: String, expiresAt: Date, now: Date) async throws -> Job? {
@@ -114,10 +122,13 @@ extension SQLiteDataStore {
             [.text(owner), .date(expiresAt), .date(now), .date(now)]
                 + models.flatMap { [SQLiteData.text($0.model)] + ($0.upstreamCutoff.map { [.date($0)] } ?? []) }
                 + [.date(now)])
-        return try rows.first.map(Self.job(from:))
+        let job = try rows.first.map(Self.job(from:))
+        if let job { snapshots.changed(job.id) }
+        return job
     }
 
     public func heartbeat(id: String, owner: String, expiresAt: Date, now: Date) async throws -> Bool {
+        defer { snapshots.changed(id) }
         let rows = try await connection.query(
             """
             UPDATE jobs SET lease_expires_at = ?, updated_at = ?
@@ -128,7 +139,8 @@ extension SQLiteDataStore {
     }
 
     public func updateProgress(id: String, owner: String, progress: Double, now: Date) async throws -> Bool {
-        !(try await connection.query(
+        defer { snapshots.changed(id) }
+        return !(try await connection.query(
             """
             UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
             RETURNING id
@@ -137,7 +149,8 @@ extension SQLiteDataStore {
     }
 
     public func cancel(id: String, now: Date) async throws -> Job? {
-        try await connection.query(
+        defer { snapshots.changed(id) }
+        return try await connection.query(
             """
             UPDATE jobs SET status = 'CANCELLED', error = 'cancelled by the client', lease_owner = NULL,
                 lease_expires_at = NULL, completed_at = ?, updated_at = ?
@@ -147,6 +160,7 @@ extension SQLiteDataStore {
     }
 
     public func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool {
+        defer { snapshots.changed(id) }
         let resultText = result.map { String(decoding: $0.encoded(), as: UTF8.self) }
         let rows = try await connection.query(
             """
@@ -159,6 +173,7 @@ extension SQLiteDataStore {
     }
 
     public func fail(id: String, owner: String?, error: String, now: Date) async throws -> Bool {
+        defer { snapshots.changed(id) }
         var sql = """
             UPDATE jobs SET status = 'FAILED', error = ?, lease_owner = NULL, lease_expires_at = NULL,
                 completed_at = ?, updated_at = ?
@@ -173,6 +188,7 @@ extension SQLiteDataStore {
     }
 
     public func failAttempt(id: String, owner: String, error: String, now: Date) async throws -> Job? {
+        defer { snapshots.changed(id) }
         // Every `attempts < max_attempts` reads the row as it was: attempts are left, so queue it again.
         let job = try await connection.query(
             """
@@ -191,6 +207,7 @@ extension SQLiteDataStore {
     }
 
     public func release(id: String, owner: String, now: Date) async throws {
+        defer { snapshots.changed(id) }
         _ = try await connection.query(
             """
             UPDATE jobs SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL, progress = 0,
@@ -211,7 +228,9 @@ extension SQLiteDataStore {
             RETURNING *
             """,
             [.date(now), .date(now), .date(now)])
-        return try rows.map(Self.job(from:))
+        let jobs = try rows.map(Self.job(from:))
+        snapshots.changed(jobs.map(\.id))
+        return jobs
     }
 
     public func claimIdempotencyKey(_ key: String, apiKeyID: String, bodyHash: String, requestID: String, now: Date)
@@ -271,7 +290,9 @@ extension SQLiteDataStore {
 
     public func expire(createdBefore cutoff: Date) async throws -> [Job] {
         let rows = try await connection.query("DELETE FROM jobs WHERE created_at < ? RETURNING *", [.date(cutoff)])
-        return try rows.map(Self.job(from:))
+        let jobs = try rows.map(Self.job(from:))
+        snapshots.changed(jobs.map(\.id))
+        return jobs
     }
 
     public func unfinishedJobCount(apiKeyID: String) async throws -> Int {

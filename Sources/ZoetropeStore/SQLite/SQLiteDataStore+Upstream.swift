@@ -12,7 +12,8 @@ extension SQLiteDataStore {
     }
 
     public func recordUpstream(id: String, owner: String, upstream: UpstreamRequest, now: Date) async throws -> Bool {
-        !(try await connection.query(
+        defer { snapshots.changed(id) }
+        return !(try await connection.query(
             """
             UPDATE jobs SET upstream = ?, updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING'
             RETURNING id

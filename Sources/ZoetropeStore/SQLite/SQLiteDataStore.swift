@@ -16,6 +16,8 @@ public final class SQLiteDataStore: DataStore, Sendable {
     /// Key changes made through this store (another process's, `zoetrope keys revoke`'s, are not
     /// seen here: caches keep a verified key for at most a second).
     public let keyChanges = KeyChanges()
+    /// Job states read recently; every job write here tells it (no other process writes the file's jobs).
+    let snapshots = JobSnapshotCache()
 
     private init(connection: SQLiteConnection, path: String) {
         self.connection = connection
@@ -57,6 +59,7 @@ public final class SQLiteDataStore: DataStore, Sendable {
 
     /// Runs `sql` as it is. For tests that write rows an older schema held (a test hook).
     package func execute(_ sql: String) async throws {
+        defer { snapshots.changed(nil) }
         _ = try await connection.query(sql)
     }
 

@@ -113,7 +113,9 @@ struct ContentPolicyRouteTests {
             try JSONSerialization.data(withJSONObject: ["categories": [["name": "fish", "action": "block", "terms": ["salmon"]]]])
                 .write(to: file)
             try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: file.path)
-            let deadline = Date().addingTimeInterval(10)
+            // A bound, not a measure: each try before the reload renders a whole clip, which a
+            // loaded machine may take many seconds over.
+            let deadline = Date().addingTimeInterval(180)
             while try await Self.outcome(gateway, InProcessGateway.video("a salmon")).status != "FAILED" {
                 #expect(Date() < deadline, "the changed policy file was not read again")
                 if Date() >= deadline { return }

@@ -53,9 +53,15 @@ struct RouteClient: Sendable {
             if let status = reply.json["status"] as? String, ["COMPLETED", "FAILED", "CANCELLED"].contains(status) {
                 return reply
             }
-            guard reply.status == 200 else { throw TestFailure("status of \(id) answered \(reply.status): \(reply.text)") }
             guard Date() < deadline else { throw TestFailure("request \(id) did not end within \(timeout) s") }
-            try await Task.sleep(for: .milliseconds(20))
+            // A client polling faster than the key's rate limit waits as it is told, as clients do.
+            if reply.status == 429, let wait = reply.header("Retry-After").flatMap(Double.init) {
+                try await Task.sleep(for: .seconds(wait))
+                continue
+            }
+            guard reply.status == 200 else { throw TestFailure("status of \(id) answered \(reply.status): \(reply.text)") }
+            // Ten polls a second: the default rate limit's pace, so a long render does not drain its burst.
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 }
