@@ -20,6 +20,8 @@ public struct Job: Sendable, Equatable {
     public var outputKey: String?
     /// The output of a model whose result is JSON rather than a file (a created voice).
     public var result: JSONValue?
+    /// Where a finished render's time went: seconds by stage (`StageTimes.json`), as its renderer reported them.
+    public var stages: JSONValue?
     /// Credits reserved at submit: charged when the job completes, released when it fails or is cancelled.
     public var cost: Credits
     /// Where the result is POSTed when the job ends (the submit's `?webhook=`, or the key's default).
@@ -38,7 +40,7 @@ public struct Job: Sendable, Equatable {
     public init(
         id: String = UUID().uuidString.lowercased(), apiKeyID: String, model: String, request: JobRequest,
         status: JobStatus = .queued, progress: Double = 0, attempts: Int = 0, maxAttempts: Int = 3,
-        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil, result: JSONValue? = nil, cost: Credits = .zero, webhookURL: String? = nil,
+        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, error: String? = nil, outputKey: String? = nil, result: JSONValue? = nil, stages: JSONValue? = nil, cost: Credits = .zero, webhookURL: String? = nil,
         screenUntil: Date? = nil, upstream: UpstreamRequest? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
         startedAt: Date? = nil, completedAt: Date? = nil
     ) {
@@ -55,6 +57,7 @@ public struct Job: Sendable, Equatable {
         self.error = error
         self.outputKey = outputKey
         self.result = result
+        self.stages = stages
         self.cost = cost
         self.webhookURL = webhookURL
         self.screenUntil = screenUntil

@@ -40,9 +40,10 @@ public protocol JobStore: Sendable {
     /// Ends a QUEUED or PROCESSING job CANCELLED and returns it; nil when the job is not
     /// cancellable (unknown, or already finished).
     func cancel(id: String, now: Date) async throws -> Job?
-    /// Marks the job COMPLETED with its output (a stored file, or a JSON result); false when the
-    /// lease is no longer this owner's.
-    func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool
+    /// Marks the job COMPLETED with its output (a stored file, or a JSON result) and where its time
+    /// went (`stages`, when its renderer said); false when the lease is no longer this owner's.
+    func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, stages: JSONValue?, now: Date)
+        async throws -> Bool
     /// Marks the job FAILED; with an owner only if that owner still holds the lease.
     func fail(id: String, owner: String?, error: String, now: Date) async throws -> Bool
     /// Ends the owner's attempt as failed (its upload was refused): the job is QUEUED again, the
@@ -98,4 +99,9 @@ public struct JobFilter: Sendable, Equatable {
 extension JobStore {
     /// 1-based position among queued jobs (1 = next to start); 0 when the job is not queued.
     public func queuePosition(of job: Job) async throws -> Int { try await queuePosition(of: job.snapshot) }
+
+    /// Marks the job COMPLETED with its output, no stage timings given.
+    public func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool {
+        try await complete(id: id, owner: owner, outputKey: outputKey, result: result, stages: nil, now: now)
+    }
 }

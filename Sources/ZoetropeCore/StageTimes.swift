@@ -38,6 +38,11 @@ public final class StageTimes: Sendable {
     /// Every stage so far with its seconds, in order.
     public var all: [(stage: String, seconds: Double)] { entries.withLock { $0 } }
 
+    /// `{"decode": 0.412, "render": 0.7, …}`: seconds by stage to the millisecond, as a job keeps them.
+    public var json: JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: all.map { ($0.stage, .number(($0.seconds * 1000).rounded() / 1000)) }))
+    }
+
     /// "fetch 0.01 s, decode 0.20 s, …", for a log line.
     public var summary: String {
         all.map { "\($0.stage) \(($0.seconds * 100).rounded() / 100) s" }.joined(separator: ", ")

@@ -222,11 +222,14 @@ public enum WorkerProtocol {
         public var workerID: String
         public var outputKey: String?
         public var voice: Voice?
+        /// Where the render's time went, seconds by stage (optional): the result's `metrics.stages`.
+        public var stages: [String: Double]?
 
-        public init(workerID: String, outputKey: String? = nil, voice: Voice? = nil) {
+        public init(workerID: String, outputKey: String? = nil, voice: Voice? = nil, stages: [String: Double]? = nil) {
             self.workerID = workerID
             self.outputKey = outputKey
             self.voice = voice
+            self.stages = stages
         }
 
         public init(workerID: String, voice: VoiceProfile) {
@@ -234,7 +237,29 @@ public enum WorkerProtocol {
         }
 
         enum CodingKeys: String, CodingKey {
-            case workerID = "worker_id", outputKey = "output_key", voice
+            case workerID = "worker_id", outputKey = "output_key", voice, stages
+        }
+
+        /// The most stages a completion may report.
+        public static let maximumStages = 16
+
+        /// `stages` as a job keeps them; an `InvalidRequest` naming the field for a stage name that
+        /// is not 1–32 lowercase letters, digits or underscores, or seconds that are not a number
+        /// from 0 to a day.
+        public func stageTimes() throws -> JSONValue? {
+            guard let stages else { return nil }
+            guard stages.count <= Self.maximumStages else {
+                throw InvalidRequest("stages", "may name at most \(Self.maximumStages) stages")
+            }
+            for (name, seconds) in stages {
+                guard (1...32).contains(name.count),
+                    name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
+                else { throw InvalidRequest("stages", "names stages in lowercase letters, digits and underscores (1 to 32)") }
+                guard seconds.isFinite, (0...86_400).contains(seconds) else {
+                    throw InvalidRequest("stages.\(name)", "must be seconds from 0 to 86400")
+                }
+            }
+            return .object(stages.mapValues { .number(($0 * 1000).rounded() / 1000) })
         }
     }
 

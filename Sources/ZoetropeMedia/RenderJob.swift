@@ -67,9 +67,11 @@ struct RenderJob: @unchecked Sendable {
         }
         defer { if let audioFile { try? FileManager.default.removeItem(at: audioFile) } }
 
+        // Key frames: each shot's first, and the last (so the last frame decodes on its own for
+        // `last_frame_url`, and is as close to the picture as the quality setting allows).
         let encoder = try VideoEncoder(
             width: width, height: height, audio: audioFile, output: context.outputFile,
-            keyframes: shots.shots.map(\.startFrame), settings: settings)
+            keyframes: shots.shots.map(\.startFrame) + [shots.frameCount - 1], settings: settings)
         var frame = PlanarImage(width: width, height: height)
         var written = 0
         let total = shots.frameCount

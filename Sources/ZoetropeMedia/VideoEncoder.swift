@@ -46,8 +46,9 @@ public final class VideoEncoder {
     private let errors: DrainedPipe
     private var finished = false
 
-    /// `keyframes`: frame indices that must be key frames (each shot's first, so a cut opens on
-    /// a whole picture rather than on a prediction from the shot before).
+    /// `keyframes`: frame indices that must be key frames (IDR: a decoder can start there), such
+    /// as each shot's first, so a cut opens on a whole picture rather than on a prediction from
+    /// the shot before.
     public init(
         width: Int, height: Int, frameRate: Int = GenerationRequest.framesPerSecond, audio: URL?, output: URL,
         keyframes: [Int] = [], settings: EncoderSettings = EncoderSettings()
@@ -71,7 +72,10 @@ public final class VideoEncoder {
         ]
         let cuts = keyframes.filter { $0 > 0 }.sorted()
         if !cuts.isEmpty {
-            arguments += ["-force_key_frames", cuts.map { String(format: "%.6f", Double($0) / Double(frameRate)) }.joined(separator: ",")]
+            arguments += [
+                "-force_key_frames", cuts.map { String(format: "%.6f", Double($0) / Double(frameRate)) }.joined(separator: ","),
+                "-forced-idr", "1",
+            ]
         }
         if audio != nil {
             arguments += ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", settings.audioBitrate, "-ar", "48000"]

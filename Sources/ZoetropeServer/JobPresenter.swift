@@ -16,7 +16,7 @@ struct JobPresenter: Sendable {
             queueTime: job.queueTime.map(Self.seconds), inferenceTime: job.inferenceTime.map(Self.seconds),
             totalTime: job.totalTime.map(Self.seconds), retryCount: max(job.attempts - 1, 0),
             cost: job.status == .completed ? job.cost.number : nil, seed: job.request.video?.seed,
-            upstream: Self.upstreamMetrics(of: job))
+            upstream: Self.upstreamMetrics(of: job), stages: job.status == .completed ? job.stages : nil)
         var error: String?
         switch job.status {
         case .failed: error = job.error ?? "the job failed"

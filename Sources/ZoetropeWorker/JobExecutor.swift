@@ -108,10 +108,8 @@ public struct JobExecutor: Sendable {
         case .success(.video):
             do {
                 let reportLog = log
-                let stored = try await stages.measure("upload") {
-                    try await heartbeating(lease, progress: progress) {
-                        try await reported("the video", log: reportLog) { try await lease.complete(video: outputFile) }
-                    }
+                let stored = try await heartbeating(lease, progress: progress) {
+                    try await reported("the video", log: reportLog) { try await lease.complete(video: outputFile, stages: stages) }
                 }
                 guard stored else {
                     log.warning("job finished after its lease was lost or it expired; output discarded")

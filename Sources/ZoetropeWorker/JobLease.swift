@@ -11,8 +11,9 @@ public protocol JobLease: Sendable {
     /// Records progress (0...1) and keeps the lease alive; false when the lease is no longer
     /// ours (the job was cancelled, or another worker took it), which stops the render.
     func heartbeat(progress: Double) async throws -> Bool
-    /// Stores the finished video and completes the job; false when the lease was lost (nothing is kept).
-    func complete(video file: URL) async throws -> Bool
+    /// Stores the finished video and completes the job with where its time went (`stages`, to
+    /// which the upload's own time is added); false when the lease was lost (nothing is kept).
+    func complete(video file: URL, stages: StageTimes) async throws -> Bool
     /// Completes a voice job with the profile made; false when the lease was lost.
     func complete(voice: VoiceProfile) async throws -> Bool
     /// Ends the job FAILED with a reason fit for the client.

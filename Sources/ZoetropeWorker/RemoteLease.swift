@@ -35,10 +35,14 @@ struct RemoteLease: JobLease {
         try await client.heartbeat(jobID: job.id, WorkerProtocol.Heartbeat(workerID: workerID, progress: progress))
     }
 
-    func complete(video file: URL) async throws -> Bool {
+    func complete(video file: URL, stages: StageTimes) async throws -> Bool {
         guard let upload = assignment.upload else { throw RenderError("the gateway gave no upload link for the video") }
-        try await client.upload(file, to: upload)
-        return try await client.complete(jobID: job.id, WorkerProtocol.Completion(workerID: workerID, outputKey: upload.key))
+        try await stages.measure("upload") { try await client.upload(file, to: upload) }
+        return try await client.complete(
+            jobID: job.id,
+            WorkerProtocol.Completion(
+                workerID: workerID, outputKey: upload.key,
+                stages: Dictionary(stages.all, uniquingKeysWith: +)))
     }
 
     func complete(voice: VoiceProfile) async throws -> Bool {

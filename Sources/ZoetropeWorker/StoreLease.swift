@@ -57,7 +57,13 @@ public struct StoreLease: JobLease {
 
     /// Stores the video, and the PNG of its last frame beside it, once (a call repeated because
     /// the database was unavailable finds them stored and only completes the job).
-    public func complete(video file: URL) async throws -> Bool {
+    public func complete(video file: URL, stages: StageTimes) async throws -> Bool {
+        try await stages.measure("upload") { try await store(video: file) }
+        return try await completeStoredVideo(stages: stages.json)
+    }
+
+    /// Stores the video and its last frame's PNG, unless an earlier call did.
+    private func store(video file: URL) async throws {
         if !lastExtension.outputStored.withLock({ $0 }) {
             // A file that is no video (a test engine's) simply has no last frame.
             let lastFrame = try? await ProcessRunner.onDedicatedThread { try LastFrame.png(of: file) }
@@ -70,13 +76,13 @@ public struct StoreLease: JobLease {
             if let lastFrame { try? await queue.blobs.put(lastFrame, key: BlobKey.lastFrame(ofOutput: outputKey)) }
             lastExtension.outputStored.withLock { $0 = true }
         }
-        return try await completeStoredVideo()
     }
 
-    /// Completes the job with the video already stored under `outputKey`; deletes it when the
-    /// lease was lost.
-    public func completeStoredVideo() async throws -> Bool {
-        guard try await queue.store.complete(id: job.id, owner: owner, outputKey: outputKey, result: nil, now: Date())
+    /// Completes the job with the video already stored under `outputKey` and where its time went;
+    /// deletes the video when the lease was lost.
+    public func completeStoredVideo(stages: JSONValue?) async throws -> Bool {
+        guard try await queue.store.complete(
+            id: job.id, owner: owner, outputKey: outputKey, result: nil, stages: stages, now: Date())
         else {
             try? await queue.blobs.delete(key: outputKey)
             try? await queue.blobs.delete(key: BlobKey.lastFrame(ofOutput: outputKey))

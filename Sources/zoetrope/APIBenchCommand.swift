@@ -202,6 +202,21 @@ struct APIBenchCommand: AsyncParsableCommand {
             return answer?["status"] as? String ?? "HTTP \(response.status.code)"
         }
 
+        /// Seconds for one `POST /v1/{model}` of `picture` (base64) to answer with its video.
+        func runSync(prompt: String, picture: String, duration: Int, audio: Bool, http: HTTPClient) async throws -> Double {
+            let json: [String: Any] = [
+                "prompt": prompt, "start_image_url": picture, "duration": String(duration), "generate_audio": audio,
+            ]
+            let body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
+            let start = ContinuousClock.now
+            let response = try await http.execute(request("/v1/\(model)", post: true, body: body), timeout: .seconds(600))
+            let bytes = try await response.body.collect(upTo: 1 << 30)
+            guard response.status == .ok else {
+                throw ValidationError("POST /v1/\(model) answered \(response.status.code): \(String(buffer: bytes).prefix(300))")
+            }
+            return (ContinuousClock.now - start).inSeconds
+        }
+
         func cancel(_ id: String, http: HTTPClient) async {
             if let response = try? await http.execute(request("/v2/requests/\(id)/cancel", post: true), timeout: .seconds(60)) {
                 _ = try? await response.body.collect(upTo: 1 << 20)

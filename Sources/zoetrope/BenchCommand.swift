@@ -29,6 +29,9 @@ struct RenderBenchCommand: AsyncParsableCommand {
     @Option(help: "An image to animate instead of the bundled test picture.") var image: String?
     @Flag(help: "Time only the renderer (no encoder, no ffmpeg rows): a quick check while working on it.")
     var renderOnly = false
+    @Option(help: "Also time the same clip through this running gateway's `POST /v1/{model}`, audio off and on (e.g. http://127.0.0.1:8080).")
+    var gateway: String?
+    @Option(help: "The API key for --gateway (default: $ZOETROPE_API_KEY).") var apiKey: String?
 
     func run() async throws {
         _ = try MediaTools.check()
@@ -71,7 +74,7 @@ struct RenderBenchCommand: AsyncParsableCommand {
         // The rows take turns in every repetition, so a slow spell of a shared machine hits them
         // alike; each row reports its best wall time and its least CPU time (user + system, this
         // process and its ffmpeg children).
-        let rows: [(name: String, run: () async throws -> Double)] = [
+        var rows: [(name: String, run: () async throws -> Double)] = [
             ("encode-only floor (ffmpeg, still)", {
                 try Self.ffmpeg(["-loop", "1", "-framerate", "24", "-i", still.path, "-vf",
                                  "scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,format=yuv420p",
@@ -89,6 +92,23 @@ struct RenderBenchCommand: AsyncParsableCommand {
             }),
             ("zoetrope render only (no encode)", { Self.renderOnly(source: source, plan: plan) }),
         ]
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = http.shutdown() }
+        if let gateway {
+            guard let key = apiKey ?? ProcessInfo.processInfo.environment["ZOETROPE_API_KEY"] else {
+                throw ValidationError("--gateway needs --api-key or ZOETROPE_API_KEY")
+            }
+            let api = APIBenchCommand.Gateway(
+                base: gateway.hasSuffix("/") ? String(gateway.dropLast()) : gateway, key: key,
+                model: "kling-3-pro-image2video")
+            let picture = try Data(contentsOf: still).base64EncodedString()
+            for audio in [false, true] {
+                rows.append(("v1 API, audio \(audio ? "on" : "off") (whole call)", {
+                    try await api.runSync(
+                        prompt: "slow push in", picture: picture, duration: duration, audio: audio, http: http)
+                }))
+            }
+        }
         var wall = [Double](repeating: .infinity, count: rows.count)
         var cpu = [Double](repeating: .infinity, count: rows.count)
         for _ in 0..<max(1, repeats) {
@@ -105,6 +125,7 @@ struct RenderBenchCommand: AsyncParsableCommand {
                   + String(format: "%7.2f s  %6.1f fps  %5.2f×  %7.2f s", wall[index], Double(frames) / wall[index],
                            wall[index] / wall[0], cpu[index]))
         }
+        if gateway != nil { print("(the v1 rows' CPU is this process's only: the gateway renders)") }
         print(String(format: "zoetrope vs zoompan: %.2f× the wall time (%.2f× faster), %.2f× the CPU time",
                      wall[2] / wall[1], wall[1] / wall[2], cpu[2] / cpu[1]))
         print(String(format: "%d s clip (%d frames), render+encode %.2f s: peak resident memory %.0f MB zoetrope + %.0f MB ffmpeg = %.0f MB",

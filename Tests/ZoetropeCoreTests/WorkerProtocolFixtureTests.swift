@@ -37,6 +37,8 @@ struct WorkerProtocolFixtureTests {
         #expect(try Self.roundTrip("heartbeat", as: WorkerProtocol.Heartbeat.self).progress == 0.42)
         #expect(try Self.roundTrip("heartbeat_answer", as: WorkerProtocol.LeaseExtension.self).leaseSeconds == 30)
         #expect(try Self.roundTrip("completion_video", as: WorkerProtocol.Completion.self).outputKey != nil)
+        let timed = try Self.roundTrip("completion_video_with_stages", as: WorkerProtocol.Completion.self)
+        #expect(try timed.stageTimes() == ["text": 0.8, "stage_1": 4.25, "decode": 1.5, "encode": 0.9, "upload": 0.31])
         let voice = try #require(try Self.roundTrip("completion_voice", as: WorkerProtocol.Completion.self).voice)
         #expect(voice.id == nil && voice.espeakVariant == "m3" && voice.profile.wordsPerMinute == 165)
         #expect(try Self.roundTrip("failure", as: WorkerProtocol.Failure.self).error?.contains("GPU") == true)
@@ -113,6 +115,7 @@ struct WorkerProtocolFixtureTests {
             ("heartbeat_answer", WorkerProtocol.LeaseExtension.jsonSchema),
             ("completion_video", WorkerProtocol.Completion.jsonSchema),
             ("completion_voice", WorkerProtocol.Completion.jsonSchema),
+            ("completion_video_with_stages", WorkerProtocol.Completion.jsonSchema),
             ("failure", WorkerProtocol.Failure.jsonSchema),
             ("release", WorkerProtocol.Failure.jsonSchema),
             ("job_state", WorkerProtocol.JobState.jsonSchema),

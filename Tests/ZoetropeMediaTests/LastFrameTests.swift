@@ -3,18 +3,20 @@ import Testing
 import ZoetropeMedia
 
 /// `LastFrame` finds the decoded last frame whatever the MP4's streams: picture and sound ending
-/// together (the engines' videos), or a sound track that outlasts the picture (a worker's upload).
+/// together, a sound track that outlasts the picture (a worker's upload), a last frame that is a
+/// key frame (the engines' videos) or one predicted from the first.
 @Suite struct LastFrameTests {
-    @Test(arguments: [("1", "1"), ("1", "4")])
-    func thePNGIsTheLastDecodedFrame(videoSeconds: String, audioSeconds: String) async throws {
+    @Test(arguments: [("1", "1", false), ("1", "4", false), ("1", "1", true), ("2", "3", true)])
+    func thePNGIsTheLastDecodedFrame(videoSeconds: String, audioSeconds: String, endsOnKeyFrame: Bool) async throws {
         let directory = try VideoAnalysis.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let video = directory.appendingPathComponent("clip.mp4")
         // A counter that changes every frame, so any other frame differs from the last.
         let made = try VideoAnalysis.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=640x360:r=24:d=\(videoSeconds)", "-f", "lavfi", "-i",
-            "sine=f=440:d=\(audioSeconds)", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", video.path,
-        ])
+            "sine=f=440:d=\(audioSeconds)", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        ] + (endsOnKeyFrame ? ["-force_key_frames", "\(Double(videoSeconds)! - 1.0 / 24)", "-forced-idr", "1"] : [])
+            + [video.path])
         #expect(made.status == 0)
         let png = directory.appendingPathComponent("last.png")
         try await ProcessRunner.onDedicatedThread { try LastFrame.png(of: video) }.write(to: png)

@@ -65,6 +65,10 @@ struct APIFlowTests {
         for key in ["queue_time", "inference_time", "total_time", "retry_count"] {
             #expect(metrics[key] != nil, "metrics lack \(key)")
         }
+        // ... and in the result: every stage the engine went through, in seconds.
+        let stages = try #require(metrics["stages"] as? [String: Double], "\(metrics)")
+        #expect(Set(stages.keys) == Set(StageTimes.names), "\(stages)")
+        #expect(stages.values.allSatisfy { $0 >= 0 } && stages.values.reduce(0, +) <= (metrics["inference_time"] as? Double ?? 0) + 0.01)
         let output = try #require(result.json["output"] as? String)
         #expect(output.hasPrefix("\(server.baseURL)/files/"))
         // The camera plan the engine followed is reported.

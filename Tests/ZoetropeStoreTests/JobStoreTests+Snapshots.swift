@@ -64,8 +64,11 @@ extension JobStoreTests {
             try await polledAsStored(item.id, "failAttempt")
             _ = try #require(try await store.leaseForUpstream(
                 cutoffs: [Self.model: t0 - 3600], owner: "v", expiresAt: t0 + 70, now: t0 + 40))
-            #expect(try await store.complete(id: item.id, owner: "v", outputKey: "out.mp4", result: nil, now: t0 + 41))
+            #expect(try await store.complete(
+                id: item.id, owner: "v", outputKey: "out.mp4", result: nil, stages: ["render": 1.5, "encode": 2.25],
+                now: t0 + 41))
             try await polledAsStored(item.id, "complete")
+            #expect(try await store.job(id: item.id)?.stages == ["render": 1.5, "encode": 2.25])
 
             let cancelled = job(t0 + 1)
             try await store.insert(cancelled)

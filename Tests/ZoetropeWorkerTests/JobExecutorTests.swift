@@ -50,7 +50,7 @@ struct JobExecutorTests {
             record(.heartbeat(progress))
             return holds
         }
-        func complete(video file: URL) async throws -> Bool {
+        func complete(video file: URL, stages: StageTimes) async throws -> Bool {
             if storeFails { throw RenderError("disk full") }
             if outage.withLock({ $0.completions > 0 ? { $0.completions -= 1; return true }(&$0) : false }) {
                 throw StoreUnavailable.database("down")

@@ -37,10 +37,12 @@ struct ResultAnswer: Codable, Equatable {
         /// For a job run on an upstream: its name and request id there, and the times and cost it
         /// reported, beside the gateway's own.
         var upstream: JSONValue?
+        /// Where a finished render's time went, seconds by stage, when its renderer reported them.
+        var stages: JSONValue?
 
         enum CodingKeys: String, CodingKey {
             case queueTime = "queue_time", inferenceTime = "inference_time", totalTime = "total_time",
-                retryCount = "retry_count", cost, remainingCredits = "remaining_credits", seed, upstream
+                retryCount = "retry_count", cost, remainingCredits = "remaining_credits", seed, upstream, stages
         }
     }
 

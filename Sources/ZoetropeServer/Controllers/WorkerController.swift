@@ -41,6 +41,7 @@ struct WorkerController {
         }
         group.post("/v1/worker/jobs/{id}/complete") { request, context in
             let completion = try await Self.decode(WorkerProtocol.Completion.self, request)
+            let stages = try completion.stageTimes()
             let lease = try await storeLease(context: context, workerID: completion.workerID)
             // A lease this worker does not hold is lost, whatever the body says.
             guard lease.job.status == .processing, lease.job.leaseOwner == lease.owner else {
@@ -68,7 +69,7 @@ struct WorkerController {
                         throw try await refuseUpload(lease, problem: problem, context: context)
                     }
                 }
-                completed = try await lease.completeStoredVideo()
+                completed = try await lease.completeStoredVideo(stages: stages)
             }
             guard completed else { throw try await leaseLost(lease.job.id) }
             metrics.finished(lease.job, outcome: .completed)

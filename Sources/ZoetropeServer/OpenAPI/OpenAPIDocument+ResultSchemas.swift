@@ -61,6 +61,11 @@ extension OpenAPIDocument {
                     "cost": ["type": "number", "description": "What the upstream charged for the request, in its own units."],
                 ],
             ],
+            "stages": [
+                "type": "object",
+                "description": "When COMPLETED by a renderer that reports them: where the render's time went, seconds by stage (the built-in engine's: fetch, decode, audio, render, encode, upload; `encode` is the time the renderer waited for the encoder beside it).",
+                "additionalProperties": ["type": "number", "minimum": 0],
+            ],
         ],
     ]
 
@@ -107,6 +112,7 @@ extension OpenAPIDocument {
             "metrics": [
                 "queue_time": 0.12, "inference_time": 18.734, "total_time": 18.854, "retry_count": 0, "cost": 0,
                 "seed": 1_234_567_890,
+                "stages": ["fetch": 0.002, "decode": 0.41, "render": 0.702, "encode": 1.43, "upload": 0.21],
             ],
             "created_at": "2025-01-01T12:00:00.000Z",
             "completed_at": "2025-01-01T12:00:18.854Z",

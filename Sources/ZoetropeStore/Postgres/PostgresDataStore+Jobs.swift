@@ -146,13 +146,17 @@ extension PostgresDataStore {
         ).first.map(Self.job(from:))
     }
 
-    public func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool {
+    public func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, stages: JSONValue?, now: Date)
+        async throws -> Bool
+    {
         defer { snapshots.changed(id) }
         let resultText = result.map { String(decoding: $0.encoded(), as: UTF8.self) }
+        let stagesText = stages.map { String(decoding: $0.encoded(), as: UTF8.self) }
         let now = now.timeIntervalSince1970
         return !(try await rows(
             """
             UPDATE jobs SET status = 'COMPLETED', progress = 1, output_key = \(outputKey), result = \(resultText),
+                stages = \(stagesText),
                 lease_owner = NULL, lease_expires_at = NULL, completed_at = \(now), updated_at = \(now)
             WHERE id = \(id) AND lease_owner = \(owner) AND status = 'PROCESSING' RETURNING id
             """
@@ -328,13 +332,14 @@ extension PostgresDataStore {
         }
         let request = try JSONDecoder().decode(JobRequest.self, from: Data(requestText.utf8))
         let result = try text("result").map { try JSONValue.parse(Data($0.utf8)) }
+        let stages = try text("stages").map { try JSONValue.parse(Data($0.utf8)) }
         return Job(
             id: id, apiKeyID: try text("api_key_id") ?? "", model: try text("model") ?? "", request: request,
             status: status, progress: try row["progress"].decode(Double?.self) ?? 0,
             attempts: try row["attempts"].decode(Int?.self) ?? 0,
             maxAttempts: try row["max_attempts"].decode(Int?.self) ?? 1, leaseOwner: try text("lease_owner"),
             leaseExpiresAt: try date("lease_expires_at"), error: try text("error"), outputKey: try text("output_key"),
-            result: result, cost: Credits(micros: try row["cost_micros"].decode(Int64?.self) ?? 0),
+            result: result, stages: stages, cost: Credits(micros: try row["cost_micros"].decode(Int64?.self) ?? 0),
             webhookURL: try text("webhook_url"), screenUntil: try date("screen_until"),
             upstream: UpstreamRequest.stored(try text("upstream")), createdAt: try date("created_at") ?? Date(),
             updatedAt: try date("updated_at"), startedAt: try date("started_at"),

@@ -269,6 +269,8 @@ extension PostgresDataStore {
             FOR EACH ROW EXECUTE FUNCTION zoetrope_jobs_notify_changed()
             """,
         ],
+        // Where a finished render's time went (JSON: seconds by stage); NULL when not reported.
+        ["ALTER TABLE jobs ADD COLUMN IF NOT EXISTS stages TEXT"],
     ]
 
     /// The migration versions recorded in `zoetrope_migrations`, ascending.

@@ -159,16 +159,20 @@ extension SQLiteDataStore {
             [.date(now), .date(now), .text(id)]).first.map(Self.job(from:))
     }
 
-    public func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, now: Date) async throws -> Bool {
+    public func complete(id: String, owner: String, outputKey: String?, result: JSONValue?, stages: JSONValue?, now: Date)
+        async throws -> Bool
+    {
         defer { snapshots.changed(id) }
         let resultText = result.map { String(decoding: $0.encoded(), as: UTF8.self) }
+        let stagesText = stages.map { String(decoding: $0.encoded(), as: UTF8.self) }
         let rows = try await connection.query(
             """
-            UPDATE jobs SET status = 'COMPLETED', progress = 1, output_key = ?, result = ?, lease_owner = NULL,
+            UPDATE jobs SET status = 'COMPLETED', progress = 1, output_key = ?, result = ?, stages = ?, lease_owner = NULL,
                 lease_expires_at = NULL, completed_at = ?, updated_at = ?
             WHERE id = ? AND lease_owner = ? AND status = 'PROCESSING' RETURNING id
             """,
-            [.optionalText(outputKey), .optionalText(resultText), .date(now), .date(now), .text(id), .text(owner)])
+            [.optionalText(outputKey), .optionalText(resultText), .optionalText(stagesText), .date(now), .date(now),
+             .text(id), .text(owner)])
         return !rows.isEmpty
     }
 
@@ -342,12 +346,13 @@ extension SQLiteDataStore {
         }
         let request = try JSONDecoder().decode(JobRequest.self, from: Data(requestText.utf8))
         let result = try text("result").map { try JSONValue.parse(Data($0.utf8)) }
+        let stages = try text("stages").map { try JSONValue.parse(Data($0.utf8)) }
         return Job(
             id: id, apiKeyID: text("api_key_id") ?? "", model: text("model") ?? "", request: request, status: status,
             progress: row.column("progress")?.double ?? 0, attempts: Int(row.column("attempts")?.integer ?? 0),
             maxAttempts: Int(row.column("max_attempts")?.integer ?? 1), leaseOwner: text("lease_owner"),
             leaseExpiresAt: date("lease_expires_at"), error: text("error"), outputKey: text("output_key"),
-            result: result, cost: Credits(micros: Int64(row.column("cost_micros")?.integer ?? 0)),
+            result: result, stages: stages, cost: Credits(micros: Int64(row.column("cost_micros")?.integer ?? 0)),
             webhookURL: text("webhook_url"), screenUntil: date("screen_until"),
             upstream: UpstreamRequest.stored(text("upstream")), createdAt: date("created_at") ?? Date(),
             updatedAt: date("updated_at"), startedAt: date("started_at"), completedAt: date("completed_at"))

@@ -186,6 +186,10 @@ extension SQLiteDataStore {
             // NULL: on this gateway's own renderers.
             "ALTER TABLE jobs ADD COLUMN upstream TEXT",
         ],
+        [
+            // Where a finished render's time went (JSON: seconds by stage); NULL when not reported.
+            "ALTER TABLE jobs ADD COLUMN stages TEXT",
+        ],
     ]
 
     /// The number of migrations; `PRAGMA user_version` is this once the file is up to date.

@@ -8,6 +8,8 @@ import ZoetropeCore
 struct WorkerRouteTests {
     static let model = InProcessGateway.model
     static var me: [String: Any] { ["protocol_version": 2, "worker_id": "w-1", "models": [model]] }
+    /// A lease request that waits for a job the content policy is still screening (a loaded machine may take a while).
+    static var waitingMe: [String: Any] { me.merging(["wait_seconds": 30]) { _, new in new } }
 
     static func call(_ gateway: InProcessGateway, _ path: String, _ body: [String: Any], key: String? = nil) async throws -> RouteReply {
         try await gateway.client.send(.post, path, key: key ?? gateway.keys.worker, json: body)
@@ -66,7 +68,7 @@ struct WorkerRouteTests {
             // Not leased yet: every call is a lost lease.
             let early = try await Self.call(gateway, "/v1/worker/jobs/\(id)/heartbeat", beat)
             #expect(early.status == 409 && early.error?.hasPrefix("lease lost: request \(id) is QUEUED") == true, "\(early.text)")
-            let lease = try await Self.call(gateway, "/v1/worker/lease", Self.me)
+            let lease = try await Self.call(gateway, "/v1/worker/lease", Self.waitingMe)
             #expect(lease.status == 200 && lease.json["id"] as? String == id)
             let upload = try #require(lease.json["upload"] as? [String: Any])
             let key = try #require(upload["key"] as? String)
@@ -92,17 +94,30 @@ struct WorkerRouteTests {
             let unsigned = try await gateway.client.send(.put, "/files/\(key)", body: video)
             #expect(unsigned.status == 403)
             #expect(try await gateway.client.send(.put, path, body: video, contentType: "video/mp4").status == 200)
-            let done = try await Self.call(gateway, "/v1/worker/jobs/\(id)/complete", ["worker_id": "w-1", "output_key": key])
+            // Stage timings are checked before anything else is.
+            for (stages, error) in [
+                (["Render": 1.0], "stages names stages in lowercase letters, digits and underscores (1 to 32)"),
+                (["render": -1.0], "stages.render must be seconds from 0 to 86400"),
+            ] {
+                let refused = try await Self.call(
+                    gateway, "/v1/worker/jobs/\(id)/complete", ["worker_id": "w-1", "output_key": key, "stages": stages])
+                #expect(refused.status == 400 && refused.error == error, "\(refused.text)")
+            }
+            let done = try await Self.call(
+                gateway, "/v1/worker/jobs/\(id)/complete",
+                ["worker_id": "w-1", "output_key": key, "stages": ["denoise": 12.3456, "decode": 1.5]])
             #expect(done.status == 200 && done.text == "{\"id\":\"\(id)\",\"status\":\"COMPLETED\"}\n")
             let twice = try await Self.call(gateway, "/v1/worker/jobs/\(id)/complete", ["worker_id": "w-1", "output_key": key])
             #expect(twice.status == 409 && twice.error?.contains("is COMPLETED") == true)
             #expect(try await Self.call(gateway, "/v1/worker/jobs/\(id)/fail", ["worker_id": "w-1", "error": "late"]).status == 409)
             let result = try await gateway.client.send(.get, "/v2/requests/\(id)", key: gateway.keys.user)
             #expect(result.json["status"] as? String == "COMPLETED")
+            let stages = (result.json["metrics"] as? [String: Any])?["stages"] as? [String: Double]
+            #expect(stages == ["denoise": 12.346, "decode": 1.5], "\(result.text)")
 
             // A hand-back queues the job again.
             let second = try await gateway.submit()
-            #expect(try await Self.call(gateway, "/v1/worker/lease", Self.me).json["id"] as? String == second)
+            #expect(try await Self.call(gateway, "/v1/worker/lease", Self.waitingMe).json["id"] as? String == second)
             let released = try await Self.call(gateway, "/v1/worker/jobs/\(second)/release", ["worker_id": "w-1"])
             #expect(released.status == 200 && released.json["status"] as? String == "QUEUED")
             let status = try await gateway.client.send(.get, "/v2/requests/\(second)/status", key: gateway.keys.user)
