@@ -58,7 +58,7 @@ def test_start_and_end_frames_use_the_condition_pipeline(generator, tmp_path, ca
     request = VideoRequest(prompt="a door opens", start_image=A, end_image=B,
                            duration=5, aspect_ratio="9:16")
     clips, steps, streams = render(generator, request, tmp_path)
-    assert "LTX2ConditionPipeline (start frame at latent index 0, end frame at latent index -1)" in caplog.text
+    assert "LTX2ConditionPipeline (start frame at latent index 0, end frame on the last pixel frame)" in caplog.text
     assert clips[0].frames.shape == (121, 64, 64, 3)
     assert (streams["video"]["width"], streams["video"]["height"]) == (36, 64)
     assert int(streams["video"]["nb_read_frames"]) == 120

@@ -149,7 +149,8 @@ class Worker:
             raise RequestError(f"the assignment speaks worker protocol version {assignment.protocol_version}, "
                                f"this worker {PROTOCOL_VERSION}")
         request = VideoRequest.parse(assignment.request, assignment.inputs)
-        plan = make_plan(request, self.sizes, self.generator.recipe, self.generator.grid)
+        plan = make_plan(request, self.sizes, self.generator.recipe, self.generator.grid,
+                         getattr(self.generator, "two_stage", None))
         size = plan.generation_size
         start = decode_image(
             self.fetcher.fetch(request.start_image, "start_image_url", os.path.join(scratch, "start")),
