@@ -132,7 +132,12 @@ def data_uri(path):
 
 
 def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, images, web):
-    worker = cluster.worker()
+    # --device cpu: the explicit CPU choice still loads the tiny checkpoint; the smoke render runs
+    # before the worker leases anything.
+    worker = cluster.worker("--device", "cpu")
+    started = open(worker.log_path).read()
+    assert "hardware: torch" in started and "cpu: CPU" in started, started
+    assert started.index("smoke render passed: 9 frames at 256×256") < started.index("serving"), started
     start_only = cluster.submit(prompt='a robot waves and says "hello"', start_image_url=data_uri(images["start"]),
                                 duration=10)
     body, seen = cluster.wait(start_only)

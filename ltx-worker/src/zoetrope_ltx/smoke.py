@@ -55,7 +55,8 @@ def smoke_plan(recipe: str, two_stage: bool) -> GenerationPlan:
 
 def check_frames(frames: np.ndarray) -> None:
     """Raises SmokeRenderFailed when every frame is one flat colour or all frames are the same picture."""
-    flat = frames.reshape(frames.shape[0], -1).astype(np.float32).std(axis=1)
+    # Per frame, the largest of the three channels' standard deviations over the picture.
+    flat = frames.reshape(frames.shape[0], -1, frames.shape[-1]).astype(np.float32).std(axis=1).max(axis=1)
     if (flat < FLAT).all():
         raise SmokeRenderFailed(f"every frame is one flat colour (pixel standard deviation at most {flat.max():.2f})")
     if frames.shape[0] > 1 and (frames == frames[:1]).all():
