@@ -162,7 +162,7 @@ def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, im
         (36, 36, 72)
     assert "audio" not in streams
     log = open(worker.log_path).read()
-    assert "LTX2ConditionPipeline (start frame at latent index 0, end frame on the last pixel frame)" in log, log
+    assert "LTX2ConditionPipeline (start frame at latent index 0, end frame on the last delivered frame)" in log, log
 
     # What the worker cannot do yet is refused at submit by the model's declared parameters.
     refused = requests.post(f"{cluster.base}/v2/{MODEL}", headers={"x-api-key": cluster.key}, timeout=60,

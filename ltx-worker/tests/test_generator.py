@@ -60,7 +60,7 @@ def test_start_and_end_frames_use_the_condition_pipeline(generator, tmp_path, ca
     request = VideoRequest(prompt="a door opens", start_image=A, end_image=B,
                            duration=5, aspect_ratio="9:16")
     clips, steps, streams = render(generator, request, tmp_path)
-    assert "LTX2ConditionPipeline (start frame at latent index 0, end frame on the last pixel frame)" in caplog.text
+    assert "LTX2ConditionPipeline (start frame at latent index 0, end frame on the last delivered frame)" in caplog.text
     assert clips[0].frames.shape == (121, 64, 64, 3)
     assert (streams["video"]["width"], streams["video"]["height"]) == (36, 64)
     assert int(streams["video"]["nb_read_frames"]) == 120
@@ -185,7 +185,7 @@ def test_stage_2_conditions_frame_0_on_the_full_size_encode_of_the_start_image(g
     assert not torch.allclose(calls.calls[0]["hidden_states"][:, :half.shape[1]], expected[:, :half.shape[1]])
 
 
-def test_the_end_keyframe_sits_on_the_last_pixel_frame(generator):
+def test_the_end_keyframe_sits_on_the_last_delivered_frame(generator):
     the_plan = plan(VideoRequest(prompt="p", start_image=A, end_image=B, duration=5), TINY)
     width, height = the_plan.generation_size
     calls = TransformerCalls(generator.i2v.transformer)
@@ -194,7 +194,7 @@ def test_the_end_keyframe_sits_on_the_last_pixel_frame(generator):
                          lambda d, t: None, lambda: False)
     finally:
         calls.close()
-    num_frames = the_plan.shots[0].num_frames
+    num_frames, last_delivered = the_plan.shots[0].num_frames, the_plan.shots[0].keep_frames - 1
     for stage, call in (("stage 1", calls.calls[0]), ("stage 2", calls.calls[8])):
         coords = call["video_coords"][0, 0]  # temporal (start, end) in seconds of every token
         stage_width, stage_height = the_plan.first_stage_size if stage == "stage 1" else (width, height)
@@ -202,7 +202,8 @@ def test_the_end_keyframe_sits_on_the_last_pixel_frame(generator):
         video_tokens = ((num_frames - 1) // 8 + 1) * keyframe_tokens
         assert coords.shape[0] == video_tokens + keyframe_tokens, stage
         start_frames = (coords[video_tokens:, 0] * the_plan.frame_rate).round()
-        assert set(start_frames.tolist()) == {float(num_frames - 1)}, stage  # frame 120 of 121, not 113
+        # Frame 119 of 0…120: the MP4's last frame (frame 120 is generated, then dropped), not 113.
+        assert set(start_frames.tolist()) == {float(last_delivered)} == {119.0}, stage
 
 
 def test_the_prompt_is_encoded_once_per_shot(generator, tmp_path):

@@ -1,5 +1,5 @@
 """LTX-2 through diffusers: `LTX2ImageToVideoPipeline` for shots that start from an image, the
-condition pipeline (start at latent index 0, end keyframe on the last pixel frame) for a shot that
+condition pipeline (start at latent index 0, end keyframe on the last delivered frame) for a shot that
 must also end on the end image, and the two-stage recipes with the latent upsampler. The pipelines
 are loaded once and kept warm across jobs.
 
@@ -166,7 +166,7 @@ class LTX2Generator:
             for shot in plan.shots:
                 end = end_image if shot.ends_on_end_image else None
                 log.info("shot %d/%d with %s (%s): %d frames at %d×%d, seed %d", shot.index + 1, len(plan.shots),
-                         shot.pipeline, "start frame at latent index 0, end frame on the last pixel frame"
+                         shot.pipeline, "start frame at latent index 0, end frame on the last delivered frame"
                          if end is not None else ("start frame: the previous shot's last frame"
                                                   if shot.starts_from_previous else "start frame: the start image"),
                          shot.num_frames, *plan.generation_size, seed)
@@ -205,6 +205,8 @@ class LTX2Generator:
     def _shot(self, shot: ShotPlan, plan: GenerationPlan, first: PIL.Image.Image, end: PIL.Image.Image | None,
               generator: torch.Generator, on_step) -> Clip:
         pipe = self.condition if end is not None else self.i2v
+        # The end picture on the last delivered frame (the generation's last frame is dropped).
+        self.condition.end_frame = shot.keep_frames - 1
         if end is not None:
             conditioning = dict(conditions=[LTX2VideoCondition(frames=first, index=0),
                                             LTX2VideoCondition(frames=end, index=-1)])

@@ -1,11 +1,11 @@
-"""`LTX2ConditionPipeline` with the end keyframe on the last pixel frame.
+"""`LTX2ConditionPipeline` with the end keyframe on a chosen pixel frame: the shot's last.
 
 diffusers 0.42.1 reads a condition's index as a latent frame and places a keyframe at the first
 pixel frame of that latent, `(index - 1) * 8 + 1`: index -1 of a 121-frame shot lands on frame 113,
-so the video reaches the end picture 7 frames early. Lightricks' `VideoConditionByKeyframeIndex`
-takes a pixel frame index instead; this subclass overrides the one method that turns the index into
-positions (`_prepare_keyframe_coords`, as in diffusers 0.42.1) so a keyframe at the last latent
-sits on the last pixel frame. Everything else is diffusers' pipeline unchanged."""
+6 frames before the last delivered one. Lightricks' `VideoConditionByKeyframeIndex` takes a pixel
+frame index instead; this subclass overrides the one method that turns the index into positions
+(`_prepare_keyframe_coords`, as in diffusers 0.42.1) so a keyframe at the last latent sits on
+`end_frame` (default: the generation's last pixel frame). Everything else is diffusers' pipeline."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from diffusers import LTX2ConditionPipeline
 
 
 class LastFrameKeyframeConditionPipeline(LTX2ConditionPipeline):
-    """`LTX2ConditionPipeline` whose keyframe at the last latent index is placed on the last pixel frame."""
+    """`LTX2ConditionPipeline` whose keyframe at the last latent index is placed on pixel frame `end_frame`."""
 
     _num_frames: int | None = None
+    end_frame: int | None = None
+    """The pixel frame of a keyframe at the last latent index; None: the generation's last frame."""
 
     def prepare_latents(self, *args, **kwargs):
         """diffusers' `prepare_latents`, noting the shot's frame count for `_prepare_keyframe_coords`."""
@@ -34,6 +36,6 @@ class LastFrameKeyframeConditionPipeline(LTX2ConditionPipeline):
             ratio = self.vae_temporal_compression_ratio
             last_latent_first_frame = ((self._num_frames - 1) // ratio - 1) * ratio + 1
             if pixel_frame_idx == last_latent_first_frame:
-                pixel_frame_idx = self._num_frames - 1
+                pixel_frame_idx = self._num_frames - 1 if self.end_frame is None else self.end_frame
         return super()._prepare_keyframe_coords(keyframe_latent_num_frames, keyframe_latent_height,
                                                 keyframe_latent_width, pixel_frame_idx, num_pixel_frames, fps, device)
