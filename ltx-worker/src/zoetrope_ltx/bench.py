@@ -248,6 +248,7 @@ def _uncompile(transformer) -> None:
 
 def bench_job(device: str, layers: int, width: int, height: int, frames: int, text_encoder: str,
               variants: list[str]) -> None:
+    """Prints, per variant, a cold and a warm job's seconds, the warm job's stages, and peak memory."""
     from PIL import Image
 
     from diffusers import LTX2ImageToVideoPipeline

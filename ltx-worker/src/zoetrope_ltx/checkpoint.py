@@ -53,8 +53,10 @@ class CheckpointInfo:
 
     def describe(self) -> str:
         """One line for the log."""
+        count = self.transformer_parameters
+        size = f"{count / 1e9:.1f} B" if count >= 1e8 else f"{count / 1e6:.2f} M"
         return (f"{self.family} {self.variant or 'variant unknown'}, transformer {self.layers} layers × "
-                f"{self.width} wide, {self.transformer_parameters / 1e9:.2f} B parameters")
+                f"{self.width} wide, {size} parameters ({'real size' if self.real_size else 'a test checkpoint'})")
 
 
 def _config(directory: str, *parts: str) -> dict | None:
