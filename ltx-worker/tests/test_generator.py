@@ -169,10 +169,18 @@ def test_stage_2_conditions_frame_0_on_the_full_size_encode_of_the_start_image(g
     width, height = the_plan.generation_size
     start = structured_picture((width, height))
     calls = TransformerCalls(generator.i2v.transformer)
+    vae = generator.i2v.vae
+    tiling = {"encoder": set(), "decoder": set()}  # whether the VAE tiles, seen by its encoder and decoder
+    hooks = [getattr(vae, part).register_forward_pre_hook(lambda m, a, part=part: tiling[part].add(vae.use_tiling))
+             for part in tiling]
     try:
         generator.render(the_plan, start, picture((width, height), (20, 60, 220)), lambda d, t: None, lambda: False)
     finally:
         calls.close()
+        for hook in hooks:
+            hook.remove()
+    # Conditioning images are encoded in one piece; only the decode runs with tiling on.
+    assert tiling == {"encoder": {False}, "decoder": {True}}
     assert len(calls.calls) == 11  # 8 stage-1 steps, then 3 at full size
     stage_2 = calls.calls[8]["hidden_states"]
     tokens = (width // 8) * (height // 8)
