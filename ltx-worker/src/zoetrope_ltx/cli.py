@@ -14,12 +14,11 @@ import tempfile
 
 from . import KLING_MODEL, LTX2_MODEL
 from .outbound import Policy
-from .plan import DISTILLED, RECIPES, SizeProfile
+from .checkpoint import VARIANTS
+from .plan import DISTILLED, OFFLOADS, RECIPES, SizeProfile
 from .speed import X264_PRESETS, SpeedOptions
 
 SPEED = SpeedOptions()
-OFFLOADS = ("none", "text-encoder", "model", "sequential")
-VARIANTS = ("distilled", "dev")
 
 
 def port(text: str) -> int:

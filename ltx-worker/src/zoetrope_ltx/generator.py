@@ -33,16 +33,12 @@ from diffusers.pipelines.ltx2.utils import apply_image_conditioning_crf, resolve
 
 from .encoder import Clip
 from .keyframes import LastFrameKeyframeConditionPipeline
-from .plan import DISTILLED, GenerationPlan, ShotPlan
+from .plan import DISTILLED, OFFLOADS, GenerationPlan, ShotPlan
 from .schedule import STAGE_1_DISTILLED, STAGE_2_DISTILLED, dev_sigmas
 from .speed import SpeedOptions, apply_to_transformer
 from .worker import Interrupted
 
 log = logging.getLogger("zoetrope_ltx")
-
-OFFLOADS = ("none", "text-encoder", "model", "sequential")
-"""`text-encoder`: only Gemma waits on the CPU (moved in to encode a prompt); `model`/`sequential`:
-accelerate's offloading of every model (whole models, or layer by layer)."""
 
 STAGES = ("text", "stage 1", "upsample", "stage 2", "decode", "audio")
 """The timed parts of a shot (`LTX2Generator.timings`)."""
@@ -103,13 +99,14 @@ class LTX2Generator:
             # shared by both pipelines, so its adapters are switched per stage.
             i2v.load_lora_weights(distilled_lora, adapter_name=LORA_ADAPTER)
             i2v.transformer.disable_adapters()
-        apply_to_transformer(i2v.transformer, speed)
         if offload in ("none", "text-encoder"):
             for name, component in i2v.components.items():
                 if isinstance(component, torch.nn.Module) and not (offload == "text-encoder" and name == "text_encoder"):
                     component.to(device)
             if self.upsample is not None:
                 self.upsample.to(device)
+        # On the device, so FP8 quantisation and compilation see the weights where they will run.
+        apply_to_transformer(i2v.transformer, speed)
 
     @classmethod
     def load(cls, model_dir: str, upsampler_dir: str | None = None, device: str | None = None,

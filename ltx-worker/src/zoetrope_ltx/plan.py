@@ -18,6 +18,10 @@ DISTILLED = "distilled"
 FULL = "full"
 RECIPES = (DISTILLED, FULL)
 
+OFFLOADS = ("none", "text-encoder", "model", "sequential")
+"""Where the weights wait: all on the device (`none`); all but Gemma, moved in once per shot to encode
+the prompt (`text-encoder`); accelerate's offloading of every model, whole or layer by layer."""
+
 
 class Unsupported(Exception):
     """A request this worker cannot render; the message is the job's FAILED reason."""
