@@ -235,8 +235,9 @@ class LTX2Generator:
                     upsampled = self.upsample(latents=video_latents, output_type="latent", return_dict=False)[0]
                 self._place(pipe)
                 if end is None:
-                    # The condition pipeline encodes its conditions at the stage's size itself; the
-                    # image-to-video pipeline would keep the upsampler's frame 0, so it is replaced here.
+                    # The condition pipeline encodes its conditions at the stage's size itself. Given
+                    # latents, diffusers 0.42.1's image-to-video pipeline skips its image and keeps the
+                    # latents' frame 0 clean as the condition, so the full-size encode is put there.
                     upsampled = self.with_full_size_start(pipe, upsampled, first, width, height, generator)
                 with self._stage_2_weights(), self._timed("stage 2"):
                     video_latents, audio_latents = pipe(
