@@ -38,6 +38,7 @@ def real_size_configs(tmp_path_factory):
     return str(directory)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_a_real_size_checkpoint_without_cuda_is_refused_with_the_reason(real_size_configs):
     info = read_checkpoint(real_size_configs)
     assert (info.family, info.variant, info.layers, info.width) == ("LTX-2.0", DISTILLED, 48, 4096)
