@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
 # Runs the LTX-2 GPU worker against the gateway that scripts/run.sh started on this machine:
-# creates .venv-worker (PyTorch from PyPI, the worker package), makes a worker token once (saved
+# creates ltx-worker/.venv-gpu (a CUDA build of PyTorch and the worker's pinned packages, never the test
+# environment .venv-worker; see ltx-worker/setup-gpu-venv.sh), makes a worker token once (saved
 # beside the quickstart API key) and connects. Arguments go to zoetrope-ltx-worker, e.g.
 #   scripts/run-ltx-worker.sh --model-dir /models/ltx-2-distilled
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-system-packages.sh
-VENV=".venv-worker"
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ltx-worker
+bash ltx-worker/setup-gpu-venv.sh
+VENV="ltx-worker/.venv-gpu"
 
 BIN=".build/release/zoetrope"
 [ -x "$BIN" ] || swift build -c release --product zoetrope

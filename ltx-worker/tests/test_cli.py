@@ -28,7 +28,9 @@ def test_a_checkpoint_that_is_not_there_is_named(tmp_path):
 def test_help_lists_the_switches():
     text = run("--help").stdout
     for switch in ("--model-dir", "--recipe", "--offload", "--vae-tiling", "--also-kling", "--dtype",
-                   "--allow-private-inputs", "--allow-outbound-port", "--fetch-timeout", "--fetch-min-rate"):
+                   "--allow-private-inputs", "--allow-outbound-port", "--fetch-timeout", "--fetch-min-rate",
+                   "--checkpoint-variant", "--distilled-lora", "--attention-backend", "--compile", "--fp8",
+                   "--warmup", "--x264-preset", "text-encoder"):
         assert switch in text
 
 

@@ -132,7 +132,12 @@ def data_uri(path):
 
 
 def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, images, web):
-    worker = cluster.worker()
+    # --device cpu: the explicit CPU choice still loads the tiny checkpoint; the smoke render runs
+    # before the worker leases anything.
+    worker = cluster.worker("--device", "cpu")
+    started = open(worker.log_path).read()
+    assert "hardware: torch" in started and "cpu: CPU" in started, started
+    assert started.index("smoke render passed: 9 frames at 256×256") < started.index("serving"), started
     start_only = cluster.submit(prompt='a robot waves and says "hello"', start_image_url=data_uri(images["start"]),
                                 duration=10)
     body, seen = cluster.wait(start_only)
@@ -157,7 +162,7 @@ def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, im
         (36, 36, 72)
     assert "audio" not in streams
     log = open(worker.log_path).read()
-    assert "LTX2ConditionPipeline (start frame at latent index 0, end frame at latent index -1)" in log, log
+    assert "LTX2ConditionPipeline (start frame at latent index 0, end frame on the last delivered frame)" in log, log
 
     # What the worker cannot do yet is refused at submit by the model's declared parameters.
     refused = requests.post(f"{cluster.base}/v2/{MODEL}", headers={"x-api-key": cluster.key}, timeout=60,

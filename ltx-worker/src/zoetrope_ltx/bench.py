@@ -9,6 +9,13 @@
 - `decode`: a full-size LTX-2 video VAE (the configuration published with the diffusers-format
   LTX-2.3 checkpoint) with random weights decoding 1920×1088×121 from its latents, with tiling
   (the worker's default) and without.
+- `job`: the worker's whole job path with random full-size LTX-2.0 weights (diffusers' default
+  configurations: the 48-layer transformer, video and audio VAEs, vocoder, connectors, latent
+  upsampler, and a Gemma 3 12B-shaped text encoder): a 5 s 1920×1088 image-to-video shot with audio,
+  distilled recipe, then the MP4 encode. Per variant (`--variants`: the speed options one at a time),
+  the first (cold) job's seconds, then the warm job's seconds per stage (text, stage 1, upsample,
+  stage 2, decode, audio, encode) and the peak memory. Nothing is downloaded. `--layers`, `--width`,
+  `--height`, `--frames` and `--text-encoder tiny` shrink it (a CPU check of the code path).
 """
 
 from __future__ import annotations
@@ -185,21 +192,161 @@ def bench_decode(device: str, runs: int, width: int, height: int, frames: int) -
             print(f"tiling {'on ' if tiled else 'off'}: out of memory; peak {peak_memory(device)}")
 
 
+LTX20_VAE = dict(decoder_causal=False, spatial_compression_ratio=32, temporal_compression_ratio=8)
+"""diffusers' default video VAE with what its converter sets for LTX-2.0 (a non-causal decoder, the ratios)."""
+
+JOB_VARIANTS = ("baseline", "cudnn", "flash", "compile", "fp8", "x264-veryfast")
+"""`job` variants: the defaults, then one speed option at a time (see zoetrope_ltx.speed)."""
+
+
+def job_components(device: str, dtype: torch.dtype, layers: int, text_encoder: str) -> dict:
+    """Random-weight LTX-2.0 components at full size, built in `dtype` on the device (see the module docstring)."""
+    from diffusers import (AutoencoderKLLTX2Audio, AutoencoderKLLTX2Video, FlowMatchEulerDiscreteScheduler,
+                           LTX2VideoTransformer3DModel)
+    from diffusers.pipelines.ltx2.connectors import LTX2TextConnectors
+    from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
+    from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
+    from transformers import Gemma3Config, Gemma3ForConditionalGeneration, Gemma3TextConfig, SiglipVisionConfig
+
+    from . import tiny
+
+    tokenizer = tiny.tiny_tokenizer(model_max_length=1024)  # prompts are padded to 1024 tokens, as Gemma's are
+    if text_encoder == "tiny":
+        small = tiny.tiny_components()
+        encoder, connectors, caption_channels = small["text_encoder"], small["connectors"], tiny.GEMMA_HIDDEN
+        encoder, connectors = encoder.to(device=device, dtype=dtype), connectors.to(device=device, dtype=dtype)
+    else:
+        text = Gemma3TextConfig(  # Gemma 3 12B's text tower
+            vocab_size=262208, hidden_size=3840, intermediate_size=15360, num_hidden_layers=48, num_attention_heads=16,
+            num_key_value_heads=8, head_dim=256, query_pre_attn_scalar=256, sliding_window=1024,
+            pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+            bos_token_id=tokenizer.bos_token_id)
+        vision = SiglipVisionConfig(hidden_size=1152, intermediate_size=4304, num_hidden_layers=27,
+                                    num_attention_heads=16, image_size=896, patch_size=14)
+        config = Gemma3Config(text_config=text, vision_config=vision, mm_tokens_per_image=256,
+                              boi_token_index=tokenizer.convert_tokens_to_ids("<start_of_image>"),
+                              eoi_token_index=tokenizer.convert_tokens_to_ids("<end_of_image>"),
+                              image_token_index=tokenizer.convert_tokens_to_ids("<image_soft_token>"))
+        encoder = build(lambda: Gemma3ForConditionalGeneration(config), device, dtype)
+        connectors, caption_channels = build(LTX2TextConnectors, device, dtype), 3840
+    return dict(
+        scheduler=FlowMatchEulerDiscreteScheduler(), tokenizer=tokenizer, text_encoder=encoder, connectors=connectors,
+        transformer=build(lambda: LTX2VideoTransformer3DModel(num_layers=layers, caption_channels=caption_channels),
+                          device, dtype),
+        vae=build(lambda: AutoencoderKLLTX2Video(**LTX20_VAE), device, dtype),
+        audio_vae=build(AutoencoderKLLTX2Audio, device, dtype), vocoder=build(LTX2Vocoder, device, dtype),
+        latent_upsampler=build(LTX2LatentUpsamplerModel, device, dtype))
+
+
+def _uncompile(transformer) -> None:
+    """Undoes `compile_repeated_blocks`: torch.nn.Module.compile keeps the compiled call in
+    `_compiled_call_impl` (torch 2.13); without it the block runs eagerly again."""
+    for module in transformer.modules():
+        if getattr(module, "_compiled_call_impl", None) is not None:
+            module._compiled_call_impl = None
+
+
+def bench_job(device: str, layers: int, width: int, height: int, frames: int, text_encoder: str,
+              variants: list[str]) -> None:
+    """Prints, per variant, a cold and a warm job's seconds, the warm job's stages, and peak memory."""
+    from PIL import Image
+
+    from diffusers import LTX2ImageToVideoPipeline
+
+    from .encoder import encode
+    from .generator import STAGES, LTX2Generator
+    from .plan import DISTILLED, FRAMES_PER_SECOND, GenerationPlan, ShotPlan
+    from .smoke import smoke_image
+    from .speed import SpeedOptions, apply_to_transformer
+
+    dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    started = time.perf_counter()
+    components = job_components(device, dtype, layers, text_encoder)
+    upsampler = components.pop("latent_upsampler")
+    generator = LTX2Generator(LTX2ImageToVideoPipeline(**components), upsampler, device, seed=0)
+    sync(device)
+    parameters = {name: sum(p.numel() for p in module.parameters()) / 1e9 for name, module in components.items()
+                  if isinstance(module, torch.nn.Module)}
+    print(f"LTX-2 job, random weights ({', '.join(f'{k} {v:.2f} B' for k, v in parameters.items())}), {dtype}, "
+          f"built in {time.perf_counter() - started:.1f} s on {device_name(device)}, torch {torch.__version__}")
+    seconds = (frames - 1) // FRAMES_PER_SECOND
+    shot = ShotPlan(index=0, prompt="a lighthouse keeper climbs the stairs and says \"the storm is coming\"",
+                    seconds=max(seconds, 1), num_frames=frames, keep_frames=frames - 1, starts_from_previous=False,
+                    ends_on_end_image=False)
+    output = (width, height - 8 if height == 1088 else height)
+    the_plan = GenerationPlan(shots=(shot,), output_size=output, generation_size=(width, height),
+                              first_stage_size=(width // 2, height // 2), frame_rate=float(FRAMES_PER_SECOND),
+                              guidance_scale=1.0, negative_prompt="", with_audio=True, recipe=DISTILLED, seed=0)
+    image = smoke_image().resize((width, height))
+    print(f"job: {width}×{height}×{frames} image-to-video with audio, distilled recipe "
+          f"({generator.steps_per_shot()} transformer passes), MP4 {output[0]}×{output[1]}")
+    header = ["variant", "cold s", "warm s"] + list(STAGES) + ["encode", "peak memory"]
+    print(" | ".join(header))
+    transformer = generator.i2v.transformer
+
+    def run(preset: str) -> tuple[float, dict[str, float]]:
+        begun = time.perf_counter()
+        clips = generator.render(the_plan, image, None, lambda d, t: None, lambda: False)
+        timings = dict(generator.timings)
+        with tempfile.TemporaryDirectory() as scratch:
+            encode_started = time.perf_counter()
+            encode(clips, os.path.join(scratch, "job.mp4"), the_plan.output_size, the_plan.frame_rate, True, preset)
+            timings["encode"] = time.perf_counter() - encode_started
+        return time.perf_counter() - begun, timings
+
+    for variant in variants:
+        options = {"baseline": SpeedOptions(), "cudnn": SpeedOptions(attention_backend="_native_cudnn"),
+                   "flash": SpeedOptions(attention_backend="flash"), "compile": SpeedOptions(compile=True),
+                   "fp8": SpeedOptions(fp8=True), "x264-veryfast": SpeedOptions(x264_preset="veryfast")}.get(variant)
+        if options is None:
+            raise SystemExit(f"unknown variant {variant!r}; variants: {', '.join(JOB_VARIANTS)}")
+        try:
+            apply_to_transformer(transformer, options)
+        except Exception as error:  # noqa: BLE001 — a backend or package this machine lacks: noted, not fatal
+            print(f"{variant} | not run: {type(error).__name__}: {error}")
+            continue
+        if device.startswith("cuda"):
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+        try:
+            cold, _ = run(options.x264_preset)
+            warm, timings = run(options.x264_preset)
+            print(" | ".join([variant, f"{cold:.2f}", f"{warm:.2f}"] + [f"{timings[stage]:.2f}" for stage in STAGES]
+                             + [f"{timings['encode']:.2f}", peak_memory(device)]), flush=True)
+        except torch.OutOfMemoryError:
+            print(f"{variant} | out of memory; peak {peak_memory(device)}", flush=True)
+        except Exception as error:  # noqa: BLE001 — e.g. a backend with no kernel for this device: noted, not fatal
+            print(f"{variant} | failed: {type(error).__name__}: {str(error)[:200]}", flush=True)
+        finally:
+            if options.attention_backend != "native":
+                transformer.set_attention_backend("native")
+            if options.compile:
+                _uncompile(transformer)
+        # FP8 quantisation cannot be undone: it stays for any later variant (run it last).
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m zoetrope_ltx.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=("tiny", "transformer", "decode"))
+    p.add_argument("what", choices=("tiny", "transformer", "decode", "job"))
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--layers", type=int, default=48)
     p.add_argument("--width", type=int, default=1920)
     p.add_argument("--height", type=int, default=1088)
     p.add_argument("--frames", type=int, default=121)
+    p.add_argument("--text-encoder", choices=("full", "tiny"), default="full",
+                   help="job: a Gemma 3 12B-shaped text encoder (full) or the tests' tiny one (a CPU check)")
+    p.add_argument("--variants", default=",".join(JOB_VARIANTS),
+                   help=f"job: comma-separated, run in this order (default {','.join(JOB_VARIANTS)})")
     args = p.parse_args(argv)
     if args.what == "tiny":
         bench_tiny(args.device, args.runs)
     elif args.what == "decode":
         bench_decode(args.device, args.runs, args.width, args.height, args.frames)
+    elif args.what == "job":
+        bench_job(args.device, args.layers, args.width, args.height, args.frames, args.text_encoder,
+                  [variant.strip() for variant in args.variants.split(",") if variant.strip()])
     else:
         bench_transformer(args.device, args.runs, args.layers, args.width, args.height, args.frames)
 

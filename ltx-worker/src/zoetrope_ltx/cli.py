@@ -14,7 +14,11 @@ import tempfile
 
 from . import KLING_MODEL, LTX2_MODEL
 from .outbound import Policy
-from .plan import DISTILLED, RECIPES, SizeProfile
+from .checkpoint import VARIANTS
+from .plan import DISTILLED, OFFLOADS, RECIPES, SizeProfile
+from .speed import X264_PRESETS, SpeedOptions
+
+SPEED = SpeedOptions()
 
 
 def port(text: str) -> int:
@@ -68,18 +72,40 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--upsampler-dir", default=env("ZOETROPE_LTX_UPSAMPLER_DIR"),
                    help="the latent upsampler (LTX2LatentUpsamplerModel); default: MODEL_DIR/latent_upsampler")
     p.add_argument("--recipe", choices=RECIPES, default=env("ZOETROPE_LTX_RECIPE", DISTILLED),
-                   help="distilled: two stages (8 + 3 steps, latent upsampler, guidance 1); "
-                        "full: one stage at the output size with classifier-free guidance from cfg_scale")
-    p.add_argument("--steps", type=int, default=40, help="denoising steps of the full recipe")
+                   help="distilled (the distilled checkpoint): two stages (8 + 3 steps, latent upsampler, guidance 1); "
+                        "full (the dev checkpoint): Lightricks' dev schedule with classifier-free guidance from "
+                        "cfg_scale, one stage at the output size, or two with --distilled-lora")
+    p.add_argument("--steps", type=int, default=40, help="denoising steps of the full recipe's first stage")
+    p.add_argument("--checkpoint-variant", choices=VARIANTS, default=env("ZOETROPE_LTX_CHECKPOINT_VARIANT"),
+                   help="whether --model-dir holds the distilled or the dev transformer, when its configs do not say "
+                        "(ZOETROPE_LTX_CHECKPOINT_VARIANT)")
+    p.add_argument("--distilled-lora", default=env("ZOETROPE_LTX_DISTILLED_LORA"), metavar="PATH",
+                   help="the distilled LoRA (e.g. ltx-2-19b-distilled-lora-384.safetensors): with the dev checkpoint "
+                        "and --recipe full, run Lightricks' two-stage flow (stage 2 with the LoRA; "
+                        "ZOETROPE_LTX_DISTILLED_LORA)")
     p.add_argument("--also-kling", action="store_true",
                    help=f"also serve {KLING_MODEL} (the gateway's built-in engine competes for those jobs "
                         "unless it runs with --no-local-runner)")
     p.add_argument("--device", default=env("ZOETROPE_LTX_DEVICE"), help="torch device (default: cuda when present)")
     p.add_argument("--dtype", choices=("bfloat16", "float32"), help="default: bfloat16 on GPU, float32 on CPU")
-    p.add_argument("--offload", choices=("none", "model", "sequential"), default="none",
-                   help="CPU offloading for smaller GPUs: whole models (model) or layer by layer (sequential, slowest)")
+    p.add_argument("--offload", choices=OFFLOADS, default="none",
+                   help="CPU offloading for smaller GPUs: only the text encoder (text-encoder: the transformer stays "
+                        "on the GPU), whole models (model) or layer by layer (sequential, slowest)")
     p.add_argument("--vae-tiling", action=argparse.BooleanOptionalAction, default=True,
                    help="decode the video in tiles (on by default: a 1080p decode in one piece needs many GB more)")
+    speed = p.add_argument_group("speed (defaults to be chosen by measurement on a GPU)")
+    speed.add_argument("--attention-backend", default=SPEED.attention_backend,
+                       help="diffusers' attention backend for the transformer: native (PyTorch SDPA), _native_cudnn, "
+                            f"flash, _flash_3, sage, … (default {SPEED.attention_backend})")
+    speed.add_argument("--compile", action=argparse.BooleanOptionalAction, default=SPEED.compile,
+                       help="torch.compile the transformer's blocks (compiled on first use)")
+    speed.add_argument("--fp8", action=argparse.BooleanOptionalAction, default=SPEED.fp8,
+                       help="FP8 transformer weights and activations (torchao; Ada or Hopper GPUs)")
+    speed.add_argument("--warmup", action=argparse.BooleanOptionalAction, default=SPEED.warmup,
+                       help="render one 5 s 16:9 job at start-up, before leasing (compilation, autotuning)")
+    speed.add_argument("--x264-preset", choices=X264_PRESETS, default=SPEED.x264_preset,
+                       help=f"the MP4 encode's x264 preset, at the same quality target (CRF 18; default "
+                            f"{SPEED.x264_preset})")
     p.add_argument("--size-divisor", type=int, default=1,
                    help="divide the 1080p output sizes by this (the tests' tiny checkpoint uses 30)")
     p.add_argument("--work-dir", default=None, help="scratch directory for jobs (default: a temporary one)")
@@ -125,27 +151,56 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     # Import torch only now: --help and argument errors stay fast.
+    from .checkpoint import CheckpointRefused, check_device, check_recipe, read_checkpoint, upsampler_family
     from .generator import LTX2Generator
+    from .hardware import cuda_status, describe
     from .inputs import InputFetcher
     from .protocol import GatewayClient
+    from .smoke import SmokeRenderFailed, smoke_render
     from .worker import Worker
 
+    speed_options = SpeedOptions(attention_backend=args.attention_backend, compile=args.compile, fp8=args.fp8,
+                                 warmup=args.warmup, x264_preset=args.x264_preset)
     try:
-        generator = LTX2Generator.load(
-            model_dir=args.model_dir, upsampler_dir=args.upsampler_dir, device=args.device,
-            dtype=args.dtype, offload=args.offload, vae_tiling=args.vae_tiling, recipe=args.recipe, steps=args.steps,
-            seed=args.seed)
-    except Exception as error:  # noqa: BLE001 — a missing or partial checkpoint, no GPU, …
+        info = read_checkpoint(args.model_dir, args.checkpoint_variant)
+        log.info("checkpoint %s: %s", args.model_dir, info.describe())
+        check_recipe(info, args.recipe, args.distilled_lora, upsampler_family(args.model_dir, args.upsampler_dir))
+        device = check_device(info, args.device, *cuda_status())
+    except CheckpointRefused as error:
+        log.error("refusing to start: %s", error)
+        return 2
+    except Exception as error:  # noqa: BLE001 — a missing checkpoint, unreadable configs, …
         log.error("could not load LTX-2 from %s: %s: %s", args.model_dir, type(error).__name__, error)
         return 2
+    log.info("hardware: %s", describe(device))
+    try:
+        generator = LTX2Generator.load(
+            model_dir=args.model_dir, upsampler_dir=args.upsampler_dir, device=device,
+            dtype=args.dtype, offload=args.offload, vae_tiling=args.vae_tiling, recipe=args.recipe, steps=args.steps,
+            seed=args.seed, distilled_lora=args.distilled_lora, speed=speed_options)
+    except Exception as error:  # noqa: BLE001 — a partial checkpoint, a missing optional package, …
+        log.error("could not load LTX-2 from %s: %s: %s", args.model_dir, type(error).__name__, error)
+        return 2
+    try:
+        smoke_render(generator)
+    except SmokeRenderFailed as error:
+        log.error("smoke render failed, not leasing any job: %s; the weights at %s do not make video on %s "
+                  "(a broken or mismatched checkpoint, or a dtype this device cannot hold them in)",
+                  error, args.model_dir, device)
+        return 3
+    sizes = SizeProfile(args.size_divisor)
+    if args.warmup:
+        from .warmup import warm_up
+
+        warm_up(generator, sizes)
     client = GatewayClient(args.gateway, args.token, args.worker_id)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix="zoetrope-ltx-")
     os.makedirs(work_dir, exist_ok=True)
     if not args.work_dir:
         atexit.register(shutil.rmtree, work_dir, True)
     models = [LTX2_MODEL] + ([KLING_MODEL] if args.also_kling else [])
-    worker = Worker(client, generator, models, work_dir, InputFetcher(client, policy),
-                    SizeProfile(args.size_divisor))
+    worker = Worker(client, generator, models, work_dir, InputFetcher(client, policy), sizes,
+                    x264_preset=args.x264_preset)
 
     def stop(signum, _frame):
         log.info("%s: finishing (a job in progress is handed back)", signal.Signals(signum).name)

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .speed import X264_CRF, SpeedOptions
+
+X264_PRESET = SpeedOptions().x264_preset
+
 
 @dataclass
 class Clip:
@@ -45,9 +49,10 @@ def soundtrack(clips: list[Clip], frame_rate: float) -> tuple[np.ndarray, int]:
     return np.concatenate(parts, axis=1), rate
 
 
-def encode(clips: list[Clip], path: str, output_size: tuple[int, int], frame_rate: float, with_audio: bool) -> None:
+def encode(clips: list[Clip], path: str, output_size: tuple[int, int], frame_rate: float, with_audio: bool,
+           preset: str = X264_PRESET) -> None:
     """Encodes into `path` through a temporary name in the same directory; nothing is left at
-    `path` on failure."""
+    `path` on failure. `preset` is x264's speed preset; the quality target is CRF `X264_CRF` whatever it is."""
     height, width = clips[0].frames.shape[1:3]
     out_width, out_height = output_size
     if out_width > width or out_height > height:
@@ -65,7 +70,7 @@ def encode(clips: list[Clip], path: str, output_size: tuple[int, int], frame_rat
             command += ["-f", "f32le", "-ar", str(rate), "-ac", str(track.shape[0]), "-i", audio_file]
         command += ["-vf", f"crop={out_width}:{out_height}:{(width - out_width) // 2}:{(height - out_height) // 2}",
                     "-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p",
-                    "-preset", "medium", "-crf", "18"]
+                    "-preset", preset, "-crf", str(X264_CRF)]
         if with_audio:
             command += ["-c:a", "aac", "-ar", "48000", "-b:a", "192k"]
         command += ["-movflags", "+faststart", "-f", "mp4", partial]

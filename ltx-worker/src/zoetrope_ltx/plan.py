@@ -18,6 +18,10 @@ DISTILLED = "distilled"
 FULL = "full"
 RECIPES = (DISTILLED, FULL)
 
+OFFLOADS = ("none", "text-encoder", "model", "sequential")
+"""Where the weights wait: all on the device (`none`); all but Gemma, moved in once per shot to encode
+the prompt (`text-encoder`); accelerate's offloading of every model, whole or layer by layer."""
+
 
 class Unsupported(Exception):
     """A request this worker cannot render; the message is the job's FAILED reason."""
@@ -66,7 +70,7 @@ class GenerationPlan:
     generation_size: tuple[int, int]
     """Width and height handed to the final stage: the output size rounded up to the model's grid."""
     first_stage_size: tuple[int, int]
-    """The distilled recipe's first stage runs at half size (then the latent upsampler doubles it)."""
+    """A two-stage recipe's first stage runs at half size (then the latent upsampler doubles it)."""
     frame_rate: float
     guidance_scale: float
     negative_prompt: str
@@ -96,20 +100,22 @@ def guidance_for(cfg_scale: float, recipe: str) -> float:
 
 
 def plan(request: VideoRequest, sizes: SizeProfile = SizeProfile(), recipe: str = DISTILLED,
-         grid: int = 32) -> GenerationPlan:
+         grid: int = 32, two_stage: bool | None = None) -> GenerationPlan:
     """The plan of one job. `grid` is the size generation sizes must be multiples of (32 for LTX-2's
-    VAE); the distilled recipe's first stage runs at half size, so its final size is a multiple of
-    2 × grid."""
+    VAE); a two-stage recipe (the distilled one, or the full one with the distilled LoRA: `two_stage`,
+    by default the distilled recipe only) runs its first stage at half size, so its final size is a
+    multiple of 2 × grid."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {RECIPES}")
     if request.element_count:
         raise Unsupported("elements are not supported by the LTX-2 worker yet; submit without elements")
     if request.voice_ids:
         raise Unsupported("voice_ids are not supported by the LTX-2 worker yet; submit without voice_ids")
+    two_stage = recipe == DISTILLED if two_stage is None else two_stage
     output = sizes.output_size(request.aspect_ratio)
-    multiple = grid * 2 if recipe == DISTILLED else grid
+    multiple = grid * 2 if two_stage else grid
     generation = tuple(int(math.ceil(side / multiple)) * multiple for side in output)
-    first = tuple(side // 2 for side in generation) if recipe == DISTILLED else generation
+    first = tuple(side // 2 for side in generation) if two_stage else generation
     shots = request.shots
     planned = tuple(
         ShotPlan(

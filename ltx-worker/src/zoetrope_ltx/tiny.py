@@ -255,21 +255,31 @@ def tiny_components(seed: int = 0) -> dict:
     }
 
 
-def save(directory: str, seed: int = 0) -> None:
+def save(directory: str, seed: int = 0, variant: str = "distilled") -> None:
     """Writes the tiny components as a diffusers-format LTX-2 checkpoint, with the latent
-    upsampler in `latent_upsampler/` (the layout the worker expects of real weights)."""
+    upsampler in `latent_upsampler/` (the layout the worker expects of real weights). The
+    transformer's config records the name `tiny-ltx-2-VARIANT` ("distilled" or "dev"), as a converted
+    Lightricks checkpoint records the file it came from."""
+    import json
+
     from diffusers import LTX2ImageToVideoPipeline
 
     components = tiny_components(seed)
     upsampler = components.pop("latent_upsampler")
     LTX2ImageToVideoPipeline(**components).save_pretrained(directory)
     upsampler.save_pretrained(f"{directory}/latent_upsampler")
+    config_path = f"{directory}/transformer/config.json"
+    with open(config_path, encoding="utf-8") as handle:
+        config = json.load(handle)
+    config["_name_or_path"] = f"tiny-ltx-2-{variant}"
+    with open(config_path, "w", encoding="utf-8") as handle:
+        json.dump(config, handle, indent=2, sort_keys=True)
 
 
 if __name__ == "__main__":
     import sys
 
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m zoetrope_ltx.tiny DIRECTORY")
-    save(sys.argv[1])
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["distilled"], ["dev"]):
+        sys.exit("usage: python -m zoetrope_ltx.tiny DIRECTORY [distilled|dev]")
+    save(sys.argv[1], variant=(sys.argv[2:] or ["distilled"])[0])
     print(f"tiny LTX-2 checkpoint written to {sys.argv[1]}")

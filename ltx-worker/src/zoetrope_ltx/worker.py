@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 
 import requests
 
-from .encoder import Clip, encode
+from .encoder import X264_PRESET, Clip, encode
 from .inputs import InputFetcher, decode_image
 from .plan import GenerationPlan, SizeProfile, Unsupported, plan as make_plan
 from .protocol import PROTOCOL_VERSION, Assignment, GatewayClient, Refused, Transient, with_retries
@@ -75,9 +75,9 @@ class Worker:
     """Runs one job at a time on one generator (one GPU)."""
 
     def __init__(self, client: GatewayClient, generator: Generator, models: list[str], work_dir: str,
-                 fetcher: InputFetcher, sizes: SizeProfile = SizeProfile()):
+                 fetcher: InputFetcher, sizes: SizeProfile = SizeProfile(), x264_preset: str = X264_PRESET):
         self.client, self.generator, self.models = client, generator, models
-        self.work_dir, self.fetcher, self.sizes = work_dir, fetcher, sizes
+        self.work_dir, self.fetcher, self.sizes, self.x264_preset = work_dir, fetcher, sizes, x264_preset
         self.stopping = threading.Event()
 
     def stop(self) -> None:
@@ -149,7 +149,8 @@ class Worker:
             raise RequestError(f"the assignment speaks worker protocol version {assignment.protocol_version}, "
                                f"this worker {PROTOCOL_VERSION}")
         request = VideoRequest.parse(assignment.request, assignment.inputs)
-        plan = make_plan(request, self.sizes, self.generator.recipe, self.generator.grid)
+        plan = make_plan(request, self.sizes, self.generator.recipe, self.generator.grid,
+                         getattr(self.generator, "two_stage", None))
         size = plan.generation_size
         start = decode_image(
             self.fetcher.fetch(request.start_image, "start_image_url", os.path.join(scratch, "start")),
@@ -171,7 +172,7 @@ class Worker:
         if should_stop():
             raise Interrupted()
         output = os.path.join(scratch, "output.mp4")
-        encode(clips, output, plan.output_size, plan.frame_rate, plan.with_audio)
+        encode(clips, output, plan.output_size, plan.frame_rate, plan.with_audio, self.x264_preset)
         return output
 
     @staticmethod
