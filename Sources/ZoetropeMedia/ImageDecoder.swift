@@ -94,15 +94,16 @@ public struct ImageDecoder: Sendable {
             + ":out_color_matrix=bt709:out_range=tv,crop=\(width):\(height)"
     }
 
-    /// The first picture of `file` (probed first) through an ffmpeg filter, as raw bytes of
-    /// `pixelFormat`; a `RenderError` naming `field` when ffmpeg cannot make one.
+    /// The first picture of `file` through an ffmpeg filter, as raw bytes of `pixelFormat`; a
+    /// `RenderError` naming `field` when ffmpeg cannot make one (probed then, to say whether the
+    /// file is no image at all).
     func firstPicture(_ file: URL, field: String, filter: String, pixelFormat: String) throws -> [UInt8] {
-        _ = try probe(file, field: field)
         let output = try ProcessRunner.runBlocking(
             "ffmpeg",
             ["-hide_banner", "-nostdin", "-v", "error", "-max_pixels", String(maxPixels), "-i", file.path,
              "-frames:v", "1", "-filter_complex", "[0:v:0]" + filter, "-f", "rawvideo", "-pix_fmt", pixelFormat, "pipe:1"])
         guard output.status == 0, !output.stdout.isEmpty else {
+            _ = try probe(file, field: field)
             let reason = output.lastErrorLine.isEmpty ? "ffmpeg produced no picture" : output.lastErrorLine(hiding: file)
             throw RenderError("\(field): the image could not be decoded (\(reason))")
         }

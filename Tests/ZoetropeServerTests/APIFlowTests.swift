@@ -68,7 +68,9 @@ struct APIFlowTests {
         // ... and in the result: every stage the engine went through, in seconds.
         let stages = try #require(metrics["stages"] as? [String: Double], "\(metrics)")
         #expect(Set(stages.keys) == Set(StageTimes.names), "\(stages)")
-        #expect(stages.values.allSatisfy { $0 >= 0 } && stages.values.reduce(0, +) <= (metrics["inference_time"] as? Double ?? 0) + 0.01)
+        // Each within the render (some overlap: the soundtrack is made beside the pictures' decode).
+        let inference = try #require(metrics["inference_time"] as? Double)
+        #expect(stages.values.allSatisfy { (0...(inference + 0.01)).contains($0) }, "\(stages)")
         let output = try #require(result.json["output"] as? String)
         #expect(output.hasPrefix("\(server.baseURL)/files/"))
         // The camera plan the engine followed is reported.
