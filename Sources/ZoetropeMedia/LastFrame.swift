@@ -7,23 +7,18 @@ import ZoetropeCore
 public enum LastFrame {
     /// The PNG of `video`'s last frame; a `RenderError` when ffmpeg cannot decode one.
     ///
-    /// The packet index says where the picture's last key frame is and when its last frame shows:
-    /// decoding starts at that key frame and only the last frame is converted, so a video that ends
-    /// on a key frame (the engines' do) costs one decoded frame. Should the index not say, the
-    /// whole picture is decoded.
+    /// A video whose sample table says it ends on a key frame (the engines' do) costs one decoded
+    /// frame: decoding starts at the key frame nearest the end. Otherwise the packet index says
+    /// where the picture's last key frame is and when its last frame shows: decoding starts at that
+    /// key frame and only the last frame is converted. Should the index not say, the whole picture
+    /// is decoded.
     public static func png(of video: URL) throws -> Data {
         let file = video.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString.lowercased())-last.png")
         defer { try? FileManager.default.removeItem(at: file) }
         var problem = ""
-        // From the last key frame, converting only the last frame; then, should that give nothing
-        // (an index whose timestamps the decoder does not reproduce), every frame from the start.
-        let tries: [[String]] = (try index(of: video).map { index in
-            [["-copyts", "-noaccurate_seek", "-ss", String(index.lastKeyFrame), "-i", video.path, "-vf",
-              // The last frame's own timestamp, with slack for the rounding of the index's text.
-              "select='gte(t,\(index.lastFrame - 0.0005))',\(toRGB)"]]
-        } ?? []) + [["-i", video.path, "-vf", toRGB]]
-        for arguments in tries {
-            // Each converted frame overwrites the file: the last one stays.
+        /// The PNG ffmpeg makes with `arguments` (each converted frame overwrites the file: the
+        /// last one stays), or nil.
+        func decode(_ arguments: [String]) throws -> Data? {
             let output = try ProcessRunner.runBlocking(
                 "ffmpeg",
                 ["-hide_banner", "-nostdin", "-v", "error"] + arguments
@@ -32,7 +27,25 @@ public enum LastFrame {
                 return data
             }
             problem = output.lastErrorLine(hiding: video)
+            return nil
         }
+        if MP4SyncSamples.lastSampleIsSync(video) == true,
+            let data = try decode(["-noaccurate_seek", "-sseof", "-0.001", "-i", video.path, "-frames:v", "1", "-vf", toRGB])
+        {
+            return data
+        }
+        // From the last key frame, converting only the last frame; then, should that give nothing
+        // (an index whose timestamps the decoder does not reproduce), every frame from the start.
+        if let index = try index(of: video),
+            let data = try decode([
+                "-copyts", "-noaccurate_seek", "-ss", String(index.lastKeyFrame), "-i", video.path, "-vf",
+                // The last frame's own timestamp, with slack for the rounding of the index's text.
+                "select='gte(t,\(index.lastFrame - 0.0005))',\(toRGB)",
+            ])
+        {
+            return data
+        }
+        if let data = try decode(["-i", video.path, "-vf", toRGB]) { return data }
         throw RenderError("the video's last frame could not be decoded (\(problem))")
     }
 

@@ -25,3 +25,21 @@ import ZoetropeMedia
         #expect(try VideoAnalysis.lumaSSIM(video: video, frame: frames - 2, against: png) < 0.99)
     }
 }
+
+/// `MP4SyncSamples` reads the sample tables of real MP4s as ffprobe's packet flags have them.
+@Suite struct MP4SyncSamplesTests {
+    @Test(arguments: [(24, true), (24, false), (60, true)])
+    func theLastSampleIsSyncWhenItIsAKeyFrame(frameRate: Int, endsOnKeyFrame: Bool) throws {
+        let directory = try VideoAnalysis.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let video = directory.appendingPathComponent("clip.mp4")
+        let made = try VideoAnalysis.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=s=320x180:r=\(frameRate):d=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+        ] + (endsOnKeyFrame ? ["-force_key_frames", "\(1 - 1 / Double(frameRate))", "-forced-idr", "1"] : []) + [video.path])
+        #expect(made.status == 0)
+        #expect(MP4SyncSamples.lastSampleIsSync(video) == endsOnKeyFrame)
+        let notAVideo = directory.appendingPathComponent("notes.mp4")
+        try Data("not a video at all".utf8).write(to: notAVideo)
+        #expect(MP4SyncSamples.lastSampleIsSync(notAVideo) == nil)
+    }
+}

@@ -209,6 +209,10 @@ def test_sigterm_hands_the_job_back_and_kling_jobs_run_when_asked(cluster, image
     body, _ = cluster.wait(job)
     assert body["status"] == "COMPLETED", f"{body}\n{cluster.logs()}"
     assert body["metrics"]["retry_count"] == 0, body
+    # Where the job's time went, as the worker reported it: every stage, in seconds.
+    stages = body["metrics"]["stages"]
+    assert set(stages) == {"fetch", "text", "stage_1", "upsample", "stage_2", "decode", "audio", "encode", "upload"}, body
+    assert all(0 <= seconds <= body["metrics"]["inference_time"] + 0.01 for seconds in stages.values()), body
     assert int(cluster.fetch(body["output"])["video"]["nb_read_frames"]) == 360
 
     # An idle worker (in its long poll for a lease) stops at once on SIGTERM.

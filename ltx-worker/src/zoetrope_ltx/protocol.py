@@ -119,8 +119,12 @@ class GatewayClient:
         progress = min(max(progress, 0.0), 1.0)
         return self._lease_call(f"/v1/worker/jobs/{job_id}/heartbeat", {"progress": progress})
 
-    def complete(self, job_id: str, output_key: str) -> bool:
-        return self._lease_call(f"/v1/worker/jobs/{job_id}/complete", {"output_key": output_key})
+    def complete(self, job_id: str, output_key: str, stages: dict[str, float] | None = None) -> bool:
+        """Completes the job with its upload; `stages` (seconds by stage) become the result's `metrics.stages`."""
+        body: dict = {"output_key": output_key}
+        if stages:
+            body["stages"] = {name.replace(" ", "_"): round(seconds, 3) for name, seconds in stages.items()}
+        return self._lease_call(f"/v1/worker/jobs/{job_id}/complete", body)
 
     def fail(self, job_id: str, reason: str) -> bool:
         return self._lease_call(f"/v1/worker/jobs/{job_id}/fail", {"error": reason})

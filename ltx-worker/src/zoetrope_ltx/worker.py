@@ -117,12 +117,14 @@ class Worker:
                 if assignment.upload is None:
                     raise Unsupported("the gateway sent no upload link for a video job")
                 upload = assignment.upload
-                output = self.render(assignment, scratch, heartbeat)
+                output, stages = self.render(assignment, scratch, heartbeat)
                 heartbeat.progress = 1.0
+                uploading = time.monotonic()
                 with_retries(lambda: self.client.upload(output, upload), "upload")
+                stages["upload"] = time.monotonic() - uploading
             finally:
                 heartbeat.stop()
-            if with_retries(lambda: self.client.complete(job, upload.key), "completion"):
+            if with_retries(lambda: self.client.complete(job, upload.key, stages), "completion"):
                 log.info("job %s: completed in %.1f s", job, time.monotonic() - started)
             else:
                 log.warning("job %s: the lease was lost before completion", job)
@@ -144,7 +146,8 @@ class Worker:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def render(self, assignment: Assignment, scratch: str, heartbeat: Heartbeat) -> str:
+    def render(self, assignment: Assignment, scratch: str, heartbeat: Heartbeat) -> tuple[str, dict[str, float]]:
+        """The MP4 of the job, and where its time went: seconds by stage (fetch, the generator's, encode)."""
         if assignment.protocol_version != PROTOCOL_VERSION:
             raise RequestError(f"the assignment speaks worker protocol version {assignment.protocol_version}, "
                                f"this worker {PROTOCOL_VERSION}")
@@ -152,6 +155,7 @@ class Worker:
         plan = make_plan(request, self.sizes, self.generator.recipe, self.generator.grid,
                          getattr(self.generator, "two_stage", None))
         size = plan.generation_size
+        fetching = time.monotonic()
         start = decode_image(
             self.fetcher.fetch(request.start_image, "start_image_url", os.path.join(scratch, "start")),
             "start_image_url", size)
@@ -161,6 +165,7 @@ class Worker:
                 self.fetcher.fetch(request.end_image, "end_image_url", os.path.join(scratch, "end")),
                 "end_image_url", size)
         heartbeat.progress = 0.02
+        stages = {"fetch": time.monotonic() - fetching}
 
         def step(done: int, total: int) -> None:
             heartbeat.progress = 0.02 + 0.93 * done / max(total, 1)
@@ -171,9 +176,12 @@ class Worker:
         clips = self.generator.render(plan, start, end, step, should_stop)
         if should_stop():
             raise Interrupted()
+        stages.update(getattr(self.generator, "timings", {}))
         output = os.path.join(scratch, "output.mp4")
+        encoding = time.monotonic()
         encode(clips, output, plan.output_size, plan.frame_rate, plan.with_audio, self.x264_preset)
-        return output
+        stages["encode"] = time.monotonic() - encoding
+        return output, stages
 
     @staticmethod
     def _quietly(call: Callable[[], object]) -> None:
