@@ -48,10 +48,7 @@ struct APIBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try connection.client()
-        let base = client.baseURL.absoluteString.hasSuffix("/")
-            ? String(client.baseURL.absoluteString.dropLast()) : client.baseURL.absoluteString
-        let gateway = Gateway(base: base, key: client.apiKey, model: model)
+        let gateway = try Gateway(connection, model: model)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             try await measure(gateway: gateway, http: http)
@@ -164,6 +161,15 @@ struct APIBenchCommand: AsyncParsableCommand {
         let base: String
         let key: String
         let model: String
+
+        /// The gateway `--server` and `--api-key` name.
+        init(_ connection: ClientOptions, model: String) throws {
+            let client = try connection.client()
+            let base = client.baseURL.absoluteString
+            self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
+            self.key = client.apiKey
+            self.model = model
+        }
 
         func request(_ path: String, post: Bool = false, body: ByteBuffer? = nil) -> HTTPClientRequest {
             var request = HTTPClientRequest(url: base + path)

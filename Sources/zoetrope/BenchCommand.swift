@@ -29,9 +29,9 @@ struct RenderBenchCommand: AsyncParsableCommand {
     @Option(help: "An image to animate instead of the bundled test picture.") var image: String?
     @Flag(help: "Time only the renderer (no encoder, no ffmpeg rows): a quick check while working on it.")
     var renderOnly = false
-    @Option(help: "Also time the same clip through this running gateway's `POST /v1/{model}`, audio off and on (e.g. http://127.0.0.1:8080).")
-    var gateway: String?
-    @Option(help: "The API key for --gateway (default: $ZOETROPE_API_KEY).") var apiKey: String?
+    @Flag(help: "Also time the same clip through a running gateway's `POST /v1/{model}` (--server, --api-key), audio off and on.")
+    var throughAPI = false
+    @OptionGroup var connection: ClientOptions
 
     func run() async throws {
         _ = try MediaTools.check()
@@ -94,13 +94,8 @@ struct RenderBenchCommand: AsyncParsableCommand {
         ]
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = http.shutdown() }
-        if let gateway {
-            guard let key = apiKey ?? ProcessInfo.processInfo.environment["ZOETROPE_API_KEY"] else {
-                throw ValidationError("--gateway needs --api-key or ZOETROPE_API_KEY")
-            }
-            let api = APIBenchCommand.Gateway(
-                base: gateway.hasSuffix("/") ? String(gateway.dropLast()) : gateway, key: key,
-                model: "kling-3-pro-image2video")
+        if throughAPI {
+            let api = try APIBenchCommand.Gateway(connection, model: "kling-3-pro-image2video")
             let picture = try Data(contentsOf: still).base64EncodedString()
             for audio in [false, true] {
                 rows.append(("v1 API, audio \(audio ? "on" : "off") (whole call)", {
@@ -125,7 +120,7 @@ struct RenderBenchCommand: AsyncParsableCommand {
                   + String(format: "%7.2f s  %6.1f fps  %5.2f×  %7.2f s", wall[index], Double(frames) / wall[index],
                            wall[index] / wall[0], cpu[index]))
         }
-        if gateway != nil { print("(the v1 rows' CPU is this process's only: the gateway renders)") }
+        if throughAPI { print("(the v1 rows' CPU is this process's only: the gateway renders)") }
         print(String(format: "zoetrope vs zoompan: %.2f× the wall time (%.2f× faster), %.2f× the CPU time",
                      wall[2] / wall[1], wall[1] / wall[2], cpu[2] / cpu[1]))
         print(String(format: "%d s clip (%d frames), render+encode %.2f s: peak resident memory %.0f MB zoetrope + %.0f MB ffmpeg = %.0f MB",
