@@ -152,7 +152,7 @@ extension WorkerProtocol.Completion {
                 "type": "object", "maxProperties": .number(Double(WorkerProtocol.Completion.maximumStages)),
                 "propertyNames": ["pattern": "^[a-z0-9_]{1,32}$"],
                 "additionalProperties": ["type": "number", "minimum": 0, "maximum": 86_400],
-                "description": "Optional, for video models: where the render's time went, seconds by stage (e.g. fetch, decode, render, encode, upload); the client sees them in the result's metrics.stages.",
+                "description": "Optional, for video models: where the render's time went, seconds by stage (e.g. fetch, decode, render, encode, upload); the client sees them in the result's metrics.stages. Entries that do not fit this schema are dropped, never the video.",
             ],
         ],
     ]

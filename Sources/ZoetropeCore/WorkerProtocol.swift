@@ -243,23 +243,17 @@ public enum WorkerProtocol {
         /// The most stages a completion may report.
         public static let maximumStages = 16
 
-        /// `stages` as a job keeps them; an `InvalidRequest` naming the field for a stage name that
-        /// is not 1–32 lowercase letters, digits or underscores, or seconds that are not a number
-        /// from 0 to a day.
-        public func stageTimes() throws -> JSONValue? {
-            guard let stages else { return nil }
-            guard stages.count <= Self.maximumStages else {
-                throw InvalidRequest("stages", "may name at most \(Self.maximumStages) stages")
-            }
-            for (name, seconds) in stages {
-                guard (1...32).contains(name.count),
-                    name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
-                else { throw InvalidRequest("stages", "names stages in lowercase letters, digits and underscores (1 to 32)") }
-                guard seconds.isFinite, (0...86_400).contains(seconds) else {
-                    throw InvalidRequest("stages.\(name)", "must be seconds from 0 to 86400")
-                }
-            }
-            return .object(stages.mapValues { .number(($0 * 1000).rounded() / 1000) })
+        /// `stages` as a job keeps them, to the millisecond: only stages named in 1–32 lowercase
+        /// letters, digits or underscores with seconds from 0 to a day, the first `maximumStages`
+        /// of them by name (timings are a courtesy: a bad one never costs the video); nil when
+        /// none is left.
+        public func stageTimes() -> JSONValue? {
+            let kept = (stages ?? [:]).filter { name, seconds in
+                (1...32).contains(name.count) && seconds.isFinite && (0...86_400).contains(seconds)
+                    && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+            }.sorted { $0.key < $1.key }.prefix(Self.maximumStages)
+            guard !kept.isEmpty else { return nil }
+            return .object(Dictionary(uniqueKeysWithValues: kept.map { ($0.key, .number(($0.value * 1000).rounded() / 1000)) }))
         }
     }
 

@@ -13,6 +13,8 @@ public enum MP4SyncSamples {
         guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
         defer { try? handle.close() }
         guard let movie = topLevelBox("moov", in: handle) else { return nil }
+        // A fragmented file's `moov` holds only what precedes its fragments.
+        guard !boxes(in: movie).contains(where: { $0.type == "mvex" }) else { return nil }
         return lastSampleIsSync(movie: movie)
     }
 
@@ -61,7 +63,9 @@ public enum MP4SyncSamples {
                 return try? handle.read(upToCount: Int(payload))
             }
             guard size >= headerSize else { return nil }
-            offset += size
+            let (next, overflow) = offset.addingReportingOverflow(size)
+            guard !overflow else { return nil }
+            offset = next
         }
     }
 

@@ -73,7 +73,10 @@ public final class VideoEncoder {
         let cuts = keyframes.filter { $0 > 0 }.sorted()
         if !cuts.isEmpty {
             arguments += [
-                "-force_key_frames", cuts.map { String(format: "%.6f", Double($0) / Double(frameRate)) }.joined(separator: ","),
+                // Half a frame early: the frame forced is the first at or after the time, so the
+                // time's rounding in any ffmpeg version cannot move it to the next frame.
+                "-force_key_frames",
+                cuts.map { String(format: "%.6f", (Double($0) - 0.5) / Double(frameRate)) }.joined(separator: ","),
                 "-forced-idr", "1",
             ]
         }

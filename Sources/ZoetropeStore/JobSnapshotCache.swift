@@ -9,8 +9,8 @@ import ZoetropeCore
 /// `LISTEN` connection is down) nothing is served from it. An entry is served for at most `maxAge`.
 public final class JobSnapshotCache: Sendable {
     private enum Entry {
-        /// The job as read at `readAt`.
-        case known(JobSnapshot, readAt: ContinuousClock.Instant)
+        /// The job as read at `readAt`, by a read begun at the count `tick`.
+        case known(JobSnapshot, readAt: ContinuousClock.Instant, tick: UInt64)
         /// The job changed, making the count `tick` (reads begun at a lower count are not kept).
         case changed(tick: UInt64)
     }
@@ -60,7 +60,7 @@ public final class JobSnapshotCache: Sendable {
     public func cached(id: String) -> JobSnapshot? {
         let now = ContinuousClock.now
         return state.withLock { state in
-            guard state.trusted, case .known(let snapshot, let readAt) = state.entries[id], now - readAt < maxAge
+            guard state.trusted, case .known(let snapshot, let readAt, _) = state.entries[id], now - readAt < maxAge
             else { return nil }
             return snapshot
         }
@@ -72,14 +72,19 @@ public final class JobSnapshotCache: Sendable {
         return state.withLock { ReadTicket(tick: $0.tick, startedAt: now) }
     }
 
-    /// Keeps `snapshot`, read since `ticket`, unless its job changed (or everything was forgotten) since.
+    /// Keeps `snapshot`, read since `ticket`, unless its job changed (or everything was forgotten)
+    /// since, or a read begun later is already kept.
     public func keep(_ snapshot: JobSnapshot, ticket: ReadTicket) {
         state.withLock { state in
             guard state.trusted, ticket.tick >= state.clearedAt else { return }
-            if case .changed(let tick) = state.entries[snapshot.id], tick > ticket.tick { return }
+            switch state.entries[snapshot.id] {
+            case .changed(let tick)? where tick > ticket.tick: return
+            case .known(_, _, let tick)? where tick > ticket.tick: return
+            default: break
+            }
             if state.entries.count >= capacity { Self.forgetAll(&state) }
             guard ticket.tick >= state.clearedAt else { return }
-            state.entries[snapshot.id] = .known(snapshot, readAt: ticket.startedAt)
+            state.entries[snapshot.id] = .known(snapshot, readAt: ticket.startedAt, tick: ticket.tick)
         }
     }
 

@@ -38,11 +38,15 @@ struct RemoteLease: JobLease {
     func complete(video file: URL, stages: StageTimes) async throws -> Bool {
         guard let upload = assignment.upload else { throw RenderError("the gateway gave no upload link for the video") }
         try await stages.measure("upload") { try await client.upload(file, to: upload) }
-        return try await client.complete(
-            jobID: job.id,
-            WorkerProtocol.Completion(
-                workerID: workerID, outputKey: upload.key,
-                stages: Dictionary(stages.all, uniquingKeysWith: +)))
+        let completion = WorkerProtocol.Completion(workerID: workerID, outputKey: upload.key)
+        var timed = completion
+        timed.stages = Dictionary(stages.all, uniquingKeysWith: +)
+        do {
+            return try await client.complete(jobID: job.id, timed)
+        } catch let refused as WorkerClient.Refused where refused.status == 400 && refused.message.contains("stages") {
+            // A gateway that predates stage timings: the video matters, the timings do not.
+            return try await client.complete(jobID: job.id, completion)
+        }
     }
 
     func complete(voice: VoiceProfile) async throws -> Bool {

@@ -42,6 +42,13 @@ struct JobSnapshotCacheTests {
         cache.changed(nil)
         cache.keep(snapshot("b", progress: 0.3), ticket: beforeForgetting)
         #expect(cache.cached(id: "b") == nil)
+        // A read that raced a change stays out even after a later read was kept.
+        let stale = cache.beginRead()
+        cache.changed("a")
+        let fresh = cache.beginRead()
+        cache.keep(snapshot("a", progress: 0.9), ticket: fresh)
+        cache.keep(snapshot("a", progress: 0.5), ticket: stale)
+        #expect(cache.cached(id: "a")?.progress == 0.9)
         // Another job's change does not spoil a read.
         let ticket2 = cache.beginRead()
         cache.changed("c")

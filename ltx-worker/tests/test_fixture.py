@@ -99,3 +99,35 @@ def test_the_request_reader_knows_every_parameter_the_registry_declares():
     # The fixture's assignment request holds every declared parameter, as the gateway sends it.
     with open(FIXTURE) as handle:
         assert set(json.load(handle)["assignment_video"]["request"]) == kling
+
+
+def test_stage_timings_go_with_the_completion_and_an_older_gateway_gets_it_without_them(messages):
+    """The completion carries the render's stages as the fixture shows them; a gateway that predates
+    the field refuses it by name (400), and the completion is sent again without it."""
+    sent = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            sent.append(body)
+            refused = "stages" in body
+            payload = json.dumps({"error": "unknown field(s): stages"}).encode() if refused else b""
+            self.send_response(400 if refused else 200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = GatewayClient(f"http://127.0.0.1:{server.server_address[1]}", "token", "gpu-0-slot0")
+        timed = messages["completion_video_with_stages"]
+        stages = {name.replace("_", " ") if name == "stage_1" else name: seconds
+                  for name, seconds in timed["stages"].items()}
+        assert client.complete("job", timed["output_key"], stages)
+    finally:
+        server.shutdown()
+    assert sent == [timed, messages["completion_video"]]

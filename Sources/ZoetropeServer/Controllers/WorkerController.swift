@@ -41,7 +41,7 @@ struct WorkerController {
         }
         group.post("/v1/worker/jobs/{id}/complete") { request, context in
             let completion = try await Self.decode(WorkerProtocol.Completion.self, request)
-            let stages = try completion.stageTimes()
+            let stages = completion.stageTimes()
             let lease = try await storeLease(context: context, workerID: completion.workerID)
             // A lease this worker does not hold is lost, whatever the body says.
             guard lease.job.status == .processing, lease.job.leaseOwner == lease.owner else {

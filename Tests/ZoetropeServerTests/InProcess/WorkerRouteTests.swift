@@ -94,18 +94,11 @@ struct WorkerRouteTests {
             let unsigned = try await gateway.client.send(.put, "/files/\(key)", body: video)
             #expect(unsigned.status == 403)
             #expect(try await gateway.client.send(.put, path, body: video, contentType: "video/mp4").status == 200)
-            // Stage timings are checked before anything else is.
-            for (stages, error) in [
-                (["Render": 1.0], "stages names stages in lowercase letters, digits and underscores (1 to 32)"),
-                (["render": -1.0], "stages.render must be seconds from 0 to 86400"),
-            ] {
-                let refused = try await Self.call(
-                    gateway, "/v1/worker/jobs/\(id)/complete", ["worker_id": "w-1", "output_key": key, "stages": stages])
-                #expect(refused.status == 400 && refused.error == error, "\(refused.text)")
-            }
+            // Stage timings the gateway cannot keep are dropped, never the video.
             let done = try await Self.call(
                 gateway, "/v1/worker/jobs/\(id)/complete",
-                ["worker_id": "w-1", "output_key": key, "stages": ["denoise": 12.3456, "decode": 1.5]])
+                ["worker_id": "w-1", "output_key": key,
+                 "stages": ["denoise": 12.3456, "decode": 1.5, "Bad Name": 1, "negative": -1, "huge": 1e9]])
             #expect(done.status == 200 && done.text == "{\"id\":\"\(id)\",\"status\":\"COMPLETED\"}\n")
             let twice = try await Self.call(gateway, "/v1/worker/jobs/\(id)/complete", ["worker_id": "w-1", "output_key": key])
             #expect(twice.status == 409 && twice.error?.contains("is COMPLETED") == true)

@@ -120,11 +120,20 @@ class GatewayClient:
         return self._lease_call(f"/v1/worker/jobs/{job_id}/heartbeat", {"progress": progress})
 
     def complete(self, job_id: str, output_key: str, stages: dict[str, float] | None = None) -> bool:
-        """Completes the job with its upload; `stages` (seconds by stage) become the result's `metrics.stages`."""
+        """Completes the job with its upload; `stages` (seconds by stage) become the result's
+        `metrics.stages`. A gateway that predates stage timings refuses the field: the completion
+        is then sent again without it (the video matters, the timings do not)."""
         body: dict = {"output_key": output_key}
+        path = f"/v1/worker/jobs/{job_id}/complete"
         if stages:
-            body["stages"] = {name.replace(" ", "_"): round(seconds, 3) for name, seconds in stages.items()}
-        return self._lease_call(f"/v1/worker/jobs/{job_id}/complete", body)
+            timed = {**body, "stages": {name.replace(" ", "_"): round(max(seconds, 0.0), 3)
+                                        for name, seconds in stages.items()}}
+            try:
+                return self._lease_call(path, timed)
+            except Refused as refused:
+                if refused.status != 400 or "stages" not in refused.message:
+                    raise
+        return self._lease_call(path, body)
 
     def fail(self, job_id: str, reason: str) -> bool:
         return self._lease_call(f"/v1/worker/jobs/{job_id}/fail", {"error": reason})
