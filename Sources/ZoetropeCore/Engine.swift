@@ -46,14 +46,15 @@ public struct RenderContext: Sendable {
     /// longer this process's (nothing is recorded then).
     public var recordUpstream: @Sendable (UpstreamRequest) async throws -> Void
     /// Where the job's time goes, stage by stage (the engine and the runner add to it).
-    public var stages = StageTimes()
+    public var stages: StageTimes
 
     public init(
         jobID: String, inputDirectory: URL, outputFile: URL, progress: @escaping @Sendable (Double) -> Void,
         submittedAt: Date = Date(), upstream: UpstreamRequest? = nil,
         recordUpstream: @escaping @Sendable (UpstreamRequest) async throws -> Void = { _ in
             throw RenderError("this renderer cannot run a job on an upstream")
-        }
+        },
+        stages: StageTimes = StageTimes()
     ) {
         self.jobID = jobID
         self.inputDirectory = inputDirectory
@@ -62,6 +63,7 @@ public struct RenderContext: Sendable {
         self.submittedAt = submittedAt
         self.upstream = upstream
         self.recordUpstream = recordUpstream
+        self.stages = stages
     }
 }
 

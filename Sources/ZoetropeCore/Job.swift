@@ -20,7 +20,7 @@ public struct Job: Sendable, Equatable {
     public var outputKey: String?
     /// The output of a model whose result is JSON rather than a file (a created voice).
     public var result: JSONValue?
-    /// Where a finished render's time went: seconds by stage (`StageTimes.json`), as its renderer reported them.
+    /// Where a finished render's time went: seconds by stage (`StageTimes.json(_:)`), as its renderer reported them.
     public var stages: JSONValue?
     /// Credits reserved at submit: charged when the job completes, released when it fails or is cancelled.
     public var cost: Credits

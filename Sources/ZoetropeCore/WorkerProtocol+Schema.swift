@@ -149,9 +149,9 @@ extension WorkerProtocol.Completion {
             ],
             "voice": WorkerProtocol.Voice.jsonSchema,
             "stages": [
-                "type": "object", "maxProperties": .number(Double(WorkerProtocol.Completion.maximumStages)),
-                "propertyNames": ["pattern": "^[a-z0-9_]{1,32}$"],
-                "additionalProperties": ["type": "number", "minimum": 0, "maximum": 86_400],
+                "type": "object", "maxProperties": .number(Double(StageTimes.maximumCount)),
+                "propertyNames": ["pattern": .string("^[a-z0-9_]{1,\(StageTimes.longestName)}$")],
+                "additionalProperties": ["type": "number", "minimum": 0, "maximum": .number(StageTimes.maximumSeconds)],
                 "description": "Optional, for video models: where the render's time went, seconds by stage (e.g. fetch, decode, render, encode, upload); the client sees them in the result's metrics.stages. Entries that do not fit this schema are dropped, never the video.",
             ],
         ],

@@ -240,20 +240,9 @@ public enum WorkerProtocol {
             case workerID = "worker_id", outputKey = "output_key", voice, stages
         }
 
-        /// The most stages a completion may report.
-        public static let maximumStages = 16
-
-        /// `stages` as a job keeps them, to the millisecond: only stages named in 1–32 lowercase
-        /// letters, digits or underscores with seconds from 0 to a day, the first `maximumStages`
-        /// of them by name (timings are a courtesy: a bad one never costs the video); nil when
-        /// none is left.
+        /// `stages` as a job keeps them (`StageTimes.json(_:)`): bad entries dropped; nil when none is left.
         public func stageTimes() -> JSONValue? {
-            let kept = (stages ?? [:]).filter { name, seconds in
-                (1...32).contains(name.count) && seconds.isFinite && (0...86_400).contains(seconds)
-                    && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
-            }.sorted { $0.key < $1.key }.prefix(Self.maximumStages)
-            guard !kept.isEmpty else { return nil }
-            return .object(Dictionary(uniqueKeysWithValues: kept.map { ($0.key, .number(($0.value * 1000).rounded() / 1000)) }))
+            stages.flatMap(StageTimes.json)
         }
     }
 

@@ -62,14 +62,11 @@ public struct JobExecutor: Sendable {
             let inputs = scratch.appendingPathComponent("inputs", isDirectory: true)
             try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
             try await lease.downloadInputs(to: inputs)
-            let context = {
-                var context = RenderContext(
-                    jobID: job.id, inputDirectory: inputs, outputFile: outputFile, progress: { progress.set($0) },
-                    submittedAt: job.createdAt, upstream: job.upstream,
-                    recordUpstream: { guard try await lease.recordUpstream($0) else { throw LeaseLost() } })
-                context.stages = stages
-                return context
-            }()
+            let context = RenderContext(
+                jobID: job.id, inputDirectory: inputs, outputFile: outputFile, progress: { progress.set($0) },
+                submittedAt: job.createdAt, upstream: job.upstream,
+                recordUpstream: { guard try await lease.recordUpstream($0) else { throw LeaseLost() } },
+                stages: stages)
             let output = try await withThrowingTaskGroup(of: EngineOutput?.self) { group in
                 group.addTask {
                     try await engine.run(job.request, context: context)

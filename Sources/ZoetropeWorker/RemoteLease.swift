@@ -40,7 +40,7 @@ struct RemoteLease: JobLease {
         try await stages.measure("upload") { try await client.upload(file, to: upload) }
         let completion = WorkerProtocol.Completion(workerID: workerID, outputKey: upload.key)
         var timed = completion
-        timed.stages = Dictionary(stages.all, uniquingKeysWith: +)
+        timed.stages = stages.seconds
         do {
             return try await client.complete(jobID: job.id, timed)
         } catch let refused as WorkerClient.Refused where refused.status == 400 && refused.message.contains("stages") {

@@ -23,7 +23,7 @@ struct WorkerProtocolFixtureTests {
         let original = try fixture(name)
         let message = try JSONDecoder().decode(T.self, from: original.encoded())
         let again = try JSONValue.parse(try JSONEncoder().encode(message))
-        #expect(again == original, "\(name) changed in a round trip:\n\(String(decoding: again.encoded(), as: UTF8.self))")
+        #expect(again == original, "\(name) changed in a round trip:\n\(again.encodedText)")
         #expect(try JSONDecoder().decode(T.self, from: again.encoded()) == message)
         return message
     }

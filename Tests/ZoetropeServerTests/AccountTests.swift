@@ -110,34 +110,49 @@ struct AccountTests {
         #expect(try await HTTPTestClient.send(.GET, url, apiKey: server.apiKey).status == 200)
     }
 
-    @Test(.enabled(if: TestDatabase.adminURL != nil, "needs ZOETROPE_TEST_DATABASE_URL"))
-    func threeGatewaysOnOneDatabaseShareAKeysRateLimit() async throws {
-        // A token a minute: the test is over long before one comes back.
+    /// `count` gateways on one fresh PostgreSQL database (the first makes it; the others open it,
+    /// with data directories of their own), each limiting a key to a token a minute (a test is
+    /// over long before one comes back) and `burst`.
+    static func gatewaysOnOneDatabase(_ count: Int, burst: Int) async throws -> [TestServer] {
         func limited(_ config: inout ServerConfiguration) {
             config.rateLimitPerMinute = 1
-            config.rateLimitBurst = 10
+            config.rateLimitBurst = burst
         }
-        let first = try await TestServer.start(database: .postgres, configure: limited)
-        defer { Task { await first.stopAndClean() } }
-        // The others open the first one's database (their own data directories, no database of their own).
-        func joining(_ config: inout ServerConfiguration) {
-            limited(&config)
-            config.databaseURL = first.configuration.databaseURL
+        var gateways = [try await TestServer.start(database: .postgres, configure: limited)]
+        do {
+            while gateways.count < count {
+                let url = gateways[0].configuration.databaseURL
+                gateways.append(try await TestServer.start { config in
+                    limited(&config)
+                    config.databaseURL = url
+                })
+            }
+        } catch {
+            for gateway in gateways { await gateway.stopAndClean() }
+            throw error
         }
-        let second = try await TestServer.start(configure: joining)
-        defer { Task { await second.stopAndClean() } }
-        let third = try await TestServer.start(configure: joining)
-        defer { Task { await third.stopAndClean() } }
-        let gateways = [first, second, third], key = first.apiKey
+        return gateways
+    }
 
-        // 30 requests at once, 10 to each gateway: the key's one bucket of 10 lets 10 through.
-        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<30 {
-                let url = "\(gateways[index % 3].baseURL)/v1/voices"
+    /// The statuses of `count` GET /v1/voices sent at once with `key`, taking turns over `gateways`.
+    static func statuses(of count: Int, spreadOver gateways: [TestServer], key: String) async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<count {
+                let url = "\(gateways[index % gateways.count].baseURL)/v1/voices"
                 group.addTask { try await HTTPTestClient.send(.GET, url, apiKey: key).status }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
+    }
+
+    @Test(.enabled(if: TestDatabase.adminURL != nil, "needs ZOETROPE_TEST_DATABASE_URL"))
+    func threeGatewaysOnOneDatabaseShareAKeysRateLimit() async throws {
+        let gateways = try await Self.gatewaysOnOneDatabase(3, burst: 10)
+        defer { for gateway in gateways { Task { await gateway.stopAndClean() } } }
+        let key = gateways[0].apiKey
+
+        // 30 requests at once, 10 to each gateway: the key's one bucket of 10 lets 10 through.
+        let statuses = try await Self.statuses(of: 30, spreadOver: gateways, key: key)
         #expect(statuses.filter { $0 == 200 }.count == 10)
         #expect(statuses.filter { $0 == 429 }.count == 20)
 
@@ -157,25 +172,9 @@ struct AccountTests {
     @Test(.enabled(if: TestDatabase.adminURL != nil, "needs ZOETROPE_TEST_DATABASE_URL"))
     func gatewaysTakingSharesOfABucketNeverAllowMoreThanIt() async throws {
         // A burst of 100: each gateway takes 10 tokens at a time from the shared bucket.
-        func limited(_ config: inout ServerConfiguration) {
-            config.rateLimitPerMinute = 1
-            config.rateLimitBurst = 100
-        }
-        let first = try await TestServer.start(database: .postgres, configure: limited)
-        defer { Task { await first.stopAndClean() } }
-        let second = try await TestServer.start { config in
-            limited(&config)
-            config.databaseURL = first.configuration.databaseURL
-        }
-        defer { Task { await second.stopAndClean() } }
-        let gateways = [first, second], key = first.apiKey
-        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<300 {
-                let url = "\(gateways[index % 2].baseURL)/v1/voices"
-                group.addTask { try await HTTPTestClient.send(.GET, url, apiKey: key).status }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
+        let gateways = try await Self.gatewaysOnOneDatabase(2, burst: 100)
+        defer { for gateway in gateways { Task { await gateway.stopAndClean() } } }
+        let statuses = try await Self.statuses(of: 300, spreadOver: gateways, key: gateways[0].apiKey)
         // Never more than the bucket; at most one unspent share per gateway less.
         let allowed = statuses.filter { $0 == 200 }.count
         #expect((80...100).contains(allowed), "\(allowed) of 300 allowed")

@@ -150,8 +150,8 @@ extension PostgresDataStore {
         async throws -> Bool
     {
         defer { snapshots.changed(id) }
-        let resultText = result.map { String(decoding: $0.encoded(), as: UTF8.self) }
-        let stagesText = stages.map { String(decoding: $0.encoded(), as: UTF8.self) }
+        let resultText = result?.encodedText
+        let stagesText = stages?.encodedText
         let now = now.timeIntervalSince1970
         return !(try await rows(
             """

@@ -163,8 +163,8 @@ extension SQLiteDataStore {
         async throws -> Bool
     {
         defer { snapshots.changed(id) }
-        let resultText = result.map { String(decoding: $0.encoded(), as: UTF8.self) }
-        let stagesText = stages.map { String(decoding: $0.encoded(), as: UTF8.self) }
+        let resultText = result?.encodedText
+        let stagesText = stages?.encodedText
         let rows = try await connection.query(
             """
             UPDATE jobs SET status = 'COMPLETED', progress = 1, output_key = ?, result = ?, stages = ?, lease_owner = NULL,
