@@ -8,9 +8,7 @@ import ZoetropeCore
 extension PostgresDataStore {
     /// `SELECT` of a job's state columns by id, prepared once per connection.
     struct SnapshotStatement: PostgresPreparedStatement {
-        static let sql = """
-            SELECT id, api_key_id, status, progress, error, created_at, updated_at FROM jobs WHERE id = $1
-            """
+        static let sql = "SELECT \(jobSnapshotColumns) FROM jobs WHERE id = $1"
         typealias Row = (String, String, String, Double, String?, Double, Double)
 
         var id: String

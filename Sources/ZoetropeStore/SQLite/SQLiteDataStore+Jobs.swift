@@ -41,7 +41,7 @@ extension SQLiteDataStore {
     /// The job's state columns, read from the table.
     private func readSnapshot(id: String) async throws -> JobSnapshot? {
         guard let row = try await connection.query(
-            "SELECT id, api_key_id, status, progress, error, created_at, updated_at FROM jobs WHERE id = ?", [.text(id)]
+            "SELECT \(jobSnapshotColumns) FROM jobs WHERE id = ?", [.text(id)]
         ).first else { return nil }
         guard let id = row.column("id")?.string, let status = row.column("status")?.string.flatMap(JobStatus.init(rawValue:))
         else { throw RenderError("a stored job row is malformed") }
