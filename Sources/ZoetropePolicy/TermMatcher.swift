@@ -1,8 +1,10 @@
 /// Finds a policy's terms in text, both brought to `TextNormalizer`'s canonical form. Words in
 /// spaced scripts match whole (a term inside a longer word, as "cunt" in "Scunthorpe", does not
 /// match; an English plural of a term does), also when spelled out with separators between
-/// letters ("n.u.d.e", "n u d e", "nu-de") or joined by punctuation; terms in scripts written
-/// without spaces (Chinese, Japanese, Korean, Thai, …) match anywhere, across separators.
+/// letters ("n.u.d.e", "n u d e", "nu-de"), joined by punctuation or drawn out ("nuuuude": a
+/// letter written three times or more); terms in scripts written without spaces (Chinese,
+/// Japanese, Korean, Thai, …) match anywhere, across separators. `1` (also `!`, `|`) in the text
+/// stands for a term's `i` or `l`, and `i` for `l` (a capital I); a plain `l` is an l.
 public struct TermMatcher: Sendable {
     /// One category's terms.
     public struct Entry: Sendable {
@@ -23,9 +25,17 @@ public struct TermMatcher: Sendable {
         public var action: PolicyAction
     }
 
-    private var singleWords: [String: [Hit]] = [:]
-    /// Terms of several words, by their first word: the remaining words and the hit.
-    private var phrases: [String: [(rest: [String], hit: Hit)]] = [:]
+    /// A whole-word term as it is written, and its hit.
+    private typealias Term = (text: String, hit: Hit)
+
+    /// Whole-word terms (several words joined) by their loose form.
+    private var singleWords: [String: [Term]] = [:]
+    /// Whole-word terms by the loose form of their squeezed spelling (every run of one letter
+    /// written once), for drawn-out words; only forms of at least `shortestSqueezed` letters.
+    private var squeezedWords: [String: [Term]] = [:]
+    /// Terms of several words, by their first word's loose form (and its squeezed one's): the
+    /// words and the hit.
+    private var phrases: [String: [(words: [String], hit: Hit)]] = [:]
     private var unspaced: [(term: String, hit: Hit)] = []
     /// Letters in the longest whole-word term: how far spelled-out letters are joined.
     private var longestWord = 0
@@ -40,9 +50,18 @@ public struct TermMatcher: Sendable {
                     unspaced.append((words.joined(), hit))
                     continue
                 }
-                singleWords[words.joined(), default: []].append(hit)
-                longestWord = max(longestWord, words.joined().count)
-                if words.count > 1 { phrases[first, default: []].append((Array(words.dropFirst()), hit)) }
+                let joined = words.joined()
+                singleWords[Self.loose(joined), default: []].append((joined, hit))
+                let squeezed = Self.squeezed(joined)
+                if squeezed.count >= Self.shortestSqueezed {
+                    squeezedWords[Self.loose(squeezed), default: []].append((squeezed, hit))
+                }
+                longestWord = max(longestWord, joined.count)
+                if words.count > 1 {
+                    for key in Set([Self.loose(first), Self.loose(Self.squeezed(first))]) {
+                        phrases[key, default: []].append((words, hit))
+                    }
+                }
             }
         }
     }
@@ -59,15 +78,15 @@ public struct TermMatcher: Sendable {
             for hit in hits ?? [] where !found.contains(hit) { found.append(hit) }
         }
         for candidate in Self.candidates(words, longest: longestWord) {
-            note(singleWords[candidate])
-            for suffix in ["s", "es"] where candidate.count > suffix.count + 2 && candidate.hasSuffix(suffix) {
-                note(singleWords[String(candidate.dropLast(suffix.count))])
-            }
+            note(Self.lookUp(candidate, in: singleWords))
+            if Self.isDrawnOut(candidate) { note(Self.lookUp(Self.squeezed(candidate), in: squeezedWords)) }
         }
         let texts = words.map(\.text)
         for (index, word) in texts.enumerated() {
-            for phrase in phrases[word] ?? [] where index + phrase.rest.count < texts.count {
-                if Array(texts[(index + 1)...(index + phrase.rest.count)]) == phrase.rest { note([phrase.hit]) }
+            let keys = Self.isDrawnOut(word) ? [Self.loose(word), Self.loose(Self.squeezed(word))] : [Self.loose(word)]
+            for phrase in keys.flatMap({ phrases[$0] ?? [] }) where index + phrase.words.count <= texts.count {
+                let written = texts[index..<(index + phrase.words.count)]
+                if zip(written, phrase.words).allSatisfy(Self.readsWord) { note([phrase.hit]) }
             }
         }
         if !unspaced.isEmpty {
@@ -75,6 +94,59 @@ public struct TermMatcher: Sendable {
             for entry in unspaced where compact.contains(entry.term) { note([entry.hit]) }
         }
         return found.sorted { $0.action == .block && $1.action != .block }
+    }
+
+    /// The hits of the terms a word reads as, itself or as an English plural (`-s`, `-es`).
+    private static func lookUp(_ word: String, in terms: [String: [Term]]) -> [Hit] {
+        var forms = [word]
+        for suffix in ["s", "es"] where word.count > suffix.count + 2 && word.hasSuffix(suffix) {
+            forms.append(String(word.dropLast(suffix.count)))
+        }
+        return forms.flatMap { form in (terms[loose(form)] ?? []).filter { reads(form, as: $0.text) }.map(\.hit) }
+    }
+
+    /// Whether a written word reads as a term's word: letter by letter the same, except that a
+    /// written `1` may be the term's `i` or `l`, and a written `i` its `l` ("l0l1" and "Ioli" read
+    /// as "loli"; "loll" does not).
+    static func reads(_ written: String, as term: String) -> Bool {
+        written.count == term.count && zip(written, term).allSatisfy { letter, wanted in
+            letter == wanted || (letter == "1" && (wanted == "i" || wanted == "l")) || (letter == "i" && wanted == "l")
+        }
+    }
+
+    /// Whether one written word of a phrase reads as the term's word there, also drawn out.
+    private static func readsWord(_ written: String, as term: String) -> Bool {
+        reads(written, as: term) || (isDrawnOut(written) && reads(squeezed(written), as: squeezed(term)))
+    }
+
+    /// The word with `1` and `l` written as `i`: the key terms are looked up by, so that every
+    /// term a word may read as is found (`reads` then decides).
+    static func loose(_ word: String) -> String {
+        String(word.map { $0 == "1" || $0 == "l" ? "i" : $0 })
+    }
+
+    /// Squeezed forms shorter than this are not matched: "zzz" or "brrr" squeeze to too little.
+    static let shortestSqueezed = 3
+
+    /// The word with every run of one letter written once ("nuuuude" is "nude", "kill" "kil").
+    static func squeezed(_ word: String) -> String {
+        var result = ""
+        for character in word where character != result.last { result.append(character) }
+        return result
+    }
+
+    /// Whether the word writes one letter three times or more in a row, as a word drawn out to
+    /// slip past a filter does ("nuuuude"); words of the languages terms are written in double a
+    /// letter at most.
+    static func isDrawnOut(_ word: String) -> Bool {
+        var run = 0
+        var previous: Character?
+        for character in word {
+            run = character == previous ? run + 1 : 1
+            if run >= 3 { return true }
+            previous = character
+        }
+        return false
     }
 
     /// The strings a whole-word term is compared with: each word; each run of words joined by

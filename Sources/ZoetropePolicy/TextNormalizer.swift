@@ -2,14 +2,18 @@ import Foundation
 
 /// Brings text to the form that policy terms are matched in, the same for a prompt and for a
 /// term: compatibility forms folded (full-width, ligatures, circled and mathematical letters),
-/// case folded, diacritics and zero-width or joiner characters dropped, look-alike Cyrillic and
-/// Greek letters read as Latin, and the common digit and symbol substitutions (`0`→o, `3`→e,
-/// `@`→a, `$`→s, …) read as the letters they stand for.
+/// case folded, diacritics and zero-width or joiner characters dropped, look-alike Cyrillic, Greek
+/// and Armenian letters, small capitals and phonetic letters read as Latin, and the common digit and symbol substitutions (`0`→o, `3`→e,
+/// `@`→a, `$`→s, …) read as the letters they stand for. `1`, `!` and `|` stand for `i` or `l`:
+/// inside a word they are written `1`, which `TermMatcher` lets match either.
 public enum TextNormalizer {
     /// The text with every character in its canonical form; separators are kept as they are.
     public static func canonical(_ text: String) -> String {
-        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
-            .decomposedStringWithCanonicalMapping
+        var capitals = String.UnicodeScalarView()
+        for scalar in text.precomposedStringWithCompatibilityMapping.unicodeScalars {
+            capitals.append(capitalLookAlikes[scalar] ?? scalar)
+        }
+        let folded = String(capitals).lowercased().decomposedStringWithCanonicalMapping
         var scalars = String.UnicodeScalarView()
         for scalar in folded.unicodeScalars {
             switch scalar.properties.generalCategory {
@@ -33,8 +37,10 @@ public enum TextNormalizer {
         for (index, character) in characters.enumerated() {
             if isWordCharacter(character) {
                 current.append(character)
-            } else if let letter = symbolLetters[character], isWordCharacter(neighbour: characters, index) {
-                current.append(letter)
+            } else if let letter = symbolLetters[character],
+                !current.isEmpty || (index + 1 < characters.count && isWordCharacter(characters[index + 1]))
+            {
+                current.append(letter)  // touches a word: `@ss`, `$ex`, `ki||`
             } else {
                 if !current.isEmpty {
                     words.append(Word(text: current, separatorBefore: separator))
@@ -73,15 +79,8 @@ public enum TextNormalizer {
         character.isLetter || character.isNumber
     }
 
-    /// Whether a substitution symbol at `index` touches a letter or digit (`@ss`, `$ex`), so it
-    /// is read as a letter rather than as a separator.
-    private static func isWordCharacter(neighbour characters: [Character], _ index: Int) -> Bool {
-        (index > 0 && isWordCharacter(characters[index - 1]))
-            || (index + 1 < characters.count && isWordCharacter(characters[index + 1]))
-    }
-
     /// A word's digits read as the letters they stand for, when the word has letters too
-    /// (`nud3` is "nude"; `1080` stays a number). `1` and `l` both read as `i`, in terms too.
+    /// (`nud3` is "nude"; `1080` stays a number). `1` stays `1`: it stands for `i` or `l`.
     private static func readingDigits(_ word: String) -> String {
         guard word.contains(where: \.isLetter) else { return word }
         return String(word.map { digitLetters[$0] ?? $0 })
@@ -95,22 +94,35 @@ public enum TextNormalizer {
     }
 
     private static let digitLetters: [Character: Character] = [
-        "0": "o", "1": "i", "l": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+        "0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
     ]
 
-    private static let symbolLetters: [Character: Character] = ["@": "a", "$": "s", "!": "i", "|": "i"]
+    private static let symbolLetters: [Character: Character] = ["@": "a", "$": "s", "!": "1", "|": "1"]
 
-    /// Cyrillic and Greek letters that look like Latin ones, as the Latin letter.
-    private static let lookAlikes: [Unicode.Scalar: Unicode.Scalar] = {
-        let pairs: [(String, String)] = [
-            ("а", "a"), ("в", "b"), ("е", "e"), ("ё", "e"), ("з", "3"), ("і", "i"), ("ї", "i"), ("ј", "j"),
-            ("к", "k"), ("м", "m"), ("н", "h"), ("о", "o"), ("р", "p"), ("с", "c"), ("т", "t"), ("у", "y"),
-            ("х", "x"), ("ѕ", "s"), ("ԁ", "d"), ("ԛ", "q"), ("ԝ", "w"), ("ɑ", "a"), ("ı", "i"),
-            ("α", "a"), ("β", "b"), ("ε", "e"), ("η", "n"), ("ι", "i"), ("κ", "k"), ("ν", "v"), ("ο", "o"),
-            ("ρ", "p"), ("τ", "t"), ("υ", "u"), ("χ", "x"), ("ω", "w"),
-        ]
+    /// Greek capitals whose small letter looks like another Latin letter than they do (`Ν` is an
+    /// N but `ν` a v), as the Latin capital; read before case is folded.
+    private static let capitalLookAlikes = table([
+        ("Η", "H"), ("Ν", "N"), ("Υ", "Y"), ("Μ", "M"), ("Ζ", "Z"), ("Ϲ", "C"),
+    ])
+
+    /// Cyrillic, Greek and Armenian letters, Latin small capitals and phonetic letters that look
+    /// like Latin ones, as the Latin letter.
+    private static let lookAlikes = table([
+        ("а", "a"), ("в", "b"), ("е", "e"), ("ё", "e"), ("з", "3"), ("і", "i"), ("ї", "i"), ("ј", "j"),
+        ("к", "k"), ("м", "m"), ("н", "h"), ("о", "o"), ("р", "p"), ("с", "c"), ("т", "t"), ("у", "y"),
+        ("х", "x"), ("ѕ", "s"), ("ԁ", "d"), ("ԛ", "q"), ("ԝ", "w"), ("ɑ", "a"), ("ı", "i"),
+        ("α", "a"), ("β", "b"), ("ε", "e"), ("η", "n"), ("ι", "i"), ("κ", "k"), ("ν", "v"), ("ο", "o"),
+        ("ρ", "p"), ("τ", "t"), ("υ", "u"), ("χ", "x"), ("ω", "w"), ("ϲ", "c"), ("ϳ", "j"),
+        ("օ", "o"), ("ս", "u"), ("ո", "n"), ("հ", "h"), ("ց", "g"), ("զ", "q"), ("ք", "p"),
+        ("ᴀ", "a"), ("ʙ", "b"), ("ᴄ", "c"), ("ᴅ", "d"), ("ᴇ", "e"), ("ꜰ", "f"), ("ɢ", "g"), ("ʜ", "h"),
+        ("ɪ", "i"), ("ᴊ", "j"), ("ᴋ", "k"), ("ʟ", "l"), ("ᴍ", "m"), ("ɴ", "n"), ("ᴏ", "o"), ("ᴘ", "p"),
+        ("ʀ", "r"), ("ꜱ", "s"), ("ᴛ", "t"), ("ᴜ", "u"), ("ᴠ", "v"), ("ᴡ", "w"), ("ʏ", "y"), ("ᴢ", "z"),
+        ("ɡ", "g"), ("ɩ", "i"), ("ɒ", "a"), ("ʋ", "u"),
+    ])
+
+    private static func table(_ pairs: [(String, String)]) -> [Unicode.Scalar: Unicode.Scalar] {
         var table: [Unicode.Scalar: Unicode.Scalar] = [:]
         for (from, to) in pairs { table[from.unicodeScalars.first!] = to.unicodeScalars.first! }
         return table
-    }()
+    }
 }

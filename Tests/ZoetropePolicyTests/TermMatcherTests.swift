@@ -17,7 +17,9 @@ struct TermMatcherTests {
         "a nude portrait", "A NUDE portrait", "a Nude, portrait", "n.u.d.e", "n u d e beach", "n-u-d-e", "n_u_d_e",
         "nu.de", "n*u*d*e", "ｎｕｄｅ", "Ｎ Ｕ Ｄ Ｅ", "nu\u{200B}de", "n\u{200D}u\u{200C}d\u{2060}e", "nu\u{00AD}de", "nüdé", "nud3",
         "NUD3", "nudes on a beach", "ⓝⓤⓓⓔ", "𝐧𝐮𝐝𝐞", "nudе (Cyrillic e)", "a (nude)", "#nude", "a n u d e portrait", "I saw a n . u . d . e", 
-        "a sex scene", "a SEX-SCENE", "sex  \n scene", "sexscene",
+        "a sex scene", "a SEX-SCENE", "sex  \n scene", "sexscene", "nuuuude", "a NUUUUDE portrait", "nuuudes",
+        "nnnuuudddeee", "n u u u d e", "seeeex scene", "sex sceeeene",
+        "ɴᴜᴅᴇ", "\u{039D}UDE (Greek capital Nu)", "n\u{057D}de (Armenian u)", "NUDΕ (Greek capital Epsilon)",
     ])
     func findsObfuscatedSpellings(text: String) {
         #expect(Self.categories(text) == ["nudity"], "\(text)")
@@ -27,9 +29,20 @@ struct TermMatcherTests {
         "Scunthorpe United", "a denuded hillside", "nudeness? no: a nudibranch", "sextant and scenery",
         "a menu delivered", "begun", "a gunnery range? no, a begun gunnel", "1080p footage of a beach",
         "a cat walking on the beach at sunset", "an old man (80) reads", "n u d", "sex scenic route",
+        "sooo good", "hmmm", "zzz", "nuuu", "a gooood dog", "nuuuuudibranch",
     ])
     func leavesHarmlessWordsAlone(text: String) {
         #expect(Self.categories(text).isEmpty, "\(text)")
+    }
+
+    @Test func oneStandsForIOrLButAnLIsAnL() {
+        let matcher = TermMatcher([.init(category: "minors", action: .block, terms: ["loli", "kill", "heil hitler"])])
+        for text in ["l0l1", "Ioli", "1oli", "LOLI", "ki11", "k!ll", "ki||", "KILLLL", "loooli", "hei1 hit1er", "heil hiiitler"] {
+            #expect(matcher.hits(in: text).map(\.category) == ["minors"], "\(text)")
+        }
+        for text in ["the dog lolls in the sun", "to loll about", "lolll", "lol", "a skilled hand", "a hill", "kil"] {
+            #expect(matcher.hits(in: text).isEmpty, "\(text)")
+        }
     }
 
     @Test func findsChineseTermsInsideSentences() {
