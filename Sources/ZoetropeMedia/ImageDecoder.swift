@@ -2,8 +2,9 @@ import Foundation
 import ZoetropeCore
 
 /// Decodes an image file with ffmpeg into a `PlanarImage`, cover-cropped (scaled to fill, centre
-/// cropped) to an exact size. The image's dimensions are read first and capped, so a
-/// decompression bomb is refused before it is decoded.
+/// cropped) to an exact size, turned upright as its EXIF orientation says (`ImageOrientation`).
+/// The image's dimensions are read first and capped, so a decompression bomb is refused before
+/// it is decoded.
 public struct ImageDecoder: Sendable {
     /// Largest decoded image accepted, in pixels (8K × 8K).
     public var maxPixels: Int
@@ -17,8 +18,8 @@ public struct ImageDecoder: Sendable {
     /// Most streams a file may hold (a container with thousands of streams costs the demuxer).
     public var maxStreams: Int = 16
 
-    /// The width and height of the picture ffmpeg decodes (the file's first video stream), or a
-    /// `RenderError` naming `field`. Every video stream is checked against the size caps, not only
+    /// The width and height of the picture ffmpeg decodes (the file's first video stream), upright,
+    /// or a `RenderError` naming `field`. Every video stream is checked against the size caps, not only
     /// that one, so no stream of a crafted container slips past them.
     public func probe(_ file: URL, field: String) throws -> (width: Int, height: Int) {
         let output = try ProcessRunner.runBlocking(
@@ -39,7 +40,7 @@ public struct ImageDecoder: Sendable {
             throw RenderError(
                 "\(field): the image is \(size.width)×\(size.height) pixels; at most \(maxDimension) per side and \(maxPixels / 1_000_000) megapixels are allowed")
         }
-        return first
+        return ImageOrientation.of(file).swapsSides ? (first.height, first.width) : first
     }
 
     /// Decodes `file` (its first video stream), cover-cropped to `width` × `height`.
@@ -94,14 +95,17 @@ public struct ImageDecoder: Sendable {
             + ":out_color_matrix=bt709:out_range=tv,crop=\(width):\(height)"
     }
 
-    /// The first picture of `file` through an ffmpeg filter, as raw bytes of `pixelFormat`; a
-    /// `RenderError` naming `field` when ffmpeg cannot make one (probed then, to say whether the
-    /// file is no image at all).
+    /// The first picture of `file`, turned upright, through an ffmpeg filter, as raw bytes of
+    /// `pixelFormat`; a `RenderError` naming `field` when ffmpeg cannot make one (probed then, to
+    /// say whether the file is no image at all). ffmpeg's own rotation is off, so every ffmpeg
+    /// version turns a picture once, by `ImageOrientation`.
     func firstPicture(_ file: URL, field: String, filter: String, pixelFormat: String) throws -> [UInt8] {
+        let upright = ImageOrientation.of(file).uprightFilter.map { $0 + "," } ?? ""
         let output = try ProcessRunner.runBlocking(
             "ffmpeg",
-            ["-hide_banner", "-nostdin", "-v", "error", "-max_pixels", String(maxPixels), "-i", file.path,
-             "-frames:v", "1", "-filter_complex", "[0:v:0]" + filter, "-f", "rawvideo", "-pix_fmt", pixelFormat, "pipe:1"])
+            ["-hide_banner", "-nostdin", "-v", "error", "-max_pixels", String(maxPixels), "-noautorotate",
+             "-i", file.path, "-frames:v", "1", "-filter_complex", "[0:v:0]" + upright + filter,
+             "-f", "rawvideo", "-pix_fmt", pixelFormat, "pipe:1"])
         guard output.status == 0, !output.stdout.isEmpty else {
             _ = try probe(file, field: field)
             let reason = output.lastErrorLine.isEmpty ? "ffmpeg produced no picture" : output.lastErrorLine(hiding: file)

@@ -5,6 +5,7 @@ import socket
 import threading
 
 import pytest
+from PIL import Image
 
 from zoetrope_ltx.inputs import InputFetcher, decode_image
 from zoetrope_ltx.outbound import Policy
@@ -56,3 +57,23 @@ def test_undecodable_images_fail_naming_the_field(web, tmp_path):
     path = fetcher(True).fetch(Input(web + "/broken.png"), "end_image_url", str(tmp_path / "end"))
     with pytest.raises(Unsupported, match="end_image_url: not a decodable image"):
         decode_image(path, "end_image_url", (64, 64))
+
+
+@pytest.mark.parametrize("value", range(1, 9))
+def test_a_sideways_stored_photo_decodes_upright(tmp_path, value):
+    # A 64×32 picture, left half black and right half white, stored turned back as EXIF orientation
+    # `value` says; decoded, it is the upright picture again (the white half on the right).
+    upright = Image.new("RGB", (64, 32), "black")
+    upright.paste((255, 255, 255), (32, 0, 64, 32))
+    back = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_270}
+    stored = upright.transpose(back[value]) if value in back else upright
+    exif = Image.Exif()
+    exif[0x0112] = value
+    path = str(tmp_path / f"photo-{value}.jpg")
+    stored.save(path, quality=95, exif=exif)
+    image = decode_image(path, "start_image_url", (64, 32))
+    assert image.size == (64, 32)
+    left, right = image.crop((4, 4, 28, 28)).convert("L"), image.crop((36, 4, 60, 28)).convert("L")
+    assert max(left.getdata()) < 40 and min(right.getdata()) > 215

@@ -46,12 +46,37 @@ class InputFetcher:
         return path
 
 
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+"""What turns stored pixels upright, by EXIF orientation (the gateway's ImageOrientation)."""
+
+
+def orientation(path: str) -> int:
+    """The EXIF orientation (1–8) the file declares: 1 when none, or when Pillow cannot read the file."""
+    try:
+        with Image.open(path) as image:
+            value = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 — any file ffmpeg reads and Pillow does not: no orientation known
+        return 1
+    return value if value in UPRIGHT else 1
+
+
 def decode_image(path: str, field: str, size: tuple[int, int]) -> Image.Image:
-    """Decodes any image ffmpeg reads, scaled to cover `size` (width, height) and centre-cropped."""
+    """Decodes any image ffmpeg reads, turned upright as its EXIF orientation says (viewers show it
+    so), scaled to cover `size` (width, height) and centre-cropped. ffmpeg's own rotation is off,
+    so every ffmpeg version turns a picture once."""
     png = path + ".png"
     result = subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", path, "-frames:v", "1", png], capture_output=True, text=True)
+        ["ffmpeg", "-v", "error", "-y", "-noautorotate", "-i", path, "-frames:v", "1", png],
+        capture_output=True, text=True)
     if result.returncode != 0 or not os.path.exists(png):
         raise Unsupported(f"{field}: not a decodable image ({result.stderr.strip()[:200] or 'no picture'})")
     with Image.open(png) as image:
-        return ImageOps.fit(image.convert("RGB"), size, method=Image.Resampling.LANCZOS)
+        upright = image.convert("RGB")
+    turn = UPRIGHT.get(orientation(path))
+    if turn is not None:
+        upright = upright.transpose(turn)
+    return ImageOps.fit(upright, size, method=Image.Resampling.LANCZOS)
