@@ -86,11 +86,20 @@ public struct ImageDecoder: Sendable {
         return SourcePyramid(scales: scales, levels: levels)
     }
 
+    /// How much wider or taller than the output a picture's shape may be before its sides are
+    /// cut off ahead of scaling: a 16 000×2 picture scaled to cover 1920×1080 first would be
+    /// 8.6 million pixels wide. Ordinary shapes (a portrait photo for a 16:9 video is 3.2 times
+    /// too tall) are scaled whole, exactly as before.
+    static let widestShape = 4
+
     /// The filter that scales a picture to fill `width`×`height`, centre-crops it, and converts it
     /// to BT.709 limited-range YUV (Lanczos, with accurate rounding and full chroma interpolation).
+    /// A picture more than `widestShape` times wider or taller than the output's shape is first
+    /// centre-cropped to that shape, so the scaled picture stays within 4 times the output.
     /// `accurate` false drops the exact rounding and chroma interpolation (twice as fast).
     static func coverFilter(width: Int, height: Int, accurate: Bool = true) -> String {
-        "scale=\(width):\(height):force_original_aspect_ratio=increase:flags=lanczos"
+        "crop=w='min(iw,\(widestShape)*ih*\(width)/\(height))':h='min(ih,\(widestShape)*iw*\(height)/\(width))',"
+            + "scale=\(width):\(height):force_original_aspect_ratio=increase:flags=lanczos"
             + (accurate ? "+accurate_rnd+full_chroma_int" : "")
             + ":out_color_matrix=bt709:out_range=tv,crop=\(width):\(height)"
     }

@@ -154,4 +154,29 @@ struct MediaInputHardeningTests {
         let image = try ImageDecoder().decode(file, field: "start_image_url", width: 16, height: 16)
         #expect(image.y.allSatisfy { abs(Int($0) - 63) <= 3 }, "the first stream (red: BT.709 luma 63) is the one decoded")
     }
+
+    /// A picture of an extreme shape (a 200-byte 16 000×2 PNG) is cut to at most four times the
+    /// output's shape before it is scaled to cover it: scaled whole it would be 8.6 million pixels
+    /// wide (ffmpeg refuses the size after seconds and gigabytes). Its middle is what is shown, in
+    /// both directions and in the source pyramid's one-run decode.
+    @Test func aPictureOfAnExtremeShapeDecodesFromItsMiddle() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shape-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (name, size, middle) in [("wide", "16000x2", "x=7990:y=0:w=20:h=2"), ("tall", "2x16000", "x=0:y=7990:w=2:h=20")] {
+            // Blue, with a red stripe in the middle where the output's crop lands.
+            let file = directory.appendingPathComponent("\(name).png")
+            let made = try ProcessRunner.runBlocking("ffmpeg", [
+                "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=\(size)", "-vf", "drawbox=\(middle):color=red:t=fill",
+                "-frames:v", "1", file.path])
+            #expect(made.status == 0, "\(made.lastErrorLine)")
+            let image = try ImageDecoder().decode(file, field: "start_image_url", width: 192, height: 108)
+            #expect(image.width == 192 && image.height == 108)
+            let centre = Int(image.y[54 * 192 + 96])
+            #expect(abs(centre - 63) <= 4, "\(name): the middle is the red stripe (luma 63), got \(centre)")
+            let pyramid = try ImageDecoder().decodePyramid(
+                file, field: "start_image_url", width: 192, height: 108, scales: [1, 2])
+            #expect(pyramid.levels.map(\.width) == [192, 384])
+        }
+    }
 }
