@@ -45,7 +45,7 @@ if [ "$CPU_CHECK" = 1 ]; then
     step transformer 900 env HF_HUB_OFFLINE=1 "$PY" -m zoetrope_ltx.bench transformer --device cpu --runs 1 --layers 1 "${SIZE[@]}"
     step decode 900 env HF_HUB_OFFLINE=1 "$PY" -m zoetrope_ltx.bench decode --device cpu --runs 1 "${SIZE[@]}"
     step job 1200 env HF_HUB_OFFLINE=1 "$PY" -m zoetrope_ltx.bench job --device cpu --layers 1 "${SIZE[@]}" \
-        --text-encoder tiny --variants baseline,x264-veryfast
+        --text-encoder tiny --variants baseline,x264-veryfast,overlap-encode
     exit $FAILED
 fi
 
@@ -62,5 +62,5 @@ step transformer 420 env HF_HUB_OFFLINE=1 "$PY" -m zoetrope_ltx.bench transforme
 step decode 420 env HF_HUB_OFFLINE=1 "$PY" -m zoetrope_ltx.bench decode --runs 2
 # Variants in this order: FP8 cannot be undone, so it runs last.
 step job 1500 env HF_HUB_OFFLINE=1 "$PY" -m zoetrope_ltx.bench job \
-    --variants baseline,cudnn,flash,x264-veryfast,compile,fp8
+    --variants baseline,cudnn,flash,x264-veryfast,overlap-encode,compile,fp8
 exit $FAILED

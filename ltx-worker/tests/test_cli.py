@@ -30,7 +30,7 @@ def test_help_lists_the_switches():
     for switch in ("--model-dir", "--recipe", "--offload", "--vae-tiling", "--also-kling", "--dtype",
                    "--allow-private-inputs", "--allow-outbound-port", "--fetch-timeout", "--fetch-min-rate",
                    "--checkpoint-variant", "--distilled-lora", "--attention-backend", "--compile", "--fp8",
-                   "--warmup", "--x264-preset", "text-encoder"):
+                   "--warmup", "--x264-preset", "--overlap-encode", "text-encoder"):
         assert switch in text
 
 

@@ -133,13 +133,19 @@ def data_uri(path):
 
 def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, images, web):
     # --device cpu: the explicit CPU choice still loads the tiny checkpoint; the smoke render runs
-    # before the worker leases anything.
-    worker = cluster.worker("--device", "cpu")
+    # before the worker leases anything. --overlap-encode: both jobs are queued at once, so the
+    # second is leased and generated while the first is encoded, uploaded and completed.
+    worker = cluster.worker("--device", "cpu", "--overlap-encode")
     started = open(worker.log_path).read()
     assert "hardware: torch" in started and "cpu: CPU" in started, started
     assert started.index("smoke render passed: 9 frames at 256×256") < started.index("serving"), started
     start_only = cluster.submit(prompt='a robot waves and says "hello"', start_image_url=data_uri(images["start"]),
                                 duration=10)
+    # Start and end frames: the condition pipeline, at index 0 and -1. The start image is bare
+    # base64, the end image a URL the worker fetches itself (through a redirect); no audio track
+    # when generate_audio is false.
+    both = cluster.submit(prompt="a door opens", start_image_url=base64.b64encode(open(images["start"], "rb").read())
+                          .decode(), end_image_url=web + "/hop", duration=3, aspect_ratio="1:1", generate_audio=False)
     body, seen = cluster.wait(start_only)
     assert body["status"] == "COMPLETED", f"{body}\n{cluster.logs()}"
     progress = [s.get("progress", 0) for s in seen if s["status"] == "PROCESSING"]
@@ -150,11 +156,6 @@ def test_jobs_are_leased_progress_and_complete_with_the_promised_mp4(cluster, im
     assert (streams["audio"]["codec_name"], streams["audio"]["sample_rate"]) == ("aac", "48000")
     assert abs(float(streams["audio"]["duration"]) - 10.0) < 0.05
 
-    # Start and end frames: the condition pipeline, at index 0 and -1. The start image is bare
-    # base64, the end image a URL the worker fetches itself (through a redirect); no audio track
-    # when generate_audio is false.
-    both = cluster.submit(prompt="a door opens", start_image_url=base64.b64encode(open(images["start"], "rb").read())
-                          .decode(), end_image_url=web + "/hop", duration=3, aspect_ratio="1:1", generate_audio=False)
     body, _ = cluster.wait(both)
     assert body["status"] == "COMPLETED", f"{body}\n{cluster.logs()}"
     streams = cluster.fetch(body["output"])

@@ -106,6 +106,9 @@ def parser() -> argparse.ArgumentParser:
     speed.add_argument("--x264-preset", choices=X264_PRESETS, default=SPEED.x264_preset,
                        help=f"the MP4 encode's x264 preset, at the same quality target (CRF 18; default "
                             f"{SPEED.x264_preset})")
+    speed.add_argument("--overlap-encode", action=argparse.BooleanOptionalAction, default=SPEED.overlap_encode,
+                       help="encode, upload and complete a generated job on a background thread while the next job "
+                            "is leased and generated (one job finishing at a time)")
     p.add_argument("--size-divisor", type=int, default=1,
                    help="divide the 1080p output sizes by this (the tests' tiny checkpoint uses 30)")
     p.add_argument("--work-dir", default=None, help="scratch directory for jobs (default: a temporary one)")
@@ -160,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     from .worker import Worker
 
     speed_options = SpeedOptions(attention_backend=args.attention_backend, compile=args.compile, fp8=args.fp8,
-                                 warmup=args.warmup, x264_preset=args.x264_preset)
+                                 warmup=args.warmup, x264_preset=args.x264_preset, overlap_encode=args.overlap_encode)
     try:
         info = read_checkpoint(args.model_dir, args.checkpoint_variant)
         log.info("checkpoint %s: %s", args.model_dir, info.describe())
@@ -199,11 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.work_dir:
         atexit.register(shutil.rmtree, work_dir, True)
     models = [LTX2_MODEL] + ([KLING_MODEL] if args.also_kling else [])
-    worker = Worker(client, generator, models, work_dir, InputFetcher(client, policy), sizes,
-                    x264_preset=args.x264_preset)
+    worker = Worker(client, generator, models, work_dir, InputFetcher(client, policy), sizes, speed_options)
 
     def stop(signum, _frame):
-        log.info("%s: finishing (a job in progress is handed back)", signal.Signals(signum).name)
+        log.info("%s: stopping (a job generating is handed back; one already generated is finished first)",
+                 signal.Signals(signum).name)
         worker.stop()
 
     signal.signal(signal.SIGTERM, stop)

@@ -1,6 +1,7 @@
 """The speed options a GPU will reward, each off (or at diffusers' default) until measured: attention
-backend, `torch.compile`, FP8 transformer weights (torchao), a warm-up render, and the x264 preset.
-These defaults are the only place the worker's defaults are written; the CLI and the bench read them."""
+backend, `torch.compile`, FP8 transformer weights (torchao), a warm-up render, the x264 preset, and
+the MP4 encode overlapped with the next job's generation. These defaults are the only place the
+worker's defaults are written; the CLI and the bench read them."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ class SpeedOptions:
     """Render one full-size 1 s shot at start-up, so the first job does not pay for compilation and autotuning."""
     x264_preset: str = "medium"
     """The x264 preset of the MP4 encode (CRF `X264_CRF` whatever the preset)."""
+    overlap_encode: bool = False
+    """Finish a generated job (encode, upload, completion) on a background thread while the next job is
+    leased and generated; one job finishes at a time (`finisher.py`)."""
 
 
 def attention_backends() -> tuple[str, ...]:
