@@ -275,7 +275,7 @@ def test_an_encode_failure_fails_that_job_and_the_next_one_completes(images, wor
     stop(worker)
     failed = [event for event in gateway.events if event[0] == "fail"]
     assert len(failed) == 1 and failed[0][1] == "alpha", gateway.events
-    assert "EncodeError: the output 64×36 is larger than the frames 16×16" in failed[0][2]
+    assert failed[0][2] == "encoding the video failed: the output 64×36 is larger than the frames 16×16"
     sent = calls(gateway.events)
     assert ("upload", "alpha") not in sent and ("complete", "alpha") not in sent
     assert os.listdir(work_dir) == []

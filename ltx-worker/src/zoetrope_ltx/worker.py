@@ -16,7 +16,7 @@ from typing import Callable, Protocol
 
 import requests
 
-from .encoder import Clip, encode
+from .encoder import Clip, EncodeError, encode
 from .finisher import Finisher
 from .inputs import InputFetcher, decode_image
 from .plan import GenerationPlan, SizeProfile, Unsupported, plan as make_plan
@@ -260,4 +260,6 @@ def describe(error: Exception) -> str:
     name = type(error).__name__
     if "OutOfMemory" in name or "out of memory" in str(error).lower():
         return "the GPU ran out of memory for this video; try a shorter duration or fewer shots"
+    if isinstance(error, EncodeError):
+        return f"encoding the video failed: {str(error)[:300]}"
     return f"generation failed: {name}: {str(error)[:300]}"
