@@ -62,6 +62,10 @@ struct ModelRegistryTests {
         func with(_ key: String, _ value: JSONValue) -> JSONValue { .object(base.merging([key: value]) { $1 }) }
         let kling = ModelCatalog.klingImageToVideo
         #expect(await refusal(kling, with("cfg_scale", 1.5))?.message == ("cfg_scale must be between 0 and 1, got 1.5"))
+        #expect(await refusal(kling, with("cfg_scale", 2))?.message == ("cfg_scale must be between 0 and 1, got 2"))
+        #expect(await refusal(kling, with("seed", -1))?.message == ("seed must be a whole number from 0 to 4294967295, got -1"))
+        #expect(await refusal(kling, with("seed", 1.5))?.message == ("seed must be a whole number from 0 to 4294967295, got 1.5"))
+        #expect(await refusal(kling, with("seed", "7"))?.message == ("seed must be a whole number from 0 to 4294967295, got a string"))
         #expect(await refusal(kling, with("aspect_ratio", "4:3"))?.message == ("aspect_ratio must be one of \"16:9\", \"9:16\", \"1:1\"; got \"4:3\""))
         #expect(await refusal(kling, with("duration", " 5"))?.message.hasPrefix("duration must be a whole number of seconds") == true)
         #expect(await refusal(kling, with("multi_prompt", [["prompt": "a", "duration": "0"]]))?.message

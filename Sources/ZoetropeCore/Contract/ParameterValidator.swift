@@ -112,14 +112,15 @@ extension ParameterType {
             }
             guard number.isFinite, range.contains(number) else {
                 throw InvalidRequest(
-                    field, "must be between \(range.lowerBound.shortText) and \(range.upperBound.shortText), got \(number)")
+                    field, "must be between \(range.lowerBound.shortText) and \(range.upperBound.shortText), got \(number.shortText)")
             }
             return value
         case .integer(let range):
             guard case .number(let number) = value, number.rounded() == number,
                 Double(range.lowerBound) <= number, number <= Double(range.upperBound)
             else {
-                throw InvalidRequest(field, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(value)")
+                let got = if case .number(let number) = value { number.shortText } else { value.typeName }
+                throw InvalidRequest(field, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(got)")
             }
             return value
         case .boolean:
