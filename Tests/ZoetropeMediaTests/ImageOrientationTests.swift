@@ -79,7 +79,30 @@ struct ImageOrientationTests {
         .right: "transpose=cclock", .rightMirrored: "transpose=clock_flip", .left: "transpose=clock",
     ]
 
-    @Test func aSidewaysStoredPhotoDecodesUpright() throws {
+    /// CRC-32 (ISO-HDLC), as a PNG chunk carries it.
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    /// A PNG file with an `eXIf` chunk (its CRC right) put after its header chunk.
+    static func withExif(png: [UInt8], _ tiff: [UInt8]) -> [UInt8] {
+        func bigEndian(_ value: UInt32) -> [UInt8] { (0..<4).reversed().map { UInt8((value >> ($0 * 8)) & 0xFF) } }
+        let typed = Array("eXIf".utf8) + tiff
+        let chunk = bigEndian(UInt32(tiff.count)) + typed + bigEndian(crc32(typed))
+        let headerEnd = 8 + 4 + 4 + 13 + 4  // the signature, then IHDR: length, type, data, CRC
+        return Array(png[..<headerEnd]) + chunk + Array(png[headerEnd...])
+    }
+
+    /// Every orientation in a JPEG (ffmpeg 5.1 turns these itself unless told not to) and in a
+    /// PNG (which ffmpeg 5.1 leaves as stored) decodes to the upright picture, and probes at its
+    /// upright size.
+    @Test(arguments: ["jpg", "png"])
+    func aSidewaysStoredPhotoDecodesUpright(format: String) throws {
         let directory = try VideoAnalysis.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let upright = directory.appendingPathComponent("upright.png")
@@ -87,20 +110,23 @@ struct ImageOrientationTests {
         let decoder = ImageDecoder()
         let expected = try decoder.decode(upright, field: "start_image_url", width: 160, height: 90)
         for orientation in ImageOrientation.allCases {
-            let plain = directory.appendingPathComponent("stored-\(orientation.rawValue).jpg")
+            let plain = directory.appendingPathComponent("stored-\(orientation.rawValue).\(format)")
             _ = try VideoAnalysis.ffmpeg(
                 ["-v", "error", "-i", upright.path, "-vf", Self.storedFilter[orientation] ?? "null", "-q:v", "1", plain.path])
             let stored = [UInt8](try Data(contentsOf: plain))
-            let exif = Self.jpeg(Self.tiff(orientation.rawValue, littleEndian: orientation.rawValue.isMultiple(of: 2)))
-            let file = directory.appendingPathComponent("exif-\(orientation.rawValue).jpg")
-            try Data(exif.dropLast(4) + stored.dropFirst(2)).write(to: file)  // its segments, then the photo's
+            let tiff = Self.tiff(orientation.rawValue, littleEndian: orientation.rawValue.isMultiple(of: 2))
+            let file = directory.appendingPathComponent("exif-\(orientation.rawValue).\(format)")
+            let bytes = format == "png"
+                ? Self.withExif(png: stored, tiff)
+                : Self.jpeg(tiff).dropLast(4) + stored.dropFirst(2)  // its segments, then the photo's
+            try Data(bytes).write(to: file)
 
             #expect(ImageOrientation.of(file) == orientation)
             let size = try decoder.probe(file, field: "start_image_url")
-            #expect(size.width == 320 && size.height == 180, "\(orientation): probed \(size)")
+            #expect(size.width == 320 && size.height == 180, "\(format) \(orientation): probed \(size)")
             let decoded = try decoder.decode(file, field: "start_image_url", width: 160, height: 90)
             let difference = zip(decoded.y, expected.y).map { abs(Int($0) - Int($1)) }.reduce(0, +) / expected.y.count
-            #expect(difference <= 3, "\(orientation): mean luma difference \(difference) from the upright picture")
+            #expect(difference <= 3, "\(format) \(orientation): mean luma difference \(difference) from the upright picture")
         }
     }
 }
