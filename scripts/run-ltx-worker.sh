@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Runs the LTX-2 GPU worker against the gateway that scripts/run.sh started on this machine:
 # creates ltx-worker/.venv-gpu (a CUDA build of PyTorch and the worker's pinned packages, never the test
-# environment .venv-worker; see ltx-worker/setup-gpu-venv.sh), makes a worker token once (saved
-# beside the quickstart API key) and connects. Arguments go to zoetrope-ltx-worker, e.g.
+# environment .venv-worker; see ltx-worker/setup-gpu-venv.sh, whose ZOETROPE_GPU_PYTHON and
+# ZOETROPE_WHEELHOUSE use a host's own CUDA torch and install without network access), makes a worker
+# token once (saved beside the quickstart API key) and connects. Arguments go to zoetrope-ltx-worker, e.g.
 #   scripts/run-ltx-worker.sh --model-dir /models/ltx-2-distilled
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-system-packages.sh
+# ffmpeg and ffprobe are the worker's only system packages: a host that has them (one without network
+# access, say) is not sent to apt for the gateway's others.
+if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
+    bash scripts/install-system-packages.sh
+fi
 bash ltx-worker/setup-gpu-venv.sh
 VENV="ltx-worker/.venv-gpu"
 

@@ -1,5 +1,8 @@
 """`python -m zoetrope_ltx.bench`: seconds per denoising step and peak memory, printed as a table.
 
+- `hardware`: what the figures were measured on: torch and CUDA, the GPU and its driver (or the CPU),
+  the packages' versions, and whether ffmpeg and a C compiler (for torch.compile's Triton kernels)
+  are there. Exits 1 when the device is a GPU that CUDA cannot use.
 - `tiny`: the whole job path (both pipelines, the latent upsampler, the VAE and vocoder) on the
   tiny random checkpoint, at the tests' size (16:9 output divided by 30), 5 s and 3 s shots.
 - `transformer`: one forward pass of a full-size LTX-2 transformer (diffusers' default
@@ -14,24 +17,30 @@
   upsampler, and a Gemma 3 12B-shaped text encoder): a 5 s 1920×1088 image-to-video shot with audio,
   distilled recipe, then the MP4 encode. Per variant (`--variants`: the speed options one at a time),
   the first (cold) job's seconds, then the warm job's seconds per stage (text, stage 1, upsample,
-  stage 2, decode, audio, encode) and the peak memory. `overlap-encode` runs two warm jobs as
+  stage 2, decode, audio, encode) and the peak memory; a variant that changes the encode alone
+  (`x264-veryfast`) re-encodes the last warm job's clips. `overlap-encode` runs two warm jobs as
   `--overlap-encode` does, the second generating while the first encodes on the finisher's thread:
   its warm seconds are those between the two jobs' hand-overs to the finisher (a busy worker's
-  seconds per job, as a warm job's are without the overlap), its stages the second job's. Nothing is
-  downloaded. `--layers`, `--width`, `--height`, `--frames` and `--text-encoder tiny` shrink it (a
-  CPU check of the code path).
+  seconds per job, as a warm job's are without the overlap), its stages the second job's. Without
+  ffmpeg the encode is not run (its column stays empty; the x264 and overlap variants are not run). `--deadline` starts no variant that the longest one so far says would end
+  after it. Nothing is downloaded. `--layers`, `--width`, `--height`, `--frames` and
+  `--text-encoder tiny` shrink it (a CPU check of the code path).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import resource
+import shutil
 import statistics
 import tempfile
 import time
 
 import torch
+
+from .speed import SpeedOptions
 
 
 def peak_memory(device: str) -> str:
@@ -49,6 +58,33 @@ def device_name(device: str) -> str:
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
     return f"CPU ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
+
+
+def bench_hardware(device: str) -> None:
+    """Prints what the figures are measured on; exits 1 when `device` is a GPU that CUDA cannot use."""
+    import subprocess
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .hardware import cuda_status, describe
+
+    if device.startswith("cuda"):
+        usable, reason = cuda_status()
+        if not usable:
+            raise SystemExit(f"CUDA not usable: {reason}")
+        if shutil.which("nvidia-smi"):
+            subprocess.run(["nvidia-smi"], check=False)
+    print(describe(device))
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(f"host: {os.cpu_count()} CPU cores, {memory:.0f} GiB memory")
+    packages = []
+    for name in ("torch", "transformers", "diffusers", "accelerate", "peft", "torchao", "av", "numpy"):
+        try:
+            packages.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            packages.append(f"{name} absent")
+    print("packages: " + ", ".join(packages))
+    print(f"ffmpeg: {shutil.which('ffmpeg') or 'absent (the job bench leaves the encode out)'}; "
+          f"C compiler: {shutil.which('cc') or shutil.which('gcc') or 'absent (torch.compile needs one)'}")
 
 
 def build(factory, device: str, dtype: torch.dtype):
@@ -199,8 +235,15 @@ def bench_decode(device: str, runs: int, width: int, height: int, frames: int) -
 LTX20_VAE = dict(decoder_causal=False, spatial_compression_ratio=32, temporal_compression_ratio=8)
 """diffusers' default video VAE with what its converter sets for LTX-2.0 (a non-causal decoder, the ratios)."""
 
-JOB_VARIANTS = ("baseline", "cudnn", "flash", "compile", "fp8", "x264-veryfast", "overlap-encode")
-"""`job` variants: the defaults, then one speed option at a time (see zoetrope_ltx.speed)."""
+JOB_VARIANTS = ("baseline", "x264-veryfast", "cudnn", "flash", "overlap-encode", "compile", "fp8")
+"""`job` variants: the defaults, then one speed option at a time (see zoetrope_ltx.speed): the
+re-encode first (it renders nothing), FP8 last (its quantisation cannot be undone)."""
+
+VARIANT_OPTIONS = {"baseline": SpeedOptions(), "x264-veryfast": SpeedOptions(x264_preset="veryfast"),
+                   "cudnn": SpeedOptions(attention_backend="_native_cudnn"),
+                   "flash": SpeedOptions(attention_backend="flash"), "compile": SpeedOptions(compile=True),
+                   "fp8": SpeedOptions(fp8=True), "overlap-encode": SpeedOptions(overlap_encode=True)}
+"""Each `job` variant's speed options."""
 
 
 def job_components(device: str, dtype: torch.dtype, layers: int, text_encoder: str) -> dict:
@@ -251,8 +294,9 @@ def _uncompile(transformer) -> None:
 
 
 def bench_job(device: str, layers: int, width: int, height: int, frames: int, text_encoder: str,
-              variants: list[str]) -> None:
-    """Prints, per variant, a cold and a warm job's seconds, the warm job's stages, and peak memory."""
+              variants: list[str], deadline: float | None = None) -> None:
+    """Prints, per variant, a cold and a warm job's seconds, the warm job's stages, and peak memory.
+    With `deadline` (Unix seconds), a variant is not started when the longest so far would end after it."""
     from PIL import Image
 
     from diffusers import LTX2ImageToVideoPipeline
@@ -262,9 +306,13 @@ def bench_job(device: str, layers: int, width: int, height: int, frames: int, te
     from .generator import STAGES, LTX2Generator
     from .plan import DISTILLED, FRAMES_PER_SECOND, GenerationPlan, ShotPlan
     from .smoke import smoke_image
-    from .speed import SpeedOptions, apply_to_transformer
+    from .speed import apply_to_transformer
 
+    unknown = [variant for variant in variants if variant not in VARIANT_OPTIONS]
+    if unknown:
+        raise SystemExit(f"unknown variant {unknown[0]!r}; variants: {', '.join(JOB_VARIANTS)}")
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    print(f"building the random {dtype} components on {device}…", flush=True)
     started = time.perf_counter()
     components = job_components(device, dtype, layers, text_encoder)
     upsampler = components.pop("latent_upsampler")
@@ -285,57 +333,86 @@ def bench_job(device: str, layers: int, width: int, height: int, frames: int, te
     image = smoke_image().resize((width, height))
     print(f"job: {width}×{height}×{frames} image-to-video with audio, distilled recipe "
           f"({generator.steps_per_shot()} transformer passes), MP4 {output[0]}×{output[1]}")
+    ffmpeg = shutil.which("ffmpeg") is not None
+    if not ffmpeg:
+        print("encode: not run, no ffmpeg on PATH (the encode column stays empty; x264 and overlap variants "
+              "are not run)")
     header = ["variant", "cold s", "warm s"] + list(STAGES) + ["encode", "peak memory"]
-    print(" | ".join(header))
+    print(" | ".join(header), flush=True)
     transformer = generator.i2v.transformer
 
-    def encode_timed(clips, path: str, preset: str, timings: dict[str, float]) -> None:
-        started = time.perf_counter()
-        encode(clips, path, the_plan.output_size, the_plan.frame_rate, True, preset)
-        timings["encode"] = time.perf_counter() - started
+    def encode_seconds(clips, preset: str) -> float | None:
+        if not ffmpeg:
+            return None
+        with tempfile.TemporaryDirectory() as scratch:
+            begun = time.perf_counter()
+            encode(clips, os.path.join(scratch, "job.mp4"), the_plan.output_size, the_plan.frame_rate, True, preset)
+            return time.perf_counter() - begun
 
-    def run(preset: str) -> tuple[float, dict[str, float]]:
+    def run(preset: str) -> tuple[float, dict[str, float | None], list]:
         begun = time.perf_counter()
         clips = generator.render(the_plan, image, None, lambda d, t: None, lambda: False)
-        timings = dict(generator.timings)
-        with tempfile.TemporaryDirectory() as scratch:
-            encode_timed(clips, os.path.join(scratch, "job.mp4"), preset, timings)
-        return time.perf_counter() - begun, timings
+        timings: dict[str, float | None] = dict(generator.timings)
+        timings["encode"] = encode_seconds(clips, preset)
+        return time.perf_counter() - begun, timings, clips
 
-    def run_overlapped(preset: str) -> tuple[float, dict[str, float]]:
-        """Two jobs, each encoded on the finisher's thread: the seconds between their hand-overs, and
-        the second job's stages."""
-        finisher, handed, timings = Finisher(), [], {}
+    def run_overlapped(preset: str) -> tuple[float, dict[str, float | None], list]:
+        """Two jobs, each encoded on the finisher's thread as `--overlap-encode` does: the seconds
+        between their hand-overs to the finisher, and the second job's stages and clips."""
+        finisher, handed = Finisher(), []
+        timings: dict[str, float | None] = {}
+        clips: list = []
         with tempfile.TemporaryDirectory() as scratch:
             for index in range(2):
                 clips = generator.render(the_plan, image, None, lambda d, t: None, lambda: False)
                 timings = dict(generator.timings)
-                path = os.path.join(scratch, f"job-{index}.mp4")
-                finisher.submit(f"bench-{index}", lambda c=clips, p=path, t=timings: encode_timed(c, p, preset, t))
+
+                def encode_timed(c=clips, t=timings, path=os.path.join(scratch, f"job-{index}.mp4")) -> None:
+                    begun = time.perf_counter()
+                    encode(c, path, the_plan.output_size, the_plan.frame_rate, True, preset)
+                    t["encode"] = time.perf_counter() - begun
+
+                finisher.submit(f"bench-{index}", encode_timed)
                 handed.append(time.perf_counter())
             finisher.wait()
-        return handed[1] - handed[0], timings
+        return handed[1] - handed[0], timings, clips
 
+    def shown(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}"
+
+    clips = None  # the last warm job's, re-encoded by a variant that changes the encode alone
+    longest = 0.0  # the longest variant so far, in seconds: what the deadline is judged by
     for variant in variants:
-        options = {"baseline": SpeedOptions(), "cudnn": SpeedOptions(attention_backend="_native_cudnn"),
-                   "flash": SpeedOptions(attention_backend="flash"), "compile": SpeedOptions(compile=True),
-                   "fp8": SpeedOptions(fp8=True), "x264-veryfast": SpeedOptions(x264_preset="veryfast"),
-                   "overlap-encode": SpeedOptions(overlap_encode=True)}.get(variant)
-        if options is None:
-            raise SystemExit(f"unknown variant {variant!r}; variants: {', '.join(JOB_VARIANTS)}")
+        options = VARIANT_OPTIONS[variant]
+        encode_only = dataclasses.replace(options, x264_preset=SpeedOptions().x264_preset) == SpeedOptions()
+        if encode_only and clips is not None:
+            if not ffmpeg:
+                print(f"{variant} | not run: no ffmpeg", flush=True)
+                continue
+            print(" | ".join([variant, "–", "–"] + ["–"] * len(STAGES)
+                             + [shown(encode_seconds(clips, options.x264_preset)), "–"]), flush=True)
+            continue
+        if options.overlap_encode and not ffmpeg:
+            print(f"{variant} | not run: no ffmpeg", flush=True)
+            continue
+        if deadline is not None and time.time() + longest > deadline:
+            print(f"{variant} | not run: {max(deadline - time.time(), 0):.0f} s left before the deadline, "
+                  f"the longest variant so far took {longest:.0f} s", flush=True)
+            continue
+        variant_started = time.perf_counter()
         try:
             apply_to_transformer(transformer, options)
         except Exception as error:  # noqa: BLE001 — a backend or package this machine lacks: noted, not fatal
-            print(f"{variant} | not run: {type(error).__name__}: {error}")
+            print(f"{variant} | not run: {type(error).__name__}: {error}", flush=True)
             continue
         if device.startswith("cuda"):
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats()
         try:
-            cold, _ = run(options.x264_preset)
-            warm, timings = (run_overlapped if options.overlap_encode else run)(options.x264_preset)
-            print(" | ".join([variant, f"{cold:.2f}", f"{warm:.2f}"] + [f"{timings[stage]:.2f}" for stage in STAGES]
-                             + [f"{timings['encode']:.2f}", peak_memory(device)]), flush=True)
+            cold, _, _ = run(options.x264_preset)
+            warm, timings, clips = (run_overlapped if options.overlap_encode else run)(options.x264_preset)
+            print(" | ".join([variant, f"{cold:.2f}", f"{warm:.2f}"] + [shown(timings[stage]) for stage in STAGES]
+                             + [shown(timings["encode"]), peak_memory(device)]), flush=True)
         except torch.OutOfMemoryError:
             print(f"{variant} | out of memory; peak {peak_memory(device)}", flush=True)
         except Exception as error:  # noqa: BLE001 — e.g. a backend with no kernel for this device: noted, not fatal
@@ -345,13 +422,14 @@ def bench_job(device: str, layers: int, width: int, height: int, frames: int, te
                 transformer.set_attention_backend("native")
             if options.compile:
                 _uncompile(transformer)
+            longest = max(longest, time.perf_counter() - variant_started)
         # FP8 quantisation cannot be undone: it stays for any later variant (run it last).
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m zoetrope_ltx.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=("tiny", "transformer", "decode", "job"))
+    p.add_argument("what", choices=("hardware", "tiny", "transformer", "decode", "job"))
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--layers", type=int, default=48)
@@ -362,14 +440,19 @@ def main(argv: list[str] | None = None) -> None:
                    help="job: a Gemma 3 12B-shaped text encoder (full) or the tests' tiny one (a CPU check)")
     p.add_argument("--variants", default=",".join(JOB_VARIANTS),
                    help=f"job: comma-separated, run in this order (default {','.join(JOB_VARIANTS)})")
+    p.add_argument("--deadline", type=float,
+                   help="job: Unix time after which no variant should end; one the longest so far says "
+                        "would end later is not started")
     args = p.parse_args(argv)
-    if args.what == "tiny":
+    if args.what == "hardware":
+        bench_hardware(args.device)
+    elif args.what == "tiny":
         bench_tiny(args.device, args.runs)
     elif args.what == "decode":
         bench_decode(args.device, args.runs, args.width, args.height, args.frames)
     elif args.what == "job":
         bench_job(args.device, args.layers, args.width, args.height, args.frames, args.text_encoder,
-                  [variant.strip() for variant in args.variants.split(",") if variant.strip()])
+                  [variant.strip() for variant in args.variants.split(",") if variant.strip()], args.deadline)
     else:
         bench_transformer(args.device, args.runs, args.layers, args.width, args.height, args.frames)
 
