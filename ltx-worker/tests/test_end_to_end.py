@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
@@ -29,8 +28,8 @@ class Cluster:
     """One gateway (SQLite, local files, no local render slots, 2 s leases, videos of any size) and the
     workers of a test."""
 
-    def __init__(self, checkpoint):
-        self.directory = tempfile.mkdtemp(prefix="zoetrope-ltx-e2e-")
+    def __init__(self, checkpoint, directory):
+        self.directory = directory
         self.checkpoint = checkpoint
         self.processes = []
         self.key = self._key()
@@ -121,8 +120,9 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(tiny_checkpoint):
-    cluster = Cluster(tiny_checkpoint)
+def cluster(tiny_checkpoint, tmp_path):
+    # In pytest's temporary directory: the logs of the last few runs are kept, older ones removed.
+    cluster = Cluster(tiny_checkpoint, str(tmp_path))
     yield cluster
     cluster.close()
 
