@@ -40,7 +40,7 @@ public struct ImageDecoder: Sendable {
             throw RenderError(
                 "\(field): the image is \(size.width)×\(size.height) pixels; at most \(maxDimension) per side and \(maxPixels / 1_000_000) megapixels are allowed")
         }
-        return ImageOrientation.of(file).swapsSides ? (first.height, first.width) : first
+        return ImageOrientation.of(file)?.swapsSides == true ? (first.height, first.width) : first
     }
 
     /// Decodes `file` (its first video stream), cover-cropped to `width` × `height`.
@@ -95,10 +95,11 @@ public struct ImageDecoder: Sendable {
     /// The filter that scales a picture to fill `width`×`height`, centre-crops it, and converts it
     /// to BT.709 limited-range YUV (Lanczos, with accurate rounding and full chroma interpolation).
     /// A picture more than `widestShape` times wider or taller than the output's shape is first
-    /// centre-cropped to that shape, so the scaled picture stays within 4 times the output.
+    /// centre-cropped to that shape, so the scaled picture stays within 4 times the output
+    /// (`exact=1`: without it ffmpeg rounds an odd-sized 4:2:0 picture down even when nothing is cut).
     /// `accurate` false drops the exact rounding and chroma interpolation (twice as fast).
     static func coverFilter(width: Int, height: Int, accurate: Bool = true) -> String {
-        "crop=w='min(iw,\(widestShape)*ih*\(width)/\(height))':h='min(ih,\(widestShape)*iw*\(height)/\(width))',"
+        "crop=w='min(iw,\(widestShape)*ih*\(width)/\(height))':h='min(ih,\(widestShape)*iw*\(height)/\(width))':exact=1,"
             + "scale=\(width):\(height):force_original_aspect_ratio=increase:flags=lanczos"
             + (accurate ? "+accurate_rnd+full_chroma_int" : "")
             + ":out_color_matrix=bt709:out_range=tv,crop=\(width):\(height)"
@@ -106,15 +107,18 @@ public struct ImageDecoder: Sendable {
 
     /// The first picture of `file`, turned upright, through an ffmpeg filter, as raw bytes of
     /// `pixelFormat`; a `RenderError` naming `field` when ffmpeg cannot make one (probed then, to
-    /// say whether the file is no image at all). ffmpeg's own rotation is off, so every ffmpeg
-    /// version turns a picture once, by `ImageOrientation`.
+    /// say whether the file is no image at all). A JPEG, PNG or WebP is turned by
+    /// `ImageOrientation`, ffmpeg's own rotation off, so every ffmpeg version turns it once (ffmpeg
+    /// 5.1 turns JPEGs but not PNG or WebP pictures); ffmpeg turns any other file it can.
     func firstPicture(_ file: URL, field: String, filter: String, pixelFormat: String) throws -> [UInt8] {
-        let upright = ImageOrientation.of(file).uprightFilter.map { $0 + "," } ?? ""
+        let orientation = ImageOrientation.of(file)
+        let upright = orientation?.uprightFilter.map { $0 + "," } ?? ""
         let output = try ProcessRunner.runBlocking(
             "ffmpeg",
-            ["-hide_banner", "-nostdin", "-v", "error", "-max_pixels", String(maxPixels), "-noautorotate",
-             "-i", file.path, "-frames:v", "1", "-filter_complex", "[0:v:0]" + upright + filter,
-             "-f", "rawvideo", "-pix_fmt", pixelFormat, "pipe:1"])
+            ["-hide_banner", "-nostdin", "-v", "error", "-max_pixels", String(maxPixels)]
+                + (orientation == nil ? [] : ["-noautorotate"])
+                + ["-i", file.path, "-frames:v", "1", "-filter_complex", "[0:v:0]" + upright + filter,
+                   "-f", "rawvideo", "-pix_fmt", pixelFormat, "pipe:1"])
         guard output.status == 0, !output.stdout.isEmpty else {
             _ = try probe(file, field: field)
             let reason = output.lastErrorLine.isEmpty ? "ffmpeg produced no picture" : output.lastErrorLine(hiding: file)

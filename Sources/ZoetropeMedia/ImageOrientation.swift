@@ -23,87 +23,103 @@ public enum ImageOrientation: Int, Sendable, CaseIterable {
     /// Whether the upright picture's width is the stored picture's height.
     public var swapsSides: Bool { rawValue >= ImageOrientation.leftMirrored.rawValue }
 
-    /// How much of a file is read looking for the orientation: EXIF sits before the pixels.
-    static let searchedBytes = 1 << 20
-
-    /// The orientation `file` declares; `.up` when it declares none or cannot be read.
-    public static func of(_ file: URL) -> ImageOrientation {
-        guard let handle = try? FileHandle(forReadingFrom: file) else { return .up }
+    /// The orientation `file` declares: `.up` for a JPEG, PNG or WebP that declares none (or a
+    /// broken one), nil for a file of another format (ffmpeg reads its rotation, if any).
+    public static func of(_ file: URL) -> ImageOrientation? {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
         defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: searchedBytes) else { return .up }
-        return declared(in: [UInt8](data))
+        return declared { offset, count in
+            guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
+                let data = try? handle.read(upToCount: count), data.count == count
+            else { return nil }
+            return [UInt8](data)
+        }
     }
 
-    /// The orientation the bytes of a JPEG, PNG or WebP file declare; `.up` for any other bytes.
-    public static func declared(in bytes: [UInt8]) -> ImageOrientation {
-        let tiff: ArraySlice<UInt8>?
-        if bytes.starts(with: [0xFF, 0xD8]) {
-            tiff = jpegExif(bytes)
-        } else if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
-            tiff = pngExif(bytes)
-        } else if bytes.count >= 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) {
-            tiff = webpExif(bytes)
+    /// The orientation the bytes of a file declare, as `of(_:)` reads it.
+    public static func declared(in bytes: [UInt8]) -> ImageOrientation? {
+        declared { offset, count in
+            offset >= 0 && count >= 0 && offset <= bytes.count - count ? Array(bytes[offset..<(offset + count)]) : nil
+        }
+    }
+
+    /// `count` bytes at `offset` of a file, or nil past its end.
+    typealias Reader = (_ offset: Int, _ count: Int) -> [UInt8]?
+
+    /// The largest metadata block read (an EXIF segment is at most 64 KiB in a JPEG).
+    static let largestBlock = 1 << 20
+
+    static func declared(_ read: Reader) -> ImageOrientation? {
+        guard let head = read(0, 12) ?? read(0, 8) ?? read(0, 2) else { return nil }
+        let tiff: [UInt8]?
+        if head.starts(with: [0xFF, 0xD8]) {
+            tiff = jpegExif(read)
+        } else if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            tiff = pngExif(read)
+        } else if head.count == 12, head.starts(with: Array("RIFF".utf8)), Array(head[8..<12]) == Array("WEBP".utf8) {
+            tiff = webpExif(read)
         } else {
-            tiff = nil
+            return nil
         }
         return tiff.flatMap(orientation(inTIFF:)) ?? .up
     }
 
     private static let exifHeader = Array("Exif".utf8) + [0, 0]
 
+    /// A block without the `Exif\0\0` header some writers put before the TIFF structure.
+    private static func withoutHeader(_ block: [UInt8]) -> [UInt8] {
+        block.starts(with: exifHeader) ? Array(block.dropFirst(exifHeader.count)) : block
+    }
+
     /// The TIFF structure of a JPEG's `Exif` APP1 segment, looked for up to the first scan.
-    private static func jpegExif(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
-        var index = 2
-        while index + 4 <= bytes.count {
-            guard bytes[index] == 0xFF else { return nil }
-            let marker = bytes[index + 1]
-            if marker == 0xFF { index += 1; continue }  // fill byte
-            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) { index += 2; continue }
-            if marker == 0xDA || marker == 0xD9 { return nil }  // the scan, or the end: no EXIF before it
-            let length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
-            let start = index + 4, end = index + 2 + length
-            guard length >= 2, end <= bytes.count else { return nil }
-            if marker == 0xE1, bytes[start..<end].starts(with: exifHeader) { return bytes[(start + 6)..<end] }
-            index = end
-        }
-        return nil
-    }
-
-    /// The TIFF structure of a PNG's `eXIf` chunk, looked for up to the image data.
-    private static func pngExif(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
-        var index = 8
-        while index + 8 <= bytes.count {
-            guard let length = integer(bytes, at: index, size: 4, littleEndian: false) else { return nil }
-            let type = String(decoding: bytes[(index + 4)..<(index + 8)], as: UTF8.self)
-            let start = index + 8
-            guard length <= bytes.count - start else { return nil }
-            if type == "eXIf" { return bytes[start..<(start + length)] }
-            if type == "IDAT" || type == "IEND" { return nil }
-            index = start + length + 4  // the data, then its CRC
-        }
-        return nil
-    }
-
-    /// The TIFF structure of a WebP's `EXIF` chunk (some writers keep the `Exif` header in it).
-    private static func webpExif(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
-        var index = 12
-        while index + 8 <= bytes.count {
-            guard let length = integer(bytes, at: index + 4, size: 4, littleEndian: true) else { return nil }
-            let type = String(decoding: bytes[index..<(index + 4)], as: UTF8.self)
-            let start = index + 8
-            guard length <= bytes.count - start else { return nil }
-            if type == "EXIF" {
-                let chunk = bytes[start..<(start + length)]
-                return chunk.starts(with: exifHeader) ? chunk.dropFirst(exifHeader.count) : chunk
+    private static func jpegExif(_ read: Reader) -> [UInt8]? {
+        var offset = 2
+        while let marker = read(offset, 2), marker[0] == 0xFF {
+            let kind = marker[1]
+            if kind == 0xFF { offset += 1; continue }  // a fill byte
+            if kind == 0xD8 || kind == 0x01 || (0xD0...0xD7).contains(kind) { offset += 2; continue }
+            if kind == 0xDA || kind == 0xD9 { return nil }  // the scan, or the end: no EXIF before it
+            guard let size = read(offset + 2, 2) else { return nil }
+            let length = Int(size[0]) << 8 | Int(size[1])
+            guard length >= 2 else { return nil }
+            if kind == 0xE1, let block = read(offset + 4, length - 2), block.starts(with: exifHeader) {
+                return Array(block.dropFirst(exifHeader.count))
             }
-            index = start + length + (length & 1)  // chunks are padded to an even size
+            offset += 2 + length
         }
         return nil
     }
 
-    /// The Orientation tag (0x0112) of a TIFF structure's first image directory.
-    static func orientation(inTIFF tiff: ArraySlice<UInt8>) -> ImageOrientation? {
-        let bytes = Array(tiff)
+    /// The TIFF structure of a PNG's `eXIf` chunk, before or after the image data.
+    private static func pngExif(_ read: Reader) -> [UInt8]? {
+        var offset = 8
+        while let header = read(offset, 8) {
+            let length = integer(header, at: 0, size: 4, littleEndian: false) ?? 0
+            let type = String(decoding: header[4..<8], as: UTF8.self)
+            if type == "eXIf" {
+                return length <= largestBlock ? read(offset + 8, length).map(withoutHeader) : nil
+            }
+            if type == "IEND" { return nil }
+            offset += 8 + length + 4  // the header, the data, its CRC
+        }
+        return nil
+    }
+
+    /// The TIFF structure of a WebP's `EXIF` chunk (after the image data in an extended WebP).
+    private static func webpExif(_ read: Reader) -> [UInt8]? {
+        var offset = 12
+        while let header = read(offset, 8) {
+            let length = integer(header, at: 4, size: 4, littleEndian: true) ?? 0
+            if String(decoding: header[0..<4], as: UTF8.self) == "EXIF" {
+                return length <= largestBlock ? read(offset + 8, length).map(withoutHeader) : nil
+            }
+            offset += 8 + length + (length & 1)  // chunks are padded to an even size
+        }
+        return nil
+    }
+
+    /// The Orientation tag (0x0112) of a TIFF structure's first image directory, a SHORT or a LONG.
+    static func orientation(inTIFF bytes: [UInt8]) -> ImageOrientation? {
         guard bytes.count >= 8 else { return nil }
         let little: Bool
         switch (bytes[0], bytes[1]) {
@@ -117,8 +133,13 @@ public enum ImageOrientation: Int, Sendable, CaseIterable {
             let offset = directory + 2 + entry * 12
             guard let tag = read(offset, 2) else { return nil }
             guard tag == 0x0112 else { continue }
-            guard read(offset + 2, 2) == 3, let value = read(offset + 8, 2) else { return nil }  // one SHORT
-            return ImageOrientation(rawValue: value)
+            let value: Int?
+            switch read(offset + 2, 2) {
+            case 3: value = read(offset + 8, 2)  // SHORT
+            case 4: value = read(offset + 8, 4)  // LONG
+            default: value = nil
+            }
+            return value.flatMap(ImageOrientation.init(rawValue:))
         }
         return nil
     }

@@ -82,11 +82,18 @@ public struct TermMatcher: Sendable {
             if Self.isDrawnOut(candidate) { note(Self.lookUp(Self.squeezed(candidate), in: squeezedWords)) }
         }
         let texts = words.map(\.text)
-        for (index, word) in texts.enumerated() {
-            let keys = Self.isDrawnOut(word) ? [Self.loose(word), Self.loose(Self.squeezed(word))] : [Self.loose(word)]
-            for phrase in keys.flatMap({ phrases[$0] ?? [] }) where index + phrase.words.count <= texts.count {
-                let written = texts[index..<(index + phrase.words.count)]
-                if zip(written, phrase.words).allSatisfy(Self.readsWord) { note([phrase.hit]) }
+        for (index, word) in words.enumerated() {
+            let keys = Set(Self.forms(of: word).flatMap { [Self.loose($0), Self.loose(Self.squeezed($0))] })
+            for phrase in keys.flatMap({ phrases[$0] ?? [] }) where index + phrase.words.count <= words.count {
+                let written = words[index..<(index + phrase.words.count)]
+                let last = phrase.words.count - 1
+                let reads = zip(written, phrase.words).enumerated().allSatisfy { position, pair in
+                    Self.forms(of: pair.0).contains { form in
+                        Self.readsWord(form, as: pair.1)
+                            || (position == last && Self.singulars(of: form).contains { Self.readsWord($0, as: pair.1) })
+                    }
+                }
+                if reads { note([phrase.hit]) }
             }
         }
         if !unspaced.isEmpty {
@@ -98,11 +105,19 @@ public struct TermMatcher: Sendable {
 
     /// The hits of the terms a word reads as, itself or as an English plural (`-s`, `-es`).
     private static func lookUp(_ word: String, in terms: [String: [Term]]) -> [Hit] {
-        var forms = [word]
-        for suffix in ["s", "es"] where word.count > suffix.count + 2 && word.hasSuffix(suffix) {
-            forms.append(String(word.dropLast(suffix.count)))
+        ([word] + singulars(of: word)).flatMap { form in
+            (terms[loose(form)] ?? []).filter { reads(form, as: $0.text) }.map(\.hit)
         }
-        return forms.flatMap { form in (terms[loose(form)] ?? []).filter { reads(form, as: $0.text) }.map(\.hit) }
+    }
+
+    /// The word without an English plural ending (`-s`, `-es`), when it has one.
+    private static func singulars(of word: String) -> [String] {
+        ["s", "es"].filter { word.count > $0.count + 2 && word.hasSuffix($0) }.map { String(word.dropLast($0.count)) }
+    }
+
+    /// A written word as it is, and without the symbols that begin or end it (`nude!`).
+    private static func forms(of word: TextNormalizer.Word) -> [String] {
+        [word.text] + (word.bare.map { [$0] } ?? [])
     }
 
     /// Whether a written word reads as a term's word: letter by letter the same, except that a
@@ -149,16 +164,19 @@ public struct TermMatcher: Sendable {
         return false
     }
 
-    /// The strings a whole-word term is compared with: each word; each run of words joined by
-    /// punctuation alone ("n.u.d.e", "self-harm"); each stretch of up to `longest` single-letter
-    /// words in a row ("n u d e", also inside "a n u d e").
+    /// The strings a whole-word term is compared with: each word (and its bare form); each run of
+    /// words joined by punctuation alone ("n.u.d.e", "self-harm"); each stretch of up to `longest`
+    /// single-letter words in a row ("n u d e", also inside "a n u d e"); digits in the joined ones
+    /// read as letters ("n u d 3").
     static func candidates(_ words: [TextNormalizer.Word], longest: Int) -> [String] {
-        var candidates = words.map(\.text)
+        var candidates = words.flatMap(forms(of:))
         var index = 0
         while index < words.count {
             var end = index + 1
             while end < words.count, !words[end].followsSpace { end += 1 }
-            if end - index > 1 { candidates.append(words[index..<end].map(\.text).joined()) }
+            if end - index > 1 {
+                candidates.append(TextNormalizer.readingDigits(words[index..<end].map(\.text).joined()))
+            }
             index = end
         }
         index = 0
@@ -171,7 +189,7 @@ public struct TermMatcher: Sendable {
                     var joined = letters[start]
                     for next in letters.indices.dropFirst(start + 1).prefix(max(0, longest - 1)) {
                         joined += letters[next]
-                        candidates.append(joined)
+                        candidates.append(TextNormalizer.readingDigits(joined))
                     }
                 }
                 index = end

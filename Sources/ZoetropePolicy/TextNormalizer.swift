@@ -3,9 +3,10 @@ import Foundation
 /// Brings text to the form that policy terms are matched in, the same for a prompt and for a
 /// term: compatibility forms folded (full-width, ligatures, circled and mathematical letters),
 /// case folded, diacritics and zero-width or joiner characters dropped, look-alike Cyrillic, Greek
-/// and Armenian letters, small capitals and phonetic letters read as Latin, and the common digit and symbol substitutions (`0`→o, `3`→e,
-/// `@`→a, `$`→s, …) read as the letters they stand for. `1`, `!` and `|` stand for `i` or `l`:
-/// inside a word they are written `1`, which `TermMatcher` lets match either.
+/// and Armenian letters, small capitals and phonetic letters read as Latin, and the common digit
+/// and symbol substitutions (`0`→o, `3`→e, `@`→a, `$`→s, …) read as the letters they stand for.
+/// `1`, `!`, `|` and a lowercase `l` in a word of capitals (`SUlCIDE`) stand for `i` or `l`: they
+/// are written `1`, which `TermMatcher` lets match either.
 public enum TextNormalizer {
     /// The text with every character in its canonical form; separators are kept as they are.
     public static func canonical(_ text: String) -> String {
@@ -13,7 +14,7 @@ public enum TextNormalizer {
         for scalar in text.precomposedStringWithCompatibilityMapping.unicodeScalars {
             capitals.append(capitalLookAlikes[scalar] ?? scalar)
         }
-        let folded = String(capitals).lowercased().decomposedStringWithCanonicalMapping
+        let folded = lowercaseLsInCapitals(String(capitals)).lowercased().decomposedStringWithCanonicalMapping
         var scalars = String.UnicodeScalarView()
         for scalar in folded.unicodeScalars {
             switch scalar.properties.generalCategory {
@@ -31,33 +32,42 @@ public enum TextNormalizer {
     /// separators that came before it. Substitution characters inside a word count as letters.
     public static func words(_ text: String) -> [Word] {
         var words: [Word] = []
-        var current = ""
+        var current: [(character: Character, symbol: Bool)] = []
         var separator = ""
+        func flush() {
+            guard !current.isEmpty else { return }
+            let text = String(current.map(\.character))
+            let middle = current.drop { $0.symbol }.reversed().drop { $0.symbol }.reversed().map(\.character)
+            let bare = middle.isEmpty || middle.count == current.count ? nil : readingDigits(String(middle))
+            words.append(Word(text: readingDigits(text), separatorBefore: separator, bare: bare))
+            current = []
+            separator = ""
+        }
         let characters = Array(canonical(text))
         for (index, character) in characters.enumerated() {
             if isWordCharacter(character) {
-                current.append(character)
+                current.append((character, false))
             } else if let letter = symbolLetters[character],
-                !current.isEmpty || (index + 1 < characters.count && isWordCharacter(characters[index + 1]))
+                (!current.isEmpty && character != "!")
+                    || (index + 1 < characters.count && isWordCharacter(characters[index + 1]))
             {
-                current.append(letter)  // touches a word: `@ss`, `$ex`, `ki||`
+                current.append((letter, true))  // touches a word: `@ss`, `$ex`, `ki||`, `k!ll`; not `lol!`
             } else {
-                if !current.isEmpty {
-                    words.append(Word(text: current, separatorBefore: separator))
-                    current = ""
-                    separator = ""
-                }
+                flush()
                 separator.append(character)
             }
         }
-        if !current.isEmpty { words.append(Word(text: current, separatorBefore: separator)) }
-        return words.map { Word(text: readingDigits($0.text), separatorBefore: $0.separatorBefore) }
+        flush()
+        return words
     }
 
     /// One word of a text, and the separators between it and the word before.
     public struct Word: Sendable, Equatable {
         public var text: String
         public var separatorBefore: String
+        /// The word without the symbols that begin or end it (`nude` of `nude!`, `porn` of `@porn`),
+        /// when it has some: they may be punctuation rather than letters.
+        public var bare: String? = nil
         /// Whether the separators before this word include white space.
         public var followsSpace: Bool { separatorBefore.contains { $0.isWhitespace } }
     }
@@ -79,9 +89,32 @@ public enum TextNormalizer {
         character.isLetter || character.isNumber
     }
 
+    /// A lowercase `l` in a word otherwise written in capitals, as `1`: there it is most likely a
+    /// capital I in disguise (`SUlCIDE`, `HENTAl`), which sans-serif fonts draw alike.
+    private static func lowercaseLsInCapitals(_ text: String) -> String {
+        var result = ""
+        var word: [Character] = []
+        func flush() {
+            let capitals = word.filter(\.isUppercase).count
+            let disguised = capitals >= 2 && word.allSatisfy { $0.isUppercase || $0 == "l" || !$0.isLetter }
+            result += disguised ? String(word.map { $0 == "l" ? "1" : $0 }) : String(word)
+            word = []
+        }
+        for character in text {
+            if character.isLetter || character.isNumber {
+                word.append(character)
+            } else {
+                flush()
+                result.append(character)
+            }
+        }
+        flush()
+        return result
+    }
+
     /// A word's digits read as the letters they stand for, when the word has letters too
     /// (`nud3` is "nude"; `1080` stays a number). `1` stays `1`: it stands for `i` or `l`.
-    private static func readingDigits(_ word: String) -> String {
+    static func readingDigits(_ word: String) -> String {
         guard word.contains(where: \.isLetter) else { return word }
         return String(word.map { digitLetters[$0] ?? $0 })
     }
@@ -117,7 +150,7 @@ public enum TextNormalizer {
         ("ᴀ", "a"), ("ʙ", "b"), ("ᴄ", "c"), ("ᴅ", "d"), ("ᴇ", "e"), ("ꜰ", "f"), ("ɢ", "g"), ("ʜ", "h"),
         ("ɪ", "i"), ("ᴊ", "j"), ("ᴋ", "k"), ("ʟ", "l"), ("ᴍ", "m"), ("ɴ", "n"), ("ᴏ", "o"), ("ᴘ", "p"),
         ("ʀ", "r"), ("ꜱ", "s"), ("ᴛ", "t"), ("ᴜ", "u"), ("ᴠ", "v"), ("ᴡ", "w"), ("ʏ", "y"), ("ᴢ", "z"),
-        ("ɡ", "g"), ("ɩ", "i"), ("ɒ", "a"), ("ʋ", "u"),
+        ("ɡ", "g"), ("ɩ", "i"), ("ɒ", "a"), ("ʋ", "u"), ("μ", "u"), ("п", "n"), ("ӏ", "1"),
     ])
 
     private static func table(_ pairs: [(String, String)]) -> [Unicode.Scalar: Unicode.Scalar] {

@@ -179,4 +179,25 @@ struct MediaInputHardeningTests {
             #expect(pyramid.levels.map(\.width) == [192, 384])
         }
     }
+
+    /// Ordinary shapes, odd-sized 4:2:0 JPEGs and a 1×1 picture decode exactly as the plain cover
+    /// filter (scale to cover, centre crop) makes them: the extreme-shape cut changes nothing there.
+    @Test(arguments: ["640x360", "641x361", "1281x719", "3x3", "1x1", "360x640"])
+    func ordinaryShapesDecodeAsThePlainCoverFilterMakesThem(size: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cover-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("picture.jpg")
+        let made = try ProcessRunner.runBlocking("ffmpeg", [
+            "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=1280x720", "-vf", "scale=\(size.replacingOccurrences(of: "x", with: ":"))",
+            "-frames:v", "1", "-pix_fmt", "yuvj420p", file.path])
+        #expect(made.status == 0, "\(made.lastErrorLine)")
+        let plain = try ProcessRunner.runBlocking("ffmpeg", [
+            "-v", "error", "-i", file.path, "-frames:v", "1", "-filter_complex",
+            "[0:v:0]scale=192:108:force_original_aspect_ratio=increase:flags=lanczos+accurate_rnd+full_chroma_int"
+                + ":out_color_matrix=bt709:out_range=tv,crop=192:108,format=yuv420p",
+            "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"])
+        let image = try ImageDecoder().decode(file, field: "start_image_url", width: 192, height: 108)
+        #expect(image.y + image.u + image.v == [UInt8](plain.stdout), "\(size)")
+    }
 }
