@@ -54,29 +54,35 @@ UPRIGHT = {
 """What turns stored pixels upright, by EXIF orientation (the gateway's ImageOrientation)."""
 
 
-def orientation(path: str) -> int:
-    """The EXIF orientation (1–8) the file declares: 1 when none, or when Pillow cannot read the file."""
+def orientation(path: str) -> int | None:
+    """The EXIF orientation (1–8) a JPEG, PNG or WebP declares, 1 when it declares none; None for a
+    file of another format (ffmpeg reads its rotation, if any), as the gateway's ImageOrientation."""
     try:
         with Image.open(path) as image:
+            if image.format not in ("JPEG", "PNG", "WEBP"):
+                return None
             value = image.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 — any file ffmpeg reads and Pillow does not: no orientation known
-        return 1
+    except Exception:  # noqa: BLE001 — any file ffmpeg reads and Pillow does not
+        return None
     return value if value in UPRIGHT else 1
 
 
 def decode_image(path: str, field: str, size: tuple[int, int]) -> Image.Image:
     """Decodes any image ffmpeg reads, turned upright as its EXIF orientation says (viewers show it
-    so), scaled to cover `size` (width, height) and centre-cropped. ffmpeg's own rotation is off,
-    so every ffmpeg version turns a picture once."""
+    so), scaled to cover `size` (width, height) and centre-cropped. A JPEG, PNG or WebP is turned
+    here with ffmpeg's own rotation off, so every ffmpeg version turns it once (ffmpeg 5.1 turns
+    JPEGs but not PNG or WebP pictures); ffmpeg turns any other file it can."""
     png = path + ".png"
+    declared = orientation(path)
     result = subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-noautorotate", "-i", path, "-frames:v", "1", png],
+        ["ffmpeg", "-v", "error", "-y"] + ([] if declared is None else ["-noautorotate"])
+        + ["-i", path, "-frames:v", "1", png],
         capture_output=True, text=True)
     if result.returncode != 0 or not os.path.exists(png):
         raise Unsupported(f"{field}: not a decodable image ({result.stderr.strip()[:200] or 'no picture'})")
     with Image.open(png) as image:
         upright = image.convert("RGB")
-    turn = UPRIGHT.get(orientation(path))
+    turn = UPRIGHT.get(declared)
     if turn is not None:
         upright = upright.transpose(turn)
     return ImageOps.fit(upright, size, method=Image.Resampling.LANCZOS)
