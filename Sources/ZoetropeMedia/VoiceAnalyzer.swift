@@ -49,10 +49,13 @@ public struct VoiceAnalyzer: Sendable {
         guard sampleRate > 0 else { throw RenderError("the voice sample has no sample rate") }
         let duration = Double(samples.count) / Double(sampleRate)
         // 50 ms of slack so a sample cut at exactly 5 or 30 s is not refused over decoder rounding.
-        if duration < Self.minimumSeconds - 0.05 || duration > Self.maximumSeconds + 0.05 {
-            throw RenderError(
-                "the voice sample is \(String(format: "%.1f", duration)) s long; "
-                    + "\(Int(Self.minimumSeconds)) to \(Int(Self.maximumSeconds)) s of speech are needed")
+        // The decoder reads a little past the longest sample allowed: a longer one is "over" it.
+        let needed = "\(Int(Self.minimumSeconds)) to \(Int(Self.maximumSeconds)) s of speech are needed"
+        if duration < Self.minimumSeconds - 0.05 {
+            throw RenderError("the voice sample is \(String(format: "%.1f", duration)) s long; \(needed)")
+        }
+        if duration > Self.maximumSeconds + 0.05 {
+            throw RenderError("the voice sample is over \(Int(Self.maximumSeconds)) s long; \(needed)")
         }
         let frames = tracker.frames(samples, sampleRate: sampleRate)
         let hop = tracker.hopSeconds

@@ -16,7 +16,7 @@ public struct VoiceSampleDecoder: Sendable {
                        "-ar", String(Self.sampleRate), "-t", String(limit), "-f", "f32le", "pipe:1"])
         guard output.status == 0 else {
             let reason = output.lastErrorLine(hiding: file)
-            if reason.contains("matches no streams") {
+            if String(decoding: output.stderr, as: UTF8.self).contains("matches no streams") {
                 throw RenderError("\(field): the file has no audio track")
             }
             throw RenderError("\(field) is not a decodable audio or video file (mp3, wav, mp4, mov, ...): \(reason)")

@@ -19,26 +19,37 @@ public struct JobExecutor: Sendable {
     /// How long a finished job's result is offered to an unavailable store before it is given up
     /// (the job is then retried once its lease expires).
     public let reportPatience: Duration
+    /// How long a render's progress may stand still before the render is given up (nil: never).
+    public let stallLimit: Duration?
     public let logger: Logger
     /// Told where a completed video's time went, stage by stage (for the gateway's metrics).
     public let stagesObserver: @Sendable (StageTimes) -> Void
 
     public init(
         engines: [String: any Engine], workDirectory: URL, heartbeatInterval: Duration,
-        reportPatience: Duration = .seconds(600), logger: Logger,
+        reportPatience: Duration = .seconds(600), stallLimit: Duration? = nil, logger: Logger,
         stagesObserver: @escaping @Sendable (StageTimes) -> Void = { _ in }
     ) {
         self.engines = engines
         self.workDirectory = workDirectory
         self.heartbeatInterval = heartbeatInterval
         self.reportPatience = reportPatience
+        self.stallLimit = stallLimit
         self.logger = logger
         self.stagesObserver = stagesObserver
     }
 
+    /// The `stallLimit` of the gateway's render slots and of remote workers: a 15 s 1080p render
+    /// moves its progress every frame, and its slowest silent step (the encoder's finish) takes
+    /// seconds.
+    public static let defaultStallLimit: Duration = .seconds(300)
+
     /// How a job ended in this process.
     public enum Outcome: Sendable, Equatable {
-        case completed, failed, cancelled, leaseLost, released
+        /// `stalled`: the render's progress stood still for `stallLimit`; it was given up without
+        /// waiting for it, and the job left to its lease's expiry (another attempt, or FAILED once
+        /// its attempts are spent).
+        case completed, failed, cancelled, leaseLost, released, stalled
     }
 
     @discardableResult
@@ -67,20 +78,7 @@ public struct JobExecutor: Sendable {
                 submittedAt: job.createdAt, upstream: job.upstream,
                 recordUpstream: { guard try await lease.recordUpstream($0) else { throw LeaseLost() } },
                 stages: stages)
-            let output = try await withThrowingTaskGroup(of: EngineOutput?.self) { group in
-                group.addTask {
-                    try await engine.run(job.request, context: context)
-                }
-                group.addTask {
-                    try await self.keepLease(lease, progress: progress)
-                    return nil
-                }
-                let first = try await group.next() ?? nil
-                group.cancelAll()
-                return first
-            }
-            guard let output else { throw CancellationError() }
-            outcome = .success(output)
+            outcome = .success(try await rendering(engine, job.request, context: context, lease: lease, progress: progress))
         } catch {
             outcome = .failure(error)
         }
@@ -126,6 +124,9 @@ public struct JobExecutor: Sendable {
                 await lease.fail("could not store the output video: \(Self.storageReason(error))")
                 return .failed
             }
+        case .failure(let error as RenderStalled):
+            log.error("\(error); given up, the job is left to its lease's expiry")
+            return .stalled
         case .failure(let error):
             if error is LeaseLost {
                 if await lease.wasCancelled() {
@@ -148,12 +149,53 @@ public struct JobExecutor: Sendable {
         }
     }
 
+    /// The engine's output, with the lease kept alive beside it. A lost lease (or the process
+    /// stopping) cancels the render and waits for it to stop; a render whose progress stood still
+    /// for `stallLimit` is cancelled and not waited for (its thread may be stuck in a call that
+    /// never returns): `RenderStalled`.
+    private func rendering(
+        _ engine: any Engine, _ request: JobRequest, context: RenderContext, lease: some JobLease, progress: ProgressCell
+    ) async throws -> EngineOutput {
+        let render = Task { try await engine.run(request, context: context) }
+        let watch = Task<EngineOutput, any Error> {
+            try await self.keepLease(lease, progress: progress, stallLimit: self.stallLimit)
+            throw CancellationError()
+        }
+        let first = await withTaskCancellationHandler {
+            await FirstResult.of(render, watch)
+        } onCancel: {
+            render.cancel()
+            watch.cancel()
+        }
+        watch.cancel()
+        switch first {
+        case .success(let output):
+            return output
+        case .failure(let error as RenderStalled):
+            render.cancel()
+            throw error
+        case .failure(let error):
+            render.cancel()
+            _ = await render.result  // the render (and its ffmpeg) stops before the job's files go
+            throw error
+        }
+    }
+
     /// Reports progress every `heartbeatInterval`; throws `LeaseLost` when the lease is no longer
-    /// ours, which stops the render (and its ffmpeg). A heartbeat the store cannot take now is
-    /// logged and the render goes on.
-    private func keepLease(_ lease: some JobLease, progress: ProgressCell) async throws {
+    /// ours, which stops the render (and its ffmpeg), and `RenderStalled` when the progress has
+    /// not moved for `stallLimit`. A heartbeat the store cannot take now is logged and the render
+    /// goes on.
+    private func keepLease(_ lease: some JobLease, progress: ProgressCell, stallLimit: Duration? = nil) async throws {
+        var last = progress.get()
+        var moved = ContinuousClock.now
         while true {
             try await Task.sleep(for: heartbeatInterval)
+            if progress.get() != last {
+                last = progress.get()
+                moved = .now
+            } else if let stallLimit, ContinuousClock.now - moved > stallLimit {
+                throw RenderStalled(limit: stallLimit)
+            }
             do {
                 guard try await lease.heartbeat(progress: progress.get()) else { throw LeaseLost() }
             } catch let error as StoreUnavailable {
@@ -209,6 +251,33 @@ public struct JobExecutor: Sendable {
     static func storageReason(_ error: any Error) -> String {
         if let reason = DiskFull.reason(error) { return reason }
         return (error as? RenderError)?.message ?? "\(error)"
+    }
+}
+
+/// A render whose progress stood still for `limit`.
+struct RenderStalled: Error, CustomStringConvertible {
+    let limit: Duration
+    var description: String { "the render made no progress for \(limit.inSeconds.formatted()) s" }
+}
+
+/// The result of whichever of two tasks ends first, without waiting for the other.
+enum FirstResult {
+    static func of<T: Sendable>(_ tasks: Task<T, any Error>...) async -> Result<T, any Error> {
+        let claimed = Claim()
+        return await withCheckedContinuation { continuation in
+            for task in tasks {
+                Task {
+                    let result = await task.result
+                    if claimed.take() { continuation.resume(returning: result) }
+                }
+            }
+        }
+    }
+
+    /// True for the first caller of `take()` only.
+    private final class Claim: Sendable {
+        private let taken = Mutex(false)
+        func take() -> Bool { taken.withLock { taken in defer { taken = true }; return !taken } }
     }
 }
 

@@ -53,7 +53,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
         let worker = RemoteWorker(
             client: WorkerClient(gateway: gateway, token: token, httpClient: httpClient),
-            executor: JobExecutor(engines: engines, workDirectory: work, heartbeatInterval: .seconds(1), logger: logger),
+            executor: JobExecutor(
+                engines: engines, workDirectory: work, heartbeatInterval: .seconds(1),
+                stallLimit: JobExecutor.defaultStallLimit, logger: logger),
             models: served, concurrency: slots, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -37,7 +37,7 @@ struct TestServer {
 
         var storeLogger = Logger(label: "zoetrope-test")
         storeLogger.logLevel = .warning
-        let store = try await config.databaseLocation().open(logger: storeLogger)
+        let store = try await config.databaseLocation().open(logger: storeLogger, queryTimeout: config.databaseTimeout)
         let secret: String
         do {
             secret = try await APIKeyGenerator.create(name: "test", in: store).1

@@ -209,6 +209,42 @@ struct JobExecutorTests {
         #expect(Self.leftovers(executor).isEmpty)
     }
 
+    /// A render stuck in a call that never returns (nor heeds cancellation) is given up once its
+    /// progress has stood still for the stall limit: the slot is free again, the job is neither
+    /// failed nor released (its lease expires and it is tried again), its files are removed. A slow
+    /// render whose progress keeps moving is not given up.
+    @Test func aStuckRenderIsGivenUpAndLeftToItsLeasesExpiry() async throws {
+        var logger = Logger(label: "executor-test")
+        logger.logLevel = .critical
+        func executor(_ script: @escaping @Sendable (JobRequest, RenderContext) async throws -> EngineOutput) -> JobExecutor {
+            JobExecutor(
+                engines: ["video": ScriptedEngine(script: script)],
+                workDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("executor-\(UUID().uuidString.prefix(8))"),
+                heartbeatInterval: .milliseconds(10), stallLimit: .milliseconds(300), logger: logger)
+        }
+        let stuck = RecordingLease(job: Self.job())
+        let stuckExecutor = executor { _, context in
+            context.progress(0.3)
+            await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }  // never resumed
+            return .video
+        }
+        #expect(await stuckExecutor.execute(stuck) == .stalled)
+        #expect(stuck.calls.allSatisfy { if case .heartbeat = $0 { true } else { $0 == .download } }, "\(stuck.calls)")
+        #expect(stuck.calls.contains(.heartbeat(0.3)))
+        #expect(Self.leftovers(stuckExecutor).isEmpty)
+
+        let slow = RecordingLease(job: Self.job())
+        let slowExecutor = executor { _, context in
+            for step in 1...12 {  // 1.2 s in all, four times the stall limit, moving every 0.1 s
+                try await Task.sleep(for: .milliseconds(100))
+                context.progress(Double(step) / 12)
+            }
+            try Data("mp4".utf8).write(to: context.outputFile)
+            return .video
+        }
+        #expect(await slowExecutor.execute(slow) == .completed)
+    }
+
     @Test func stoppingTheProcessReleasesTheJob() async throws {
         let lease = RecordingLease(job: Self.job())
         let executor = Self.executor { _, _ in

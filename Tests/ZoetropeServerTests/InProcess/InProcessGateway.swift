@@ -72,7 +72,7 @@ struct InProcessGateway: Sendable {
         logger.logLevel = .critical
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: config.dataDirectory) }
-        let store = try await config.databaseLocation().open(logger: logger)
+        let store = try await config.databaseLocation().open(logger: logger, queryTimeout: config.databaseTimeout)
         let outcome: Result<Void, any Error>
         do {
             let keys = try await TestKeys.create(in: store)
