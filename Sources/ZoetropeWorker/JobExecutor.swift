@@ -42,7 +42,7 @@ public struct JobExecutor: Sendable {
     /// The `stallLimit` of the gateway's render slots and of remote workers: a 15 s 1080p render
     /// moves its progress every frame, and its slowest silent step (the encoder's finish) takes
     /// seconds.
-    public static let defaultStallLimit: Duration = .seconds(300)
+    public static let defaultStallLimit: Duration = .seconds(120)
 
     /// How a job ended in this process.
     public enum Outcome: Sendable, Equatable {
