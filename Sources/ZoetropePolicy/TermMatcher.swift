@@ -121,13 +121,20 @@ public struct TermMatcher: Sendable {
     }
 
     /// Whether a written word reads as a term's word: letter by letter the same, except that a
-    /// written `1` may be the term's `i` or `l`, and a written `i` its `l` ("l0l1" and "Ioli" read
-    /// as "loli"; "loll" does not).
+    /// written `1` may be the term's `i` or `l`, a written `i` its `l`, and in a term of at least
+    /// `shortestLForI` letters a written `l` its `i` ("l0l1" and "Ioli" read as "loli", "sulcide" as
+    /// "suicide"; "loll" is not "loli").
     static func reads(_ written: String, as term: String) -> Bool {
-        written.count == term.count && zip(written, term).allSatisfy { letter, wanted in
+        let lForI = term.count >= shortestLForI
+        return written.count == term.count && zip(written, term).allSatisfy { letter, wanted in
             letter == wanted || (letter == "1" && (wanted == "i" || wanted == "l")) || (letter == "i" && wanted == "l")
+                || (lForI && letter == "l" && wanted == "i")
         }
     }
+
+    /// Terms shorter than this do not read a written `l` as their `i`: among short words the swap
+    /// makes real ones ("loll" for "loli").
+    static let shortestLForI = 5
 
     /// Whether one written word of a phrase reads as the term's word there, also drawn out.
     private static func readsWord(_ written: String, as term: String) -> Bool {
