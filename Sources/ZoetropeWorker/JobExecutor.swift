@@ -78,7 +78,9 @@ public struct JobExecutor: Sendable {
                 submittedAt: job.createdAt, upstream: job.upstream,
                 recordUpstream: { guard try await lease.recordUpstream($0) else { throw LeaseLost() } },
                 stages: stages)
-            outcome = .success(try await rendering(engine, job.request, context: context, lease: lease, progress: progress))
+            outcome = .success(try await heartbeating(lease, progress: progress, stallLimit: stallLimit) {
+                try await engine.run(job.request, context: context)
+            })
         } catch {
             outcome = .failure(error)
         }
@@ -149,34 +151,36 @@ public struct JobExecutor: Sendable {
         }
     }
 
-    /// The engine's output, with the lease kept alive beside it. A lost lease (or the process
-    /// stopping) cancels the render and waits for it to stop; a render whose progress stood still
-    /// for `stallLimit` is cancelled and not waited for (its thread may be stuck in a call that
-    /// never returns): `RenderStalled`.
-    private func rendering(
-        _ engine: any Engine, _ request: JobRequest, context: RenderContext, lease: some JobLease, progress: ProgressCell
-    ) async throws -> EngineOutput {
-        let render = Task { try await engine.run(request, context: context) }
-        let watch = Task<EngineOutput, any Error> {
-            try await self.keepLease(lease, progress: progress, stallLimit: self.stallLimit)
+    /// `work`'s result (a render, or storing its video: an upload to a slow bucket can take longer
+    /// than a lease), with the lease kept alive beside it. A lost lease (or the process stopping)
+    /// cancels the work and waits for it to stop; work whose progress stood still for
+    /// `stallLimit` is cancelled and not waited for (its thread may be stuck in a call that never
+    /// returns): `RenderStalled`.
+    private func heartbeating<T: Sendable>(
+        _ lease: some JobLease, progress: ProgressCell, stallLimit: Duration? = nil,
+        _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let working = Task { try await work() }
+        let watch = Task<T, any Error> {
+            try await self.keepLease(lease, progress: progress, stallLimit: stallLimit)
             throw CancellationError()
         }
         let first = await withTaskCancellationHandler {
-            await FirstResult.of(render, watch)
+            await FirstResult.of(working, watch)
         } onCancel: {
-            render.cancel()
+            working.cancel()
             watch.cancel()
         }
         watch.cancel()
         switch first {
-        case .success(let output):
-            return output
+        case .success(let result):
+            return result
         case .failure(let error as RenderStalled):
-            render.cancel()
+            working.cancel()
             throw error
         case .failure(let error):
-            render.cancel()
-            _ = await render.result  // the render (and its ffmpeg) stops before the job's files go
+            working.cancel()
+            _ = await working.result  // the render (and its ffmpeg) stops before the job's files go
             throw error
         }
     }
@@ -185,7 +189,7 @@ public struct JobExecutor: Sendable {
     /// ours, which stops the render (and its ffmpeg), and `RenderStalled` when the progress has
     /// not moved for `stallLimit`. A heartbeat the store cannot take now is logged and the render
     /// goes on.
-    private func keepLease(_ lease: some JobLease, progress: ProgressCell, stallLimit: Duration? = nil) async throws {
+    private func keepLease(_ lease: some JobLease, progress: ProgressCell, stallLimit: Duration?) async throws {
         var last = progress.get()
         var moved = ContinuousClock.now
         while true {
@@ -201,25 +205,6 @@ public struct JobExecutor: Sendable {
             } catch let error as StoreUnavailable {
                 logger.warning("heartbeat not recorded, rendering on: \(error)", metadata: ["request_id": .string(lease.job.id)])
             }
-        }
-    }
-
-    /// `work`'s result, with the lease kept alive beside it (an upload to a slow bucket can take
-    /// longer than a lease); throws `LeaseLost` if the lease is lost meanwhile.
-    private func heartbeating<T: Sendable>(
-        _ lease: some JobLease, progress: ProgressCell, _ work: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await work() }
-            group.addTask {
-                try await self.keepLease(lease, progress: progress)
-                return nil
-            }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let result { return result }
-            }
-            throw LeaseLost()
         }
     }
 
