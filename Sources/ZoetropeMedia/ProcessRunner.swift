@@ -65,21 +65,16 @@ public enum ProcessRunner {
 }
 
 /// Reads a pipe to its end on a background thread, so a chatty stderr can never block the child.
-final class DrainedPipe: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
+final class DrainedPipe: Sendable {
+    private let reading: BackgroundWork<Data>
 
     init(_ pipe: Pipe) {
         let handle = pipe.fileHandleForReading
-        Thread {
-            self.data = handle.readDataToEndOfFile()
-            self.done.signal()
-        }.start()
+        reading = BackgroundWork { handle.readDataToEndOfFile() }
     }
 
     /// Blocks until the pipe is closed; returns everything read.
     func wait() -> Data {
-        done.wait()
-        return data
+        (try? reading.wait()) ?? Data()
     }
 }
