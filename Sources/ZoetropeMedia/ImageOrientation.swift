@@ -94,7 +94,7 @@ public enum ImageOrientation: Int, Sendable, CaseIterable {
     private static func pngExif(_ read: Reader) -> [UInt8]? {
         var offset = 8
         while let header = read(offset, 8) {
-            let length = integer(header, at: 0, size: 4, littleEndian: false) ?? 0
+            let length = Int(ByteFields.unsigned(header, at: 0, size: 4) ?? 0)
             let type = String(decoding: header[4..<8], as: UTF8.self)
             if type == "eXIf" {
                 return length <= largestBlock ? read(offset + 8, length).map(withoutHeader) : nil
@@ -109,7 +109,7 @@ public enum ImageOrientation: Int, Sendable, CaseIterable {
     private static func webpExif(_ read: Reader) -> [UInt8]? {
         var offset = 12
         while let header = read(offset, 8) {
-            let length = integer(header, at: 4, size: 4, littleEndian: true) ?? 0
+            let length = Int(ByteFields.unsigned(header, at: 4, size: 4, littleEndian: true) ?? 0)
             if String(decoding: header[0..<4], as: UTF8.self) == "EXIF" {
                 return length <= largestBlock ? read(offset + 8, length).map(withoutHeader) : nil
             }
@@ -127,7 +127,9 @@ public enum ImageOrientation: Int, Sendable, CaseIterable {
         case (0x4D, 0x4D): little = false
         default: return nil
         }
-        func read(_ offset: Int, _ size: Int) -> Int? { integer(bytes, at: offset, size: size, littleEndian: little) }
+        func read(_ offset: Int, _ size: Int) -> Int? {
+            ByteFields.unsigned(bytes, at: offset, size: size, littleEndian: little).map(Int.init)
+        }
         guard read(2, 2) == 42, let directory = read(4, 4), let entries = read(directory, 2) else { return nil }
         for entry in 0..<entries {
             let offset = directory + 2 + entry * 12
@@ -144,10 +146,4 @@ public enum ImageOrientation: Int, Sendable, CaseIterable {
         return nil
     }
 
-    /// The unsigned integer of `size` bytes at `offset`, or nil past the end.
-    private static func integer(_ bytes: [UInt8], at offset: Int, size: Int, littleEndian: Bool) -> Int? {
-        guard offset >= 0, offset + size <= bytes.count else { return nil }
-        let field = bytes[offset..<(offset + size)]
-        return (littleEndian ? Array(field.reversed()) : Array(field)).reduce(0) { $0 << 8 | Int($1) }
-    }
 }

@@ -50,8 +50,8 @@ public enum MP4SyncSamples {
             var size = UInt64(integer(header, at: 0))
             var headerSize: UInt64 = 8
             if size == 1 {
-                guard header.count >= 16 else { return nil }
-                size = header[header.startIndex + 8..<header.startIndex + 16].reduce(0) { $0 << 8 | UInt64($1) }
+                guard let large = ByteFields.unsigned(header, at: 8, size: 8) else { return nil }
+                size = large
                 headerSize = 16
             }
             let name = String(decoding: header[header.startIndex + 4..<header.startIndex + 8], as: UTF8.self)
@@ -87,9 +87,8 @@ public enum MP4SyncSamples {
         boxes(in: payload).first { $0.type == type }?.payload
     }
 
-    /// The big-endian 32-bit integer at `offset` bytes into `data`.
+    /// The big-endian 32-bit integer at `offset` bytes into `data` (the callers check it is there).
     private static func integer(_ data: Data, at offset: Int) -> Int {
-        let start = data.startIndex + offset
-        return data[start..<start + 4].reduce(0) { $0 << 8 | Int($1) }
+        Int(ByteFields.unsigned(data, at: offset, size: 4)!)
     }
 }
