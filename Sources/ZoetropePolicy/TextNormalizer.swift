@@ -101,7 +101,7 @@ public enum TextNormalizer {
             word = []
         }
         for character in text {
-            if character.isLetter || character.isNumber {
+            if isWordCharacter(character) {
                 word.append(character)
             } else {
                 flush()
