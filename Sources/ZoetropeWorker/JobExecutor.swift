@@ -190,15 +190,11 @@ public struct JobExecutor: Sendable {
     /// not moved for `stallLimit`. A heartbeat the store cannot take now is logged and the render
     /// goes on.
     private func keepLease(_ lease: some JobLease, progress: ProgressCell, stallLimit: Duration?) async throws {
-        var last = progress.get()
-        var moved = ContinuousClock.now
+        var watch = stallLimit.map { StallWatch(limit: $0, progress: progress.get(), at: .now) }
         while true {
             try await Task.sleep(for: heartbeatInterval)
-            if progress.get() != last {
-                last = progress.get()
-                moved = .now
-            } else if let stallLimit, ContinuousClock.now - moved > stallLimit {
-                throw RenderStalled(limit: stallLimit)
+            if let limit = watch?.limit, watch?.isStalled(progress: progress.get(), at: .now) == true {
+                throw RenderStalled(limit: limit)
             }
             do {
                 guard try await lease.heartbeat(progress: progress.get()) else { throw LeaseLost() }

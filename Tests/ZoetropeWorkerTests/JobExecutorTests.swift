@@ -211,8 +211,7 @@ struct JobExecutorTests {
 
     /// A render stuck in a call that never returns (nor heeds cancellation) is given up once its
     /// progress has stood still for the stall limit: the slot is free again, the job is neither
-    /// failed nor released (its lease expires and it is tried again), its files are removed. A slow
-    /// render whose progress keeps moving is not given up.
+    /// failed nor released (its lease expires and it is tried again), its files are removed.
     @Test func aStuckRenderIsGivenUpAndLeftToItsLeasesExpiry() async throws {
         var logger = Logger(label: "executor-test")
         logger.logLevel = .critical
@@ -231,17 +230,26 @@ struct JobExecutorTests {
         #expect(await stuckExecutor.execute(stuck) == .stalled)
         #expect(stuck.calls.allSatisfy { if case .heartbeat = $0 { true } else { $0 == .download } }, "\(stuck.calls)")
         #expect(Self.leftovers(stuckExecutor).isEmpty)
+    }
 
-        let slow = RecordingLease(job: Self.job())
-        let slowExecutor = executor { _, context in
-            for step in 1...150 {  // 3 s in all, longer than the stall limit, moving every 20 ms
-                try await Task.sleep(for: .milliseconds(20))
-                context.progress(Double(step) / 150)
-            }
-            try Data("mp4".utf8).write(to: context.outputFile)
-            return .video
+    /// The stall judgement, on readings at given instants (no timers): progress that keeps moving
+    /// is never a stall, however long the render runs; progress standing still for longer than
+    /// the limit is, and moving again starts the count afresh.
+    @Test func aStallIsProgressStandingStillForLongerThanTheLimit() {
+        let start = ContinuousClock.now
+        func at(_ seconds: Double) -> ContinuousClock.Instant { start + .milliseconds(Int64(seconds * 1000)) }
+        var watch = StallWatch(limit: .seconds(2), progress: 0, at: start)
+        func stalled(_ progress: Double, at seconds: Double) -> Bool { watch.isStalled(progress: progress, at: at(seconds)) }
+        for step in 1...10 {  // 19 s in all, moving every 1.9 s
+            let reading = stalled(Double(step) / 10, at: 1.9 * Double(step))
+            #expect(!reading, "moving at \(1.9 * Double(step)) s")
         }
-        #expect(await slowExecutor.execute(slow) == .completed)
+        let stillForTheLimit = stalled(1, at: 21), stillForLonger = stalled(1, at: 21.1)
+        #expect(!stillForTheLimit, "2 s still: not longer than the limit")
+        #expect(stillForLonger)
+        let movingAgain = stalled(0.5, at: 40), stillAgain = stalled(0.5, at: 41.9), stillTooLong = stalled(0.5, at: 42.1)
+        #expect(!movingAgain && !stillAgain)
+        #expect(stillTooLong)
     }
 
     @Test func stoppingTheProcessReleasesTheJob() async throws {
