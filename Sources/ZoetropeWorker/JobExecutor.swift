@@ -172,6 +172,7 @@ public struct JobExecutor: Sendable {
             watch.cancel()
         }
         watch.cancel()
+        _ = await watch.result  // no heartbeat goes out after the job's answer
         switch first {
         case .success(let result):
             return result
