@@ -109,6 +109,7 @@ let package = Package(
                 "ZoetropeCore",
                 "ZoetropeOutbound",
                 "ZoetropeServer",
+                "ZoetropeWorker",
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),

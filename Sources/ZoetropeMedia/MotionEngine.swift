@@ -47,24 +47,34 @@ public struct MotionEngine: Engine {
         let shots = ShotList(request: request)
         let fetchStart = ContinuousClock.now
         // Fetch every input first (references too, so a bad one fails the job with its field named).
+        // Progress moves below 0.01 with each input, so slow downloads (each within its own
+        // deadline) never look like a stalled render.
+        let inputCount = 1 + (request.endImage == nil ? 0 : 1)
+            + request.elements.reduce(0) { $0 + ($1.frontalImage == nil ? 0 : 1) + $1.referenceImages.count }
+        var fetched = 0
+        func file(for input: MediaInput, field: String) async throws -> URL {
+            let file = try await inputs.file(for: input, field: field, context: context)
+            fetched += 1
+            context.progress(0.01 * Double(fetched) / Double(inputCount + 1))
+            return file
+        }
         var files: [ShotList.Source: URL] = [:]
-        files[.startImage] = try await inputs.file(for: request.startImage, field: "start_image_url", context: context)
+        files[.startImage] = try await file(for: request.startImage, field: "start_image_url")
         var referenceFiles: [(String, URL)] = []
         for (index, element) in request.elements.enumerated() {
             if let frontal = element.frontalImage {
                 let field = "elements[\(index)].frontal_image_url"
-                files[.element(index)] = try await inputs.file(for: frontal, field: field, context: context)
+                files[.element(index)] = try await file(for: frontal, field: field)
             }
             for (refIndex, reference) in element.referenceImages.enumerated() {
                 let field = "elements[\(index)].reference_image_urls[\(refIndex)]"
-                let file = try await inputs.file(for: reference, field: field, context: context)
-                referenceFiles.append((field, file))
-                if files[.element(index)] == nil { files[.element(index)] = file }
+                let reference = try await file(for: reference, field: field)
+                referenceFiles.append((field, reference))
+                if files[.element(index)] == nil { files[.element(index)] = reference }
             }
         }
-        let endFile = try await request.endImage.asyncMap {
-            try await inputs.file(for: $0, field: "end_image_url", context: context)
-        }
+        var endFile: URL?
+        if let endImage = request.endImage { endFile = try await file(for: endImage, field: "end_image_url") }
         context.stages.add("fetch", (ContinuousClock.now - fetchStart).inSeconds)
         context.progress(0.01)
         let flag = CancellationFlag()
@@ -89,14 +99,5 @@ public struct MotionEngine: Engine {
             plan = .object(body)
         }
         return plan
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async throws -> T? {
-        switch self {
-        case .some(let value): return try await transform(value)
-        case .none: return nil
-        }
     }
 }

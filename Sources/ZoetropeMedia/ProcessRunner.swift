@@ -24,27 +24,54 @@ public enum ProcessRunner {
         }
     }
 
-    /// Starts `program` (looked up on PATH) with `arguments`.
-    public static func makeProcess(_ program: String, _ arguments: [String]) -> Process {
+    /// A started program and the parent's ends of its pipes.
+    public struct Launched {
+        public let process: Process
+        /// Its standard input, when asked for (else it reads /dev/null).
+        public let stdin: FileHandle?
+        /// Its standard output, when asked for (else /dev/null).
+        public let stdout: FileHandle?
+        public let stderr: FileHandle
+    }
+
+    /// Starts `program` (looked up on PATH) with `arguments`, a pipe for stderr and, when asked,
+    /// for stdin and stdout.
+    ///
+    /// Launches happen one at a time, each with the pipes made for it, close-on-exec: Foundation's
+    /// `Process` on Linux closes in the child only the descriptors that were open when it looked,
+    /// so a pipe made on another thread during a launch could be inherited by that child, and its
+    /// reader would wait for the wrong program's end (a render decoding a picture while its
+    /// encoder starts does both at once).
+    public static func launch(_ program: String, _ arguments: [String], stdin: Bool = false, stdout: Bool = true) throws -> Launched {
+        launching.lock()
+        defer { launching.unlock() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
-        return process
+        let input = stdin ? Pipe() : nil, output = stdout ? Pipe() : nil, errors = Pipe()
+        for pipe in [input, output, errors].compactMap({ $0 }) {
+            for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
+                _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+            }
+        }
+        process.standardInput = input ?? FileHandle.nullDevice
+        process.standardOutput = output ?? FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        return Launched(
+            process: process, stdin: input?.fileHandleForWriting, stdout: output?.fileHandleForReading,
+            stderr: errors.fileHandleForReading)
     }
+
+    private static let launching = NSLock()
 
     /// Runs to completion on the calling thread, capturing stdout and stderr.
     public static func runBlocking(_ program: String, _ arguments: [String]) throws -> Output {
-        let process = makeProcess(program, arguments)
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let errorData = DrainedPipe(stderr)
-        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: outData, stderr: errorData.wait())
+        let launched = try launch(program, arguments)
+        let errorData = DrainedPipe(launched.stderr)
+        let outData = launched.stdout!.readDataToEndOfFile()
+        launched.process.waitUntilExit()
+        return Output(status: launched.process.terminationStatus, stdout: outData, stderr: errorData.wait())
     }
 
     /// Runs to completion on a dedicated thread.
@@ -68,8 +95,7 @@ public enum ProcessRunner {
 final class DrainedPipe: Sendable {
     private let reading: BackgroundWork<Data>
 
-    init(_ pipe: Pipe) {
-        let handle = pipe.fileHandleForReading
+    init(_ handle: FileHandle) {
         reading = BackgroundWork { handle.readDataToEndOfFile() }
     }
 

@@ -85,15 +85,10 @@ public final class VideoEncoder {
         }
         arguments += ["-movflags", "+faststart", "-f", "mp4", output.path]
 
-        process = ProcessRunner.makeProcess("ffmpeg", arguments)
-        let stdin = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = stderr
-        try process.run()
-        input = stdin.fileHandleForWriting
-        errors = DrainedPipe(stderr)
+        let launched = try ProcessRunner.launch("ffmpeg", arguments, stdin: true, stdout: false)
+        process = launched.process
+        input = launched.stdin!
+        errors = DrainedPipe(launched.stderr)
         // A larger pipe (1 MiB, the usual unprivileged maximum) lets rendering run further ahead
         // of ffmpeg's reads; the default is 64 KiB. Failure only costs some overlap.
         _ = fcntl(input.fileDescriptor, 1031 /* F_SETPIPE_SZ */, 1 << 20)

@@ -86,7 +86,7 @@ struct GatewayParts {
         if config.runsLocalEngine {
             let executor = JobExecutor(
                 engines: localEngines, workDirectory: config.workDirectory, heartbeatInterval: .milliseconds(500),
-                stallLimit: JobExecutor.defaultStallLimit, logger: logger, stagesObserver: { [metrics] in metrics.stages($0) })
+                stallLimit: config.stallLimit, logger: logger, stagesObserver: { [metrics] in metrics.stages($0) })
             services.append(Runner(
                 desk: desk, voices: store, executor: executor, concurrency: config.concurrency,
                 pollInterval: config.pollInterval, logger: logger))

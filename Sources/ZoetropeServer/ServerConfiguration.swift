@@ -55,6 +55,9 @@ public struct ServerConfiguration: Sendable {
     public var contentPolicy = ContentPolicyConfiguration()
     /// How long a lease lasts without a heartbeat, in seconds.
     public var leaseDuration: Double = 30
+    /// How long a render slot's progress may stand still before its render is given up and the
+    /// job left to its lease's expiry (tried again).
+    public var stallLimit: Duration = JobExecutor.defaultStallLimit
     /// How often expired results are swept, in seconds.
     public var expiryInterval: Double = 30
     /// How long `POST /v1/{model}` waits before answering 504, in seconds.

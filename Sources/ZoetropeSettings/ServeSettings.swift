@@ -18,6 +18,7 @@ public enum ServeSettings {
         .duration("blob-timeout", \.blobTimeout, "How long one request to the S3 bucket may take (plus 1 s per 512 KiB uploaded) before it is retried"),
         .duration("webhook-timeout", \.webhookTimeout, "How long one webhook attempt may take before it fails and is retried later"),
         .seconds("lease", \.leaseDuration, "How long a job's runner may go without a heartbeat before the job is retried"),
+        .duration("stall-limit", \.stallLimit, "How long a render's progress may stand still before the render is given up and the job retried"),
         .seconds("expiry-interval", \.expiryInterval, "How often expired results are swept"),
         Setting("price", .list, "A model's price in credits, model=amount: per second of video, per job otherwise (repeat, or comma-separated)",
                 environment: "ZOETROPE_PRICES", default: { _ in "0.1 a second of video, 1 per created voice" }) { $0.prices = $1.list },

@@ -1,4 +1,5 @@
 import ZoetropeOutbound
+import ZoetropeWorker
 
 /// What `zoetrope worker` is told: its gateway, its token, what it renders and how it fetches.
 public struct WorkerSettings: Sendable {
@@ -8,6 +9,7 @@ public struct WorkerSettings: Sendable {
     public var concurrency = 1
     public var workDirectory: String?
     public var outbound = OutboundPolicy()
+    public var stallLimit: Duration = JobExecutor.defaultStallLimit
 
     public init() {}
 
@@ -19,5 +21,6 @@ public struct WorkerSettings: Sendable {
                 default: { _ in "every model of the built-in engines" }) { $0.models = $1.list },
         .number("concurrency", \.concurrency, "Jobs rendered at once", in: 1...1024),
         .optionalText("work-dir", \.workDirectory, "Scratch space for inputs and outputs", whenAbsent: "a temporary directory"),
+        .duration("stall-limit", \.stallLimit, "How long a render's progress may stand still before the render is given up and the job handed back"),
     ] + OutboundSettings.all.map { $0.lifted(\.outbound) }
 }

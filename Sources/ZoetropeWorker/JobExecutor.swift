@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import ZoetropeCore
+import ZoetropeMedia
 
 /// Runs one leased job to its end: downloads its inputs, runs the engine while heartbeating the
 /// lease with progress, then completes it with its output, fails it with a reason, or hands it
@@ -127,7 +128,11 @@ public struct JobExecutor: Sendable {
                 return .failed
             }
         case .failure(let error as RenderStalled):
-            log.error("\(error); given up, the job is left to its lease's expiry")
+            let children = ChildProcesses.describe()
+            log.error("""
+                \(error); given up, the job is left to its lease's expiry (stages done: \(stages.summary.isEmpty ? "none" : stages.summary); \
+                programs still there: \(children.isEmpty ? "none" : children.joined(separator: " | ")))
+                """)
             return .stalled
         case .failure(let error):
             if error is LeaseLost {

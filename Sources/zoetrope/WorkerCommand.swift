@@ -55,7 +55,7 @@ struct WorkerCommand: AsyncParsableCommand {
             client: WorkerClient(gateway: gateway, token: token, httpClient: httpClient),
             executor: JobExecutor(
                 engines: engines, workDirectory: work, heartbeatInterval: .seconds(1),
-                stallLimit: JobExecutor.defaultStallLimit, logger: logger),
+                stallLimit: options.stallLimit, logger: logger),
             models: served, concurrency: slots, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

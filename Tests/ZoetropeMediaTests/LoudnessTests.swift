@@ -181,16 +181,9 @@ private enum FFmpegLoudness {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("loudness-\(UUID().uuidString).wav")
         try audio.pcm16().wavData().write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path!)
-        process.arguments = ["-nostats", "-hide_banner", "-i", file.path, "-af", "ebur128=peak=true", "-f", "null", "-"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let run = try ProcessRunner.runBlocking(
+            path!, ["-nostats", "-hide_banner", "-nostdin", "-i", file.path, "-af", "ebur128=peak=true", "-f", "null", "-"])
+        let output = String(decoding: run.stderr, as: UTF8.self)
         // The summary comes last: take the last "I:" and "Peak:" lines.
         func last(_ label: String) -> Double? {
             output.split(separator: "\n").reversed().lazy.compactMap { line -> Double? in

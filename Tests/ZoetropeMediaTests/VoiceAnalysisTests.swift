@@ -299,19 +299,11 @@ struct VoiceAnalysisTests {
     struct ToolFailure: Error, CustomStringConvertible { var description: String }
 
     static func run(_ program: String, _ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolFailure(description: "\(program) exited with \(process.terminationStatus)")
+        let output = try ProcessRunner.runBlocking(program, arguments)
+        guard output.status == 0 else {
+            throw ToolFailure(description: "\(program) exited with \(output.status)")
         }
-        return data
+        return output.stdout
     }
 }
 

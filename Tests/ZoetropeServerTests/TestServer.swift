@@ -32,6 +32,9 @@ struct TestServer {
             .appendingPathComponent("zoetrope-test-\(UUID().uuidString.prefix(8))")
         config.allowPrivateInputs = true
         config.pollInterval = 0.05
+        // A render that hangs (it has happened on loaded CI machines, where is not known) is given
+        // up and tried again well within a test's wait; a healthy render moves every frame.
+        config.stallLimit = .seconds(30)
         config.databaseURL = try await database.url(for: config.dataDirectory)
         configure(&config)
 
