@@ -228,6 +228,14 @@ def count_cases(output: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# Exceptions raised inside schemathesis or hypothesis themselves (a CI run once ended with
+# "SystemError: AST constructor recursion depth mismatch" from hypothesis' ast.parse under 4
+# workers, every generated case having passed): the fuzzer's own crash, not the server's answer.
+TOOL_EXCEPTIONS = ("SystemError", "RecursionError")
+# What an ERRORS section says when the server could not be reached or did not answer in time.
+NETWORK_ERRORS = ("Network Error", "Connection", "timed out", "Timeout")
+
+
 @dataclasses.dataclass
 class FuzzResult:
     command: list[str]
@@ -236,6 +244,17 @@ class FuzzResult:
     cases: int | None
     seconds: float
     report_dir: str
+
+    @property
+    def crashed_on_its_own(self) -> bool:
+        """True when the run failed only because the fuzzer crashed: no failure found, and an
+        ERRORS section that names one of its own exceptions and no network trouble."""
+        if self.returncode in (0, -9) or "ERRORS" not in self.output:
+            return False
+        errors = self.output[self.output.index("ERRORS"):]
+        final = self.output.strip().splitlines()[-1] if self.output.strip() else ""
+        return ("failure" not in final and any(name in errors for name in TOOL_EXCEPTIONS)
+                and not any(kind in errors for kind in NETWORK_ERRORS))
 
 
 def run_schemathesis(base_url: str, api_key: str, worker_token: str | None, *, work_dir: str | None = None,
