@@ -442,6 +442,27 @@ def mend_rules(body: dict) -> dict:
     return body
 
 
+def serialize_ast_parse() -> None:
+    """CPython 3.11 keeps the AST conversion's recursion counter per interpreter, not per thread:
+    hypothesis describing lambdas (ast.parse of their source) on two of schemathesis' worker
+    threads at once can stop the run with "SystemError: AST constructor recursion depth mismatch"
+    (seen in CI runs, every generated case having passed). Parses here go one at a time."""
+    import ast
+    import threading
+
+    if getattr(ast.parse, "one_at_a_time", False):
+        return
+    lock = threading.Lock()
+    parse = ast.parse
+
+    def serialized(*args, **kwargs):
+        with lock:
+            return parse(*args, **kwargs)
+
+    serialized.one_at_a_time = True
+    ast.parse = serialized
+
+
 def register_schemathesis_hooks() -> None:
     """Run inside the schemathesis process (SCHEMATHESIS_HOOKS=openapi_fuzz):
     - a serializer for PUT /files/{key}'s video/mp4 body, which schemathesis has none for (raw
@@ -449,8 +470,11 @@ def register_schemathesis_hooks() -> None:
     - the key guard: a revoke or credit change aimed at a key that existed before the run goes
       to the spare key instead (same request otherwise), so the run keeps its credentials;
     - the rules of a video model's body that JSON Schema cannot state (see spans_rules_ok), which
-      the document gives in words: positive bodies that break them are mended before sending."""
+      the document gives in words: positive bodies that break them are mended before sending;
+    - one ast.parse at a time (serialize_ast_parse)."""
     import schemathesis
+
+    serialize_ast_parse()
 
     @schemathesis.hook("before_call")
     def keep_rules_across_fields(ctx, case, **kwargs):

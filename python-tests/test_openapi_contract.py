@@ -68,3 +68,32 @@ def test_a_run_is_retried_only_when_the_fuzzer_crashed_on_its_own():
     assert not result(1, crash.replace("1 error", "1 failure, 1 error")).crashed_on_its_own
     assert not result(1, crash.replace("SystemError", "Network Error: Connection refused")).crashed_on_its_own
     assert not result(1, "=== FAILURES ===\n500 Internal Server Error\n=== 2 failures in 3.00s ===").crashed_on_its_own
+
+
+def test_ast_parse_goes_one_at_a_time_in_the_fuzzer(monkeypatch):
+    import ast
+    import threading
+    import time
+
+    inside, most = 0, 0
+    count_lock = threading.Lock()
+
+    def slow_parse(source, *args, **kwargs):
+        nonlocal inside, most
+        with count_lock:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.01)
+        with count_lock:
+            inside -= 1
+        return ast.Module(body=[], type_ignores=[])
+
+    monkeypatch.setattr(ast, "parse", slow_parse)
+    openapi_fuzz.serialize_ast_parse()
+    openapi_fuzz.serialize_ast_parse()  # a second call wraps nothing more
+    threads = [threading.Thread(target=ast.parse, args=("x = 1",)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 1

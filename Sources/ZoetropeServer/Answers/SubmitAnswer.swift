@@ -27,7 +27,10 @@ struct SubmitAnswer: Codable, Equatable {
         "required": ["request_id", "status", "poll_url", "status_url", "response_url"],
         "properties": [
             "request_id": ["type": "string", "format": "uuid", "description": "The request id (a lowercase UUID)."],
-            "status": ["type": "string", "const": "QUEUED"],
+            "status": [
+                "$ref": "#/components/schemas/JobStatus",
+                "description": "QUEUED for a new request; a submit repeated with its Idempotency-Key answers the job's current state.",
+            ],
             "poll_url": ["type": "string", "format": "uri", "description": "Same as response_url."],
             "status_url": [
                 "type": "string", "format": "uri",

@@ -185,6 +185,14 @@ struct GenerationRouteTests {
             let conflict = try await client.send(
                 .post, "/v2/\(Self.model)", key: key, json: InProcessGateway.video("another"), headers: ["Idempotency-Key": "one"])
             #expect(conflict.status == 409, "\(conflict.text)")
+            // A replay answers the job's current state, as the published schema allows.
+            let id = try #require(first.json["request_id"] as? String)
+            #expect(try await client.send(.post, "/v2/requests/\(id)/cancel", key: key).status == 200)
+            let replayed = try await client.send(
+                .post, "/v2/\(Self.model)", key: key, json: InProcessGateway.video(), headers: ["Idempotency-Key": "one"])
+            #expect(replayed.json["status"] as? String == "CANCELLED", "\(replayed.text)")
+            let schema = try #require(AnswerContractTests.checker.responseSchema(path: "/v2/\(Self.model)", method: "POST", status: 200))
+            #expect(AnswerContractTests.checker.problems(try JSONValue.parse(replayed.body), against: schema).isEmpty)
 
             let ftp = try await client.send(.post, "/v2/\(Self.model)?webhook=ftp://example.com/x", key: key, json: InProcessGateway.video())
             #expect(ftp.status == 400 && ftp.error?.contains("webhook") == true, "\(ftp.text)")
