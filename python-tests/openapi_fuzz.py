@@ -246,12 +246,17 @@ class FuzzResult:
     report_dir: str
 
     @property
+    def errors_section(self) -> str:
+        """The output from its ERRORS heading on ('' when it has none)."""
+        return self.output[self.output.index("ERRORS"):] if "ERRORS" in self.output else ""
+
+    @property
     def crashed_on_its_own(self) -> bool:
         """True when the run failed only because the fuzzer crashed: no failure found, and an
         ERRORS section that names one of its own exceptions and no network trouble."""
-        if self.returncode in (0, -9) or "ERRORS" not in self.output:
+        errors = self.errors_section
+        if self.returncode in (0, -9) or not errors:
             return False
-        errors = self.output[self.output.index("ERRORS"):]
         final = self.output.strip().splitlines()[-1] if self.output.strip() else ""
         return ("failure" not in final and any(name in errors for name in TOOL_EXCEPTIONS)
                 and not any(kind in errors for kind in NETWORK_ERRORS))

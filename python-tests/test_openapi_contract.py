@@ -36,7 +36,7 @@ def test_schemathesis_finds_no_server_errors_or_conformance_failures(fuzz_server
     if result.crashed_on_its_own:  # the fuzzer's crash is no finding: run it once more
         with capsys.disabled():
             print(f"\nschemathesis crashed on its own (exit code {result.returncode}); running it again:\n"
-                  + result.output[result.output.index("ERRORS"):][:2000])
+                  + result.errors_section[:2000])
         result = run("second")
     summary = (f"schemathesis: {result.cases} generated test cases in {result.seconds:.0f} s, "
                f"exit code {result.returncode}\n  {openapi_fuzz.shell_line(result.command)}")

@@ -47,15 +47,14 @@ public struct MotionEngine: Engine {
         let shots = ShotList(request: request)
         let fetchStart = ContinuousClock.now
         // Fetch every input first (references too, so a bad one fails the job with its field named).
-        // Progress moves below 0.01 with each input, so slow downloads (each within its own
-        // deadline) never look like a stalled render.
-        let inputCount = 1 + (request.endImage == nil ? 0 : 1)
-            + request.elements.reduce(0) { $0 + ($1.frontalImage == nil ? 0 : 1) + $1.referenceImages.count }
-        var fetched = 0
+        // Progress moves with each input, halving its way to 0.01 (no count of inputs to keep in
+        // step with the loops below), so slow downloads (each within its own deadline) never look
+        // like a stalled render.
+        var fetched = 0.0
         func file(for input: MediaInput, field: String) async throws -> URL {
             let file = try await inputs.file(for: input, field: field, context: context)
             fetched += 1
-            context.progress(0.01 * Double(fetched) / Double(inputCount + 1))
+            context.progress(0.01 * (1 - pow(0.5, fetched)))
             return file
         }
         var files: [ShotList.Source: URL] = [:]
@@ -68,9 +67,9 @@ public struct MotionEngine: Engine {
             }
             for (refIndex, reference) in element.referenceImages.enumerated() {
                 let field = "elements[\(index)].reference_image_urls[\(refIndex)]"
-                let reference = try await file(for: reference, field: field)
-                referenceFiles.append((field, reference))
-                if files[.element(index)] == nil { files[.element(index)] = reference }
+                let referenceFile = try await file(for: reference, field: field)
+                referenceFiles.append((field, referenceFile))
+                if files[.element(index)] == nil { files[.element(index)] = referenceFile }
             }
         }
         var endFile: URL?

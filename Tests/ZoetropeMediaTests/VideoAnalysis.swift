@@ -15,8 +15,13 @@ enum VideoAnalysis {
     }
 
     static func ffmpeg(_ arguments: [String]) throws -> ProcessRunner.Output {
-        let output = try ProcessRunner.runBlocking("ffmpeg", ["-hide_banner", "-nostdin", "-y"] + arguments)
-        guard output.status == 0 else { throw Failure(description: "ffmpeg \(arguments): \(output.lastErrorLine)") }
+        try tool("ffmpeg", ["-hide_banner", "-nostdin", "-y"] + arguments)
+    }
+
+    /// `program`'s output; throws with its last error line when it fails.
+    static func tool(_ program: String, _ arguments: [String]) throws -> ProcessRunner.Output {
+        let output = try ProcessRunner.runBlocking(program, arguments)
+        guard output.status == 0 else { throw Failure(description: "\(program) \(arguments): \(output.lastErrorLine)") }
         return output
     }
 

@@ -291,19 +291,9 @@ struct VoiceAnalysisTests {
         let wav = FileManager.default.temporaryDirectory.appendingPathComponent("voice-\(UUID().uuidString).wav")
         defer { try? FileManager.default.removeItem(at: wav) }
         let words = Array(repeating: text, count: repeats).joined(separator: " ")
-        _ = try run("espeak-ng", ["-v", voice, "-p", "\(pitch)", "-s", "\(wordsPerMinute)", "-w", wav.path, words])
-        let data = try run("ffmpeg", ["-v", "error", "-nostdin", "-i", wav.path, "-ac", "1", "-ar", "\(rate)", "-f", "f32le", "-"])
+        _ = try VideoAnalysis.tool("espeak-ng", ["-v", voice, "-p", "\(pitch)", "-s", "\(wordsPerMinute)", "-w", wav.path, words])
+        let data = try VideoAnalysis.ffmpeg(["-v", "error", "-i", wav.path, "-ac", "1", "-ar", "\(rate)", "-f", "f32le", "-"]).stdout
         return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-    }
-
-    struct ToolFailure: Error, CustomStringConvertible { var description: String }
-
-    static func run(_ program: String, _ arguments: [String]) throws -> Data {
-        let output = try ProcessRunner.runBlocking(program, arguments)
-        guard output.status == 0 else {
-            throw ToolFailure(description: "\(program) exited with \(output.status)")
-        }
-        return output.stdout
     }
 }
 
