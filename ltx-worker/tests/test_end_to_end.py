@@ -216,11 +216,16 @@ def test_sigterm_hands_the_job_back_and_kling_jobs_run_when_asked(cluster, image
     assert all(0 <= seconds <= body["metrics"]["inference_time"] + 0.01 for seconds in stages.values()), body
     assert int(cluster.fetch(body["output"])["video"]["nb_read_frames"]) == 360
 
-    # An idle worker (in its long poll for a lease) stops at once on SIGTERM.
+    # An idle worker (in its long poll for a lease) stops when that poll ends, leasing nothing more.
+    # No time limit but a generous one: finishing the poll and Python's exit stretch on a loaded machine.
     time.sleep(1)
     second.send_signal(signal.SIGTERM)
-    assert second.wait(timeout=10) == 0, open(second.log_path).read()
-    assert "worker stopped" in open(second.log_path).read()
+    try:
+        assert second.wait(timeout=60) == 0, open(second.log_path).read()
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"still running 60 s after SIGTERM:\n{cluster.logs()}") from None
+    log = open(second.log_path).read()
+    assert "worker stopped" in log and "leased" not in log[log.index("SIGTERM: stopping"):], log
 
 
 def test_a_refused_token_stops_the_worker_with_the_gateways_answer(cluster):

@@ -7,11 +7,13 @@ back. Orderings are asserted, never durations."""
 import logging
 import os
 import shutil
+import signal
 import threading
 import time
 
 import numpy as np
 import pytest
+import requests
 
 from conftest import probe
 from zoetrope_ltx.encoder import Clip
@@ -197,6 +199,30 @@ def stop(worker):
     worker.stop()
     worker.thread.join(WAIT)
     assert not worker.thread.is_alive()
+
+
+class Unreachable(Gateway):
+    """A gateway that cannot be reached: every lease fails, and the worker waits before asking again."""
+
+    def lease(self, models, wait_seconds):
+        self.record("lease", None)
+        raise requests.ConnectionError("connection refused")
+
+
+def test_a_signal_while_the_worker_waits_to_ask_again_stops_it(images, work_dir):
+    # SIGTERM's handler runs on the main thread, here inside the wait after a failed lease; the stop
+    # it asks for takes no lock that wait could hold, and ends the wait.
+    os.makedirs(work_dir, exist_ok=True)
+    gateway = Unreachable([], images["start"])
+    worker = Worker(gateway, Painter(gateway), ["ltx-2-image2video"], work_dir, InputFetcher(gateway))
+    previous = signal.signal(signal.SIGALRM, lambda *_: worker.stop())
+    signal.setitimer(signal.ITIMER_REAL, 0.2)
+    try:
+        worker.run()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert worker.stopping.is_set() and gateway.events == [("lease", None)], gateway.events
 
 
 def test_the_next_job_generates_while_the_previous_one_finishes(images, work_dir):

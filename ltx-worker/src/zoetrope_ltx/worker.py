@@ -34,6 +34,28 @@ class Interrupted(Exception):
     """Generation stopped between two denoising steps: the lease was lost or the worker is stopping."""
 
 
+class StopRequest:
+    """A stop asked for by a signal handler: a plain flag, set without taking a lock. The handler runs
+    on the main thread, which may be inside a `threading.Event.wait` holding the very lock that
+    `Event.set` takes, and would then wait on itself for ever."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def set(self) -> None:
+        self.requested = True
+
+    def is_set(self) -> bool:
+        return self.requested
+
+    def wait(self, seconds: float) -> bool:
+        """Sleeps up to `seconds`, ending within a tenth of a second of a stop; whether one was asked."""
+        deadline = time.monotonic() + seconds
+        while not self.requested and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+        return self.requested
+
+
 class Generator(Protocol):
     """Renders a plan's shots; calls `step(done, total)` after every denoising step and raises
     `Interrupted` when `should_stop()` turns true. Its `recipe` and `grid` shape the plans."""
@@ -98,7 +120,7 @@ class Worker:
                  fetcher: InputFetcher, sizes: SizeProfile = SizeProfile(), speed: SpeedOptions = SpeedOptions()):
         self.client, self.generator, self.models = client, generator, models
         self.work_dir, self.fetcher, self.sizes, self.speed = work_dir, fetcher, sizes, speed
-        self.stopping = threading.Event()
+        self.stopping = StopRequest()
         self.finisher = Finisher() if speed.overlap_encode else None
         # The finisher's thread calls the gateway on connections of its own.
         self._finishing_client = client.clone() if self.finisher is not None else client
