@@ -64,9 +64,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "ZoetropeMedia",
             dependencies: [
+                "CZlib",
                 "ZoetropeCore",
                 "ZoetropeOutbound",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -178,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ZoetropeMediaTests",
-            dependencies: ["ZoetropeCore", "ZoetropeMedia", "ZoetropeOutbound"]
+            dependencies: ["CZlib", "ZoetropeCore", "ZoetropeMedia", "ZoetropeOutbound"]
         ),
         .testTarget(
             name: "ZoetropeClientTests",

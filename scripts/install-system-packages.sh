@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Zoetrope needs (ffmpeg, espeak-ng, a Python venv for the SDK tests,
+# Installs the Debian packages Zoetrope needs (ffmpeg, espeak-ng, zlib's headers, a Python venv for the SDK tests,
 # headless Chromium and its WebDriver for the playground test), skipping apt entirely when they are
 # already there.
 set -euo pipefail
@@ -8,6 +8,7 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)

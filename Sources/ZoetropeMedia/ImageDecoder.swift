@@ -105,19 +105,39 @@ public struct ImageDecoder: Sendable {
             + ":out_color_matrix=bt709:out_range=tv,crop=\(width):\(height)"
     }
 
+    /// The filter that turns a picture's colours into sRGB through the lookup table in the file at
+    /// `table` (`SRGBConversion.cube`), the picture first made 16-bit RGB (full chroma, accurate
+    /// rounding) so the table's output keeps more than 8 bits. The path is escaped twice, for the
+    /// option's value and for the filter graph, as ffmpeg reads them.
+    static func colourFilter(table: String) -> String {
+        func escaped(_ text: String, _ special: String) -> String {
+            text.map { special.contains($0) ? "\\\($0)" : String($0) }.joined()
+        }
+        return "scale=flags=accurate_rnd+full_chroma_int,format=rgb48le,lut3d=file="
+            + escaped(escaped(table, "\\':"), "\\'[],;") + ":interp=tetrahedral"
+    }
+
     /// The first picture of `file`, turned upright, through an ffmpeg filter, as raw bytes of
     /// `pixelFormat`; a `RenderError` naming `field` when ffmpeg cannot make one (probed then, to
     /// say whether the file is no image at all). A JPEG, PNG or WebP is turned by
     /// `ImageOrientation`, ffmpeg's own rotation off, so every ffmpeg version turns it once (ffmpeg
     /// 5.1 turns JPEGs but not PNG or WebP pictures); ffmpeg turns any other file it can.
+    /// Its colours are turned into sRGB first when it embeds another colour profile (`ColourProfile`).
     func firstPicture(_ file: URL, field: String, filter: String, pixelFormat: String) throws -> [UInt8] {
         let orientation = ImageOrientation.of(file)
         let upright = orientation?.uprightFilter.map { $0 + "," } ?? ""
+        let conversion = ColourProfile.conversion(for: file)
+        let table = conversion.map { _ in
+            FileManager.default.temporaryDirectory.appendingPathComponent("zoetrope-colours-\(UUID().uuidString).cube")
+        }
+        defer { if let table { try? FileManager.default.removeItem(at: table) } }
+        if let conversion, let table { try Data(conversion.cube.utf8).write(to: table) }
+        let toSRGB = table.map { Self.colourFilter(table: $0.path) + "," } ?? ""
         let output = try ProcessRunner.runBlocking(
             "ffmpeg",
             ["-hide_banner", "-nostdin", "-v", "error", "-max_pixels", String(maxPixels)]
                 + (orientation == nil ? [] : ["-noautorotate"])
-                + ["-i", file.path, "-frames:v", "1", "-filter_complex", "[0:v:0]" + upright + filter,
+                + ["-i", file.path, "-frames:v", "1", "-filter_complex", "[0:v:0]" + upright + toSRGB + filter,
                    "-f", "rawvideo", "-pix_fmt", pixelFormat, "pipe:1"])
         guard output.status == 0, !output.stdout.isEmpty else {
             _ = try probe(file, field: field)

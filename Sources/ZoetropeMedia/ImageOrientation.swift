@@ -28,92 +28,30 @@ public enum ImageOrientation: Int, Sendable, CaseIterable {
     public static func of(_ file: URL) -> ImageOrientation? {
         guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
         defer { try? handle.close() }
-        return declared { offset, count in
-            guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
-                let data = try? handle.read(upToCount: count), data.count == count
-            else { return nil }
-            return [UInt8](data)
-        }
+        return declared(PictureContainer.reader(handle))
     }
 
     /// The orientation the bytes of a file declare, as `of(_:)` reads it.
     public static func declared(in bytes: [UInt8]) -> ImageOrientation? {
-        declared { offset, count in
-            offset >= 0 && count >= 0 && offset <= bytes.count - count ? Array(bytes[offset..<(offset + count)]) : nil
-        }
+        declared(PictureContainer.reader(bytes))
     }
 
-    /// `count` bytes at `offset` of a file, or nil past its end.
-    typealias Reader = (_ offset: Int, _ count: Int) -> [UInt8]?
-
-    /// The largest metadata block read (an EXIF segment is at most 64 KiB in a JPEG).
-    static let largestBlock = 1 << 20
-
-    static func declared(_ read: Reader) -> ImageOrientation? {
-        guard let head = read(0, 12) ?? read(0, 8) ?? read(0, 2) else { return nil }
-        let tiff: [UInt8]?
-        if head.starts(with: [0xFF, 0xD8]) {
-            tiff = jpegExif(read)
-        } else if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
-            tiff = pngExif(read)
-        } else if head.count == 12, head.starts(with: Array("RIFF".utf8)), Array(head[8..<12]) == Array("WEBP".utf8) {
-            tiff = webpExif(read)
-        } else {
-            return nil
-        }
-        return tiff.flatMap(orientation(inTIFF:)) ?? .up
+    static func declared(_ read: PictureContainer.Reader) -> ImageOrientation? {
+        guard let container = PictureContainer.of(read) else { return nil }
+        return exif(in: container, read).flatMap(orientation(inTIFF:)) ?? .up
     }
 
     private static let exifHeader = Array("Exif".utf8) + [0, 0]
 
-    /// A block without the `Exif\0\0` header some writers put before the TIFF structure.
-    private static func withoutHeader(_ block: [UInt8]) -> [UInt8] {
-        block.starts(with: exifHeader) ? Array(block.dropFirst(exifHeader.count)) : block
-    }
-
-    /// The TIFF structure of a JPEG's `Exif` APP1 segment, looked for up to the first scan.
-    private static func jpegExif(_ read: Reader) -> [UInt8]? {
-        var offset = 2
-        while let marker = read(offset, 2), marker[0] == 0xFF {
-            let kind = marker[1]
-            if kind == 0xFF { offset += 1; continue }  // a fill byte
-            if kind == 0xD8 || kind == 0x01 || (0xD0...0xD7).contains(kind) { offset += 2; continue }
-            if kind == 0xDA || kind == 0xD9 { return nil }  // the scan, or the end: no EXIF before it
-            guard let size = read(offset + 2, 2) else { return nil }
-            let length = Int(size[0]) << 8 | Int(size[1])
-            guard length >= 2 else { return nil }
-            if kind == 0xE1, let block = read(offset + 4, length - 2), block.starts(with: exifHeader) {
-                return Array(block.dropFirst(exifHeader.count))
-            }
-            offset += 2 + length
-        }
-        return nil
-    }
-
-    /// The TIFF structure of a PNG's `eXIf` chunk, before or after the image data.
-    private static func pngExif(_ read: Reader) -> [UInt8]? {
-        var offset = 8
-        while let header = read(offset, 8) {
-            let length = Int(ByteFields.unsigned(header, at: 0, size: 4) ?? 0)
-            let type = String(decoding: header[4..<8], as: UTF8.self)
-            if type == "eXIf" {
-                return length <= largestBlock ? read(offset + 8, length).map(withoutHeader) : nil
-            }
-            if type == "IEND" { return nil }
-            offset += 8 + length + 4  // the header, the data, its CRC
-        }
-        return nil
-    }
-
-    /// The TIFF structure of a WebP's `EXIF` chunk (after the image data in an extended WebP).
-    private static func webpExif(_ read: Reader) -> [UInt8]? {
-        var offset = 12
-        while let header = read(offset, 8) {
-            let length = Int(ByteFields.unsigned(header, at: 4, size: 4, littleEndian: true) ?? 0)
-            if String(decoding: header[0..<4], as: UTF8.self) == "EXIF" {
-                return length <= largestBlock ? read(offset + 8, length).map(withoutHeader) : nil
-            }
-            offset += 8 + length + (length & 1)  // chunks are padded to an even size
+    /// The TIFF structure of the file's EXIF block: a JPEG's `Exif` APP1 segment (before the first
+    /// scan), a PNG's `eXIf` chunk or a WebP's `EXIF` chunk, without the `Exif\0\0` header some
+    /// writers put before it in the chunks.
+    private static func exif(in container: PictureContainer, _ read: PictureContainer.Reader) -> [UInt8]? {
+        let kind = switch container { case .jpeg: "E1"; case .png: "eXIf"; case .webp: "EXIF" }
+        for block in container.blocks(read) where block.kind == kind {
+            guard let data = PictureContainer.data(of: block, read) else { return nil }
+            if data.starts(with: exifHeader) { return Array(data.dropFirst(exifHeader.count)) }
+            if container != .jpeg { return data }  // a JPEG's APP1 may hold XMP instead: look on
         }
         return nil
     }

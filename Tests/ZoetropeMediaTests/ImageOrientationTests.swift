@@ -104,25 +104,6 @@ struct ImageOrientationTests {
         .right: "transpose=cclock", .rightMirrored: "transpose=clock_flip", .left: "transpose=clock",
     ]
 
-    /// CRC-32 (ISO-HDLC), as a PNG chunk carries it.
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
-
-    /// A PNG file with an `eXIf` chunk (its CRC right) put after its header chunk.
-    static func withExif(png: [UInt8], _ tiff: [UInt8]) -> [UInt8] {
-        func bigEndian(_ value: UInt32) -> [UInt8] { (0..<4).reversed().map { UInt8((value >> ($0 * 8)) & 0xFF) } }
-        let typed = Array("eXIf".utf8) + tiff
-        let chunk = bigEndian(UInt32(tiff.count)) + typed + bigEndian(crc32(typed))
-        let headerEnd = 8 + 4 + 4 + 13 + 4  // the signature, then IHDR: length, type, data, CRC
-        return Array(png[..<headerEnd]) + chunk + Array(png[headerEnd...])
-    }
-
     /// Every orientation in a JPEG (ffmpeg 5.1 turns these itself unless told not to) and in a
     /// PNG (which ffmpeg 5.1 leaves as stored) decodes to the upright picture, and probes at its
     /// upright size.
@@ -142,7 +123,7 @@ struct ImageOrientationTests {
             let tiff = Self.tiff(orientation.rawValue, littleEndian: orientation.rawValue.isMultiple(of: 2))
             let file = directory.appendingPathComponent("exif-\(orientation.rawValue).\(format)")
             let bytes = format == "png"
-                ? Self.withExif(png: stored, tiff)
+                ? PictureFiles.png(stored, inserting: "eXIf", tiff)
                 : Self.jpeg(tiff).dropLast(4) + stored.dropFirst(2)  // its segments, then the photo's
             try Data(bytes).write(to: file)
 

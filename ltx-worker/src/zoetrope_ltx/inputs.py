@@ -3,12 +3,13 @@ outbound policy (`outbound.py`, the gateway's own), decoded with ffmpeg."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import subprocess
 
 import requests
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 from .outbound import FetchError, Policy, fetch
 from .protocol import GatewayClient, Refused, TooLarge, with_retries
@@ -67,11 +68,44 @@ def orientation(path: str) -> int | None:
     return value if value in UPRIGHT else 1
 
 
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def embedded_profile(path: str) -> bytes | None:
+    """The ICC profile a JPEG, PNG or WebP embeds, None when it embeds none (or is another format),
+    as the gateway's ColourProfile reads it."""
+    try:
+        with Image.open(path) as image:
+            if image.format not in ("JPEG", "PNG", "WEBP"):
+                return None
+            return image.info.get("icc_profile") or None
+    except Exception:  # noqa: BLE001 — any file ffmpeg reads and Pillow does not
+        return None
+
+
+def in_srgb(image: Image.Image, profile: bytes | None) -> Image.Image:
+    """An RGB picture's colours turned from its embedded RGB `profile` into sRGB (relative
+    colorimetric, as browsers show a picture of a wider gamut: a phone's Display P3 photo keeps its
+    colours); as it is without a profile, or with one that is not RGB or cannot be read."""
+    if not profile:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        if source.profile.xcolor_space.strip() != "RGB":
+            return image
+        return ImageCms.profileToProfile(image, source, SRGB, renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                                         outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError) as error:
+        log.info("the picture's colour profile is not used (%s)", error)
+        return image
+
+
 def decode_image(path: str, field: str, size: tuple[int, int]) -> Image.Image:
-    """Decodes any image ffmpeg reads, turned upright as its EXIF orientation says (viewers show it
-    so), scaled to cover `size` (width, height) and centre-cropped. A JPEG, PNG or WebP is turned
-    here with ffmpeg's own rotation off, so every ffmpeg version turns it once (ffmpeg 5.1 turns
-    JPEGs but not PNG or WebP pictures); ffmpeg turns any other file it can."""
+    """Decodes any image ffmpeg reads, in sRGB when it embeds another colour profile and turned
+    upright as its EXIF orientation says (viewers show it so), scaled to cover `size` (width,
+    height) and centre-cropped. A JPEG, PNG or WebP is turned here with ffmpeg's own rotation off,
+    so every ffmpeg version turns it once (ffmpeg 5.1 turns JPEGs but not PNG or WebP pictures);
+    ffmpeg turns any other file it can."""
     png = path + ".png"
     declared = orientation(path)
     result = subprocess.run(
@@ -81,7 +115,7 @@ def decode_image(path: str, field: str, size: tuple[int, int]) -> Image.Image:
     if result.returncode != 0 or not os.path.exists(png):
         raise Unsupported(f"{field}: not a decodable image ({result.stderr.strip()[:200] or 'no picture'})")
     with Image.open(png) as image:
-        upright = image.convert("RGB")
+        upright = in_srgb(image.convert("RGB"), embedded_profile(path))
     turn = UPRIGHT.get(declared)
     if turn is not None:
         upright = upright.transpose(turn)
