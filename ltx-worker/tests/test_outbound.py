@@ -291,7 +291,7 @@ def test_a_drip_fed_fetch_ends_at_the_total_deadline(servers, tmp_path, phase):
     began = time.monotonic()
     message = failure(f"http://127.0.0.1:{port}/photo.png", tmp_path, Policy(allow_private=True, timeout=2))
     assert message == "could not fetch: took longer than the 2 s limit"
-    assert time.monotonic() - began < 4
+    assert time.monotonic() - began < 20  # the drip lasts 60 s; the margin is for a loaded machine
 
 
 def test_a_body_under_the_minimum_rate_fails(servers, tmp_path):
@@ -311,7 +311,7 @@ def test_a_body_under_the_minimum_rate_fails(servers, tmp_path):
     message = failure(f"http://127.0.0.1:{port}/x", tmp_path,
                       Policy(allow_private=True, timeout=30, min_rate=10000, rate_grace=1))
     assert message == "could not fetch: slower than the 10000 bytes/s minimum"
-    assert time.monotonic() - began < 3
+    assert time.monotonic() - began < 8  # the whole body takes 10 s; the margin is for a loaded machine
 
 
 def test_a_body_over_the_size_limit_fails(servers, tmp_path):
