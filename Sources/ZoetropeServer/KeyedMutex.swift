@@ -12,6 +12,9 @@ package actor KeyedMutex {
 
     package init() {}
 
+    /// How many bodies of `key` wait for their turn (a test hook).
+    package func waiting(for key: String) -> Int { waiters[key]?.count ?? 0 }
+
     package func withLock<T: Sendable>(_ key: String, _ body: @Sendable () async throws -> T) async throws -> T {
         let arrived = ContinuousClock.now
         while busy.contains(key) {

@@ -6,6 +6,7 @@ import ZoetropeMedia
 /// Display P3 photo, a camera's Adobe RGB picture) in a JPEG, PNG or WebP decodes to its sRGB
 /// colours; an untagged picture, or one tagged sRGB, decodes exactly as before; a broken profile is
 /// ignored. Expected colours come from the published linear conversions, not from the code's own.
+@Suite(.serialized)  // each test runs ffmpeg, blocking its thread: one at a time leaves the others the pool
 struct ColourProfileTests {
     /// A flat colour, in the source's own space.
     static let colour = [200, 90, 60]

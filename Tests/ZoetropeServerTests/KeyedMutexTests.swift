@@ -41,6 +41,13 @@ struct KeyedMutexTests {
         #expect(occupancy.total == 20)
     }
 
+    /// Waits until `condition` holds, checking every 5 ms, for at most a minute (orderings are
+    /// awaited, never timed: a loaded machine may run these tasks late).
+    static func until(_ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while await !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
     /// During an outage, bodies that waited behind one that found the store unavailable answer
     /// the same at once instead of each waiting out the store's timeout in turn.
     @Test func waitersBehindAnUnavailableStoreAnswerAtOnce() async throws {
@@ -51,13 +58,14 @@ struct KeyedMutexTests {
                 do {
                     try await mutex.withLock("k") {
                         occupancy.enter()
-                        try await Task.sleep(for: .milliseconds(300))
+                        // The store answers "unavailable" once the three others wait behind this body.
+                        try await Self.until { await mutex.waiting(for: "k") == 3 }
                         throw StoreUnavailable.database("PostgreSQL cannot be reached")
                     }
                     return false
                 } catch is StoreUnavailable { return true }
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Self.until { occupancy.total == 1 }
             for _ in 0..<3 {
                 group.addTask {
                     do {
@@ -83,14 +91,14 @@ struct KeyedMutexTests {
                 group.addTask {
                     try await mutex.withLock(key) {
                         occupancy.enter()
-                        try await Task.sleep(for: .milliseconds(200))
+                        try await Self.until { occupancy.most == 3 }  // a minute, were keys run in turn
                         occupancy.leave()
                     }
                 }
             }
             try await group.waitForAll()
         }
-        #expect(occupancy.most > 1)
+        #expect(occupancy.most == 3)
     }
 
     @Test func aThrowingBodyFreesTheKeyAndReturnsAreHandedBack() async throws {
