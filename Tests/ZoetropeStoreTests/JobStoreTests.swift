@@ -441,8 +441,8 @@ struct JobStoreTests {
     @Test(.enabled(if: StoreFixture.databaseURL != nil, "needs ZOETROPE_TEST_DATABASE_URL"))
     func twoProcessesMigratingAnEmptyDatabaseAtOnceBothSucceed() async throws {
         try await StoreFixture.withPostgresDatabase { url in
-            async let first = PostgresDataStore.open(url: url, logger: StoreFixture.logger)
-            async let second = PostgresDataStore.open(url: url, logger: StoreFixture.logger)
+            async let first = PostgresDataStore.open(url: url, logger: StoreFixture.logger, queryTimeout: StoreFixture.queryTimeout)
+            async let second = PostgresDataStore.open(url: url, logger: StoreFixture.logger, queryTimeout: StoreFixture.queryTimeout)
             var opened: [PostgresDataStore] = []
             var failures: [String] = []
             do { opened.append(try await first) } catch { failures.append(String(reflecting: error)) }
@@ -457,7 +457,7 @@ struct JobStoreTests {
             }
             for store in opened { try await store.close() }
             // Opening again applies nothing.
-            let again = try await PostgresDataStore.open(url: url, logger: StoreFixture.logger)
+            let again = try await PostgresDataStore.open(url: url, logger: StoreFixture.logger, queryTimeout: StoreFixture.queryTimeout)
             let versions = try await again.appliedMigrationVersions()
             try await again.close()
             #expect(versions.count == PostgresDataStore.schemaVersion)

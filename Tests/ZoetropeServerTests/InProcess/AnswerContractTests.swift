@@ -60,7 +60,11 @@ struct AnswerContractTests {
             _ = try await gateway.client.waitForEnd(id, key: keys.user)
             let hooked = try await gateway.submit(key: keys.hooked)
             _ = try await gateway.client.waitForEnd(hooked, key: keys.hooked)
-            try await Task.sleep(for: .milliseconds(500))  // the webhook service's first attempt
+            // The webhook service's first attempt, awaited (a loaded machine makes it late).
+            let logPath = "/v2/requests/\(hooked)/webhooks"
+            for _ in 0..<600 where !(try await gateway.client.send(.get, logPath, key: keys.hooked).text.contains("status_code")) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             let log = try await run.send(.get, "/v2/requests/{id}/webhooks", "/v2/requests/\(hooked)/webhooks", key: keys.hooked)
             #expect(log.text.contains("\"status_code\":null"), "\(log.text)")
             let failed = try await gateway.submit(InProcessGateway.video("[fail] x"))
