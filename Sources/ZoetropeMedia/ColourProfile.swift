@@ -14,11 +14,6 @@ public enum ColourProfile {
         return embedded(PictureContainer.reader(handle))
     }
 
-    /// The embedded ICC profile of the bytes of a file, as `embedded(in:)` reads it.
-    public static func embedded(inBytes bytes: [UInt8]) -> [UInt8]? {
-        embedded(PictureContainer.reader(bytes))
-    }
-
     /// The conversion of `file`'s colours to sRGB, or nil when they are sRGB already (no profile,
     /// sRGB's, or one of a kind not read: see `ICCProfile`).
     public static func conversion(for file: URL) -> SRGBConversion? {
@@ -105,12 +100,6 @@ public struct SRGBConversion: Sendable {
         if identity && srgbCurve { return nil }
         self.matrix = matrix
         self.curves = profile.curves
-    }
-
-    /// The sRGB colour (0...1 per channel) of the profile's colour `rgb`.
-    public func convert(_ rgb: [Double]) -> [Double] {
-        let linear = (0..<3).map { curves[$0].linear(rgb[$0]) }
-        return matrix.applied(to: linear).map { Self.encode(min(max($0, 0), 1)) }
     }
 
     /// sRGB's tone curve: linear light to the encoded value.

@@ -55,32 +55,26 @@ UPRIGHT = {
 """What turns stored pixels upright, by EXIF orientation (the gateway's ImageOrientation)."""
 
 
-def orientation(path: str) -> int | None:
-    """The EXIF orientation (1–8) a JPEG, PNG or WebP declares, 1 when it declares none; None for a
-    file of another format (ffmpeg reads its rotation, if any), as the gateway's ImageOrientation."""
+def declared(path: str) -> tuple[int | None, bytes | None]:
+    """What a JPEG, PNG or WebP declares, read in one open: its EXIF orientation (1–8; 1 when it
+    declares none) and its embedded ICC profile (None without one). (None, None) for a file of
+    another format (ffmpeg reads its rotation, if any), as the gateway's ImageOrientation and
+    ColourProfile."""
     try:
         with Image.open(path) as image:
             if image.format not in ("JPEG", "PNG", "WEBP"):
-                return None
-            value = image.getexif().get(0x0112, 1)
+                return None, None
+            profile = image.info.get("icc_profile") or None
+            try:
+                value = image.getexif().get(0x0112, 1)
+            except Exception:  # noqa: BLE001 — an EXIF block Pillow cannot read: ffmpeg's rotation
+                return None, profile
     except Exception:  # noqa: BLE001 — any file ffmpeg reads and Pillow does not
-        return None
-    return value if value in UPRIGHT else 1
+        return None, None
+    return (value if value in UPRIGHT else 1), profile
 
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-def embedded_profile(path: str) -> bytes | None:
-    """The ICC profile a JPEG, PNG or WebP embeds, None when it embeds none (or is another format),
-    as the gateway's ColourProfile reads it."""
-    try:
-        with Image.open(path) as image:
-            if image.format not in ("JPEG", "PNG", "WEBP"):
-                return None
-            return image.info.get("icc_profile") or None
-    except Exception:  # noqa: BLE001 — any file ffmpeg reads and Pillow does not
-        return None
 
 
 def in_srgb(image: Image.Image, profile: bytes | None) -> Image.Image:
@@ -107,16 +101,16 @@ def decode_image(path: str, field: str, size: tuple[int, int]) -> Image.Image:
     so every ffmpeg version turns it once (ffmpeg 5.1 turns JPEGs but not PNG or WebP pictures);
     ffmpeg turns any other file it can."""
     png = path + ".png"
-    declared = orientation(path)
+    orientation, profile = declared(path)
     result = subprocess.run(
-        ["ffmpeg", "-v", "error", "-y"] + ([] if declared is None else ["-noautorotate"])
+        ["ffmpeg", "-v", "error", "-y"] + ([] if orientation is None else ["-noautorotate"])
         + ["-i", path, "-frames:v", "1", png],
         capture_output=True, text=True)
     if result.returncode != 0 or not os.path.exists(png):
         raise Unsupported(f"{field}: not a decodable image ({result.stderr.strip()[:200] or 'no picture'})")
     with Image.open(png) as image:
-        upright = in_srgb(image.convert("RGB"), embedded_profile(path))
-    turn = UPRIGHT.get(declared)
+        upright = in_srgb(image.convert("RGB"), profile)
+    turn = UPRIGHT.get(orientation)
     if turn is not None:
         upright = upright.transpose(turn)
     return ImageOps.fit(upright, size, method=Image.Resampling.LANCZOS)
